@@ -1,0 +1,122 @@
+// `npm run bench`: Hive's gateway path side by side with moto_server (the mock EC2) and a bare Hono "hello" (the ceiling),
+// plus `hive up` time to ready and the idle appliance's memory. Prints a table and writes bench/results.json.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort, HIVE_BIN, ROOT, startHive } from "../test/helpers/hive.ts";
+import { signedForm } from "../test/helpers/sign.ts";
+import { runLoad, type LoadResult } from "./load.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CALLS: Record<string, string> = {
+  DescribeRegions: "Action=DescribeRegions&Version=2016-11-15",
+  DescribeInstanceTypes: "Action=DescribeInstanceTypes&Version=2016-11-15&Filter.1.Name=instance-type&Filter.1.Value.1=t3.micro",
+};
+
+const rssMiB = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+async function waitFor(proc: ChildProcess, text: string, ms: number): Promise<void> {
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), ms);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout?.on("data", on);
+    proc.stderr?.on("data", on);
+  });
+}
+
+async function startMoto(): Promise<{ url: string; proc: ChildProcess } | undefined> {
+  if (spawnSync("sh", ["-c", "command -v moto_server"]).status !== 0) return undefined;
+  const port = await freePort();
+  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  await waitFor(proc, "Running on", 30_000);
+  return { url: `http://127.0.0.1:${port}/`, proc };
+}
+
+async function measureUp(): Promise<{ coldMs: number; warmMs: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-up-"));
+  const once = async (): Promise<number> => {
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const t0 = performance.now();
+    const proc = spawn(HIVE_BIN, ["up", "--data-dir", dir, "--no-aws-profile", "--gateway-port", String(ports[0]), "--nats-port", String(ports[1]), "--leaf-port", String(ports[2]), "--monitor-port", String(ports[3])], { stdio: ["ignore", "pipe", "pipe"] });
+    await waitFor(proc, "hive ready:", 30_000);
+    const ms = performance.now() - t0;
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.once("exit", r));
+    return ms;
+  };
+  const coldMs = await once(); // includes `hive init`: CA, certificate, credentials
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) warm.push(await once());
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { coldMs, warmMs: warm.sort((a, b) => a - b)[1] };
+}
+
+const fmt = (r: LoadResult | undefined) => (r ? `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms` : "n/a");
+
+async function main() {
+  const hive = await startHive();
+  const signer = { endpoint: hive.endpoint, accessKeyId: hive.accessKeyId, secretAccessKey: hive.secretAccessKey };
+  const results: Record<string, unknown> = { date: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY, cpus: os.cpus().length };
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    results.idleMemory = { hiveRssMiB: rssMiB(hive.proc.pid!), natsServerRssMiB: rssMiB(Number(fs.readFileSync(path.join(hive.dataDir, "nats", "nats-server.pid"), "utf8"))) };
+
+    const moto = await startMoto();
+    const helloPort = await freePort();
+    const tls = path.join(hive.dataDir, "tls");
+    const hello = spawn(path.join(ROOT, "node_modules", ".bin", "bun"), [path.join(ROOT, "bench", "hello-server.ts"), path.join(tls, "server.pem"), path.join(tls, "server-key.pem"), String(helloPort)], { stdio: ["ignore", "pipe", "pipe"] });
+    await waitFor(hello, "hello ready", 10_000);
+
+    const throughput: Record<string, Record<string, LoadResult | undefined>> = {};
+    for (const [call, body] of Object.entries(CALLS)) {
+      const signed = await signedForm(signer, body);
+      const hiveR = await runLoad({ url: hive.endpoint + "/", ca: hive.ca, headers: signed.headers, body }, { concurrency: CONCURRENCY, seconds: SECONDS });
+      let motoR: LoadResult | undefined;
+      if (moto) {
+        const m = await signedForm({ ...signer, endpoint: moto.url.replace(/\/$/, "") }, body);
+        motoR = await runLoad({ url: moto.url, headers: m.headers, body }, { concurrency: CONCURRENCY, seconds: SECONDS });
+      }
+      throughput[call] = { hive: hiveR, moto: motoR };
+    }
+    const helloR = await runLoad({ url: `https://localhost:${helloPort}/`, ca: hive.ca, headers: { "content-type": "text/plain" }, body: "x" }, { concurrency: CONCURRENCY, seconds: SECONDS });
+    results.throughput = throughput;
+    results.helloCeiling = helloR;
+    hello.kill();
+    moto?.proc.kill();
+  } finally {
+    await hive.stop();
+  }
+  results.up = await measureUp();
+
+  const t = results.throughput as Record<string, Record<string, LoadResult | undefined>>;
+  const lines = [`Hive benchmarks (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${os.cpus().length} CPUs)`, ""];
+  for (const [call, r] of Object.entries(t)) {
+    lines.push(`${call}`);
+    lines.push(`  hive (HTTPS+SigV4+NATS)  ${fmt(r.hive)}`);
+    lines.push(`  moto_server (HTTP)       ${fmt(r.moto)}`);
+    if (r.hive && r.moto) lines.push(`  hive / moto              ${(r.hive.rps / r.moto.rps).toFixed(1)}x throughput`);
+  }
+  const h = results.helloCeiling as LoadResult;
+  lines.push(`bare Hono hello (Bun, HTTPS) ${fmt(h)}`);
+  for (const [call, r] of Object.entries(t)) if (r.hive) lines.push(`  ${call}: ${((100 * r.hive.rps) / h.rps).toFixed(0)}% of the ceiling`);
+  const up = results.up as { coldMs: number; warmMs: number };
+  const mem = results.idleMemory as { hiveRssMiB: number; natsServerRssMiB: number };
+  lines.push(`hive up → ready: first start (with init) ${up.coldMs.toFixed(0)} ms, warm start ${up.warmMs.toFixed(0)} ms`);
+  lines.push(`idle memory: hive ${mem.hiveRssMiB.toFixed(1)} MiB RSS, nats-server ${mem.natsServerRssMiB.toFixed(1)} MiB RSS`);
+  console.log(lines.join("\n"));
+  fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+}
+
+await main();

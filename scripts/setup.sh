@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what Hive needs on a Debian/Ubuntu machine and builds dist/hive. Safe to run again: it only adds what is missing.
+# Usage: scripts/setup.sh [--test]   (--test also installs what the test suite drives: the aws CLI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need=()
+command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]] || need+=(nats-server)
+if $want_test && ! command -v aws >/dev/null; then need+=(awscli); fi
+if ((${#need[@]})); then
+  echo "setup: installing ${need[*]} from Debian's packages" >&2
+  apt_install "${need[@]}"
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [[ ! -x dist/hive || -n "$(find src build.ts package.json -newer dist/hive -print -quit 2>/dev/null)" ]]; then
+  echo "setup: building dist/hive" >&2
+  ./node_modules/.bin/bun build.ts
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm test`: install what is missing, typecheck, lint the layering, build dist/hive, then run every suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+
+echo "== typecheck" >&2
+./node_modules/.bin/tsc --noEmit -p .
+echo "== lint: layering" >&2
+./node_modules/.bin/tsx scripts/lint-layers.ts
+
+echo "== store cases under Bun (bun:sqlite)" >&2
+./node_modules/.bin/bun test ./test/unit/store.test.ts
+
+echo "== unit, integration and end-to-end tests under Node" >&2
+node --import tsx --test --test-timeout=300000 test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts

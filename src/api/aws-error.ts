@@ -1,0 +1,77 @@
+// AWS errors as the gateway answers them, and the one table that maps Hive's domain errors to AWS codes.
+import type { HiveError } from "../errors/index.ts";
+
+export class AwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    readonly type: "Sender" | "Receiver" = status >= 500 ? "Receiver" : "Sender",
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** AWS codes for "not found" by resource type; later issues add instances, volumes, images, key pairs. */
+const NOT_FOUND: Record<string, string> = {
+  instance: "InvalidInstanceID.NotFound",
+  image: "InvalidAMIID.NotFound",
+  volume: "InvalidVolume.NotFound",
+  snapshot: "InvalidSnapshot.NotFound",
+  "key-pair": "InvalidKeyPair.NotFound",
+};
+
+const INVALID_VALUE: Record<string, string> = {
+  "instance-type": "InvalidInstanceType",
+};
+
+export function awsErrorFromDomain(err: HiveError): AwsError {
+  const resource = err.resource ?? "";
+  switch (err.kind) {
+    case "InvalidParameter":
+      return new AwsError(INVALID_VALUE[resource] ?? "InvalidParameterValue", err.message);
+    case "NotFound":
+      return new AwsError(NOT_FOUND[resource] ?? "InvalidParameterValue", err.message);
+    case "Conflict":
+      return new AwsError(resource === "key-pair" ? "InvalidKeyPair.Duplicate" : "IncorrectState", err.message);
+    case "InvalidState":
+      return new AwsError(resource === "instance" ? "IncorrectInstanceState" : "IncorrectState", err.message);
+    case "CapacityExhausted":
+      return new AwsError("InsufficientInstanceCapacity", err.message, 500, "Receiver");
+    case "Unsupported":
+      return new AwsError("UnsupportedOperation", err.message);
+    case "Unavailable":
+      return new AwsError("ServiceUnavailable", err.message, 503);
+    default:
+      return new AwsError("InternalError", "An internal error has occurred", 500);
+  }
+}
+
+export type AuthFailureReason =
+  | "missing" | "malformed" | "unknown-key" | "expired" | "scope" | "payload-hash" | "bad-signature";
+
+/** EC2 and the awsQuery services name the same authentication failures differently. */
+export function awsAuthError(reason: AuthFailureReason, service: string, detail: string): AwsError {
+  const ec2 = service === "ec2";
+  switch (reason) {
+    case "missing":
+      return new AwsError("MissingAuthenticationToken", "Request is missing Authentication Token", ec2 ? 401 : 403);
+    case "malformed":
+      return new AwsError("IncompleteSignature", detail, ec2 ? 400 : 403);
+    case "unknown-key":
+      return ec2
+        ? new AwsError("AuthFailure", "AWS was not able to validate the provided access credentials", 401)
+        : new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
+    case "expired":
+      return ec2 ? new AwsError("RequestExpired", detail, 400) : new AwsError("SignatureDoesNotMatch", `Signature expired: ${detail}`, 403);
+    default:
+      return ec2
+        ? new AwsError("AuthFailure", "AWS was not able to validate the provided access credentials", 401)
+        : new AwsError(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+            403,
+          );
+  }
+}

@@ -1,0 +1,36 @@
+// Which AWS actions Hive answers and how each travels over the bus: to one worker, or fanned out to every node.
+import type { ServiceName } from "./codec/index.ts";
+
+/** Answered by any one daemon (NATS queue group). */
+export interface QueueRoute {
+  mode: "queue";
+}
+
+/** Asked of every node; the replies' `list` items are merged, de-duplicated by `key`, sorted and paginated here. */
+export interface FanoutRoute {
+  mode: "fanout";
+  list: string;
+  key: string;
+  /** MaxResults bounds when the action paginates. */
+  page?: { min: number; max: number };
+}
+
+export type Route = QueueRoute | FanoutRoute;
+
+const queue: QueueRoute = { mode: "queue" };
+
+export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
+  ec2: {
+    DescribeRegions: queue,
+    DescribeAccountAttributes: queue,
+    DescribeAvailabilityZones: { mode: "fanout", list: "AvailabilityZones", key: "ZoneName" },
+    DescribeInstanceTypes: { mode: "fanout", list: "InstanceTypes", key: "InstanceType", page: { min: 5, max: 100 } },
+  },
+  sts: {
+    GetCallerIdentity: queue,
+  },
+  iam: {},
+};
+
+export const routeFor = (service: ServiceName, action: string): Route | undefined =>
+  Object.hasOwn(routes[service], action) ? routes[service][action] : undefined;

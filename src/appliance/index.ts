@@ -1,0 +1,129 @@
+// Composes one appliance: nats-server, the store, this node's daemon and the HTTPS gateway, started and stopped in order.
+import fs from "node:fs";
+import path from "node:path";
+import { Principals, startGateway } from "../api/index.ts";
+import { connectBus, watchNodes } from "../bus/index.ts";
+import { clearRunState, dataPaths, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
+import { startDaemon } from "../daemon/index.ts";
+import { startNats } from "../embedded-nats/index.ts";
+import { runtimeName } from "../runtime/index.ts";
+import { openStore } from "../store/index.ts";
+import { hostFacts } from "../vm/index.ts";
+
+export interface ApplianceOptions {
+  dataDir: string;
+  gatewayHost: string;
+  gatewayPort: number;
+  natsHost: string;
+  natsPort: number;
+  leafHost: string;
+  leafPort: number;
+  monitorPort: number;
+  cpuOvercommit?: number;
+  memOvercommit?: number;
+  log: (line: string) => void;
+}
+
+export interface Appliance {
+  endpoint: string;
+  node: string;
+  region: string;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+const urlHost = (host: string): string => (host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host);
+
+export async function startAppliance(opts: ApplianceOptions): Promise<Appliance> {
+  const t0 = performance.now();
+  const paths = dataPaths(opts.dataDir);
+  const config = loadNodeConfig(opts.dataDir);
+  const secrets = loadSecrets(opts.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        opts.log(`hive: while stopping: ${String(err)}`);
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    fs.mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+    const store = await openStore(paths.db);
+    cleanups.push(() => store.close());
+
+    const nats = await startNats({
+      dataDir: opts.dataDir,
+      serverName: `hive-${config.node}`,
+      host: opts.natsHost,
+      port: opts.natsPort,
+      leafHost: opts.leafHost,
+      leafPort: opts.leafPort,
+      monitorHost: "127.0.0.1",
+      monitorPort: opts.monitorPort,
+      user: secrets.nats.user,
+      password: secrets.nats.password,
+      leafUser: secrets.leaf.user,
+      leafPassword: secrets.leaf.password,
+      pidFile: path.join(opts.dataDir, "nats", "nats-server.pid"),
+      log: (m) => opts.log(`[nats] ${m}`),
+    });
+    cleanups.push(() => nats.stop());
+
+    const connect = (name: string) => connectBus({ servers: nats.clientUrl, user: secrets.nats.user, pass: secrets.nats.password, name });
+    const daemonBus = await connect(`hive-daemon ${config.node}`);
+    cleanups.push(() => daemonBus.close());
+    const gatewayBus = await connect(`hive-gateway ${config.node}`);
+    cleanups.push(() => gatewayBus.close());
+
+    const endpoint = `https://${opts.gatewayHost === "127.0.0.1" || opts.gatewayHost === "::1" ? "localhost" : urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
+    const daemon = startDaemon(
+      daemonBus,
+      { node: config.node, region: config.region, az: config.az, azId: config.azId, endpoint, accountId: config.accountId, host: hostFacts() },
+      store,
+    );
+    cleanups.push(() => daemon.stop());
+
+    const nodes = watchNodes(gatewayBus, { pingWaitMs: 200 });
+    cleanups.push(() => nodes.close());
+    await nodes.ready;
+
+    const startedAt = Date.now();
+    const gateway = await startGateway({
+      host: opts.gatewayHost,
+      port: opts.gatewayPort,
+      cert: fs.readFileSync(paths.serverCert, "utf8"),
+      key: fs.readFileSync(paths.serverKey, "utf8"),
+      nc: gatewayBus,
+      principals: new Principals(config.accountId, [secrets.admin]),
+      liveNodes: () => nodes.live(),
+      log: opts.log,
+      status: async () => ({
+        node: config.node,
+        region: config.region,
+        az: config.az,
+        endpoint,
+        uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+        runtime: runtimeName(),
+        pid: process.pid,
+        nats: { connected: !gatewayBus.isClosed() && gatewayBus.info !== undefined, url: nats.clientUrl, pid: nats.pid, restarts: nats.restartCount, running: nats.running },
+        daemon: daemon.status(),
+        nodes: nodes.live(),
+      }),
+    });
+    cleanups.push(() => gateway.close());
+
+    const realEndpoint = endpoint.replace(/:\d+$/, `:${gateway.port}`);
+    writeRunState(opts.dataDir, { pid: process.pid, endpoint: realEndpoint, natsUrl: nats.clientUrl, startedAt: new Date(startedAt).toISOString() });
+    cleanups.push(() => clearRunState(opts.dataDir));
+
+    return { endpoint: realEndpoint, node: config.node, region: config.region, readyMs: Math.round(performance.now() - t0), stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+// The `hive` command line: up, init, env, status, version.
+import { Command, Option } from "commander";
+import { DataDirExists } from "../config/index.ts";
+import { runUp, type UpFlags } from "./up.ts";
+import { runInit, type InitFlags } from "./init.ts";
+import { envLines } from "./env.ts";
+import { fetchStatus, formatStatus } from "./status.ts";
+import { dataDirOf, parsePort, parseRatio, type DataDirFlags } from "./options.ts";
+import { versionLine } from "./version.ts";
+
+const say = (line: string): void => void process.stderr.write(line + "\n");
+
+function withDataDir(cmd: Command): Command {
+  return cmd
+    .option("--data-dir <dir>", "data directory (default: $HIVE_DATA_DIR, /var/lib/hive for root, ~/.local/share/hive otherwise)")
+    .option("--portable", "keep the data directory beside the binary (hive-data/), e.g. on a USB stick");
+}
+
+function withIdentity(cmd: Command): Command {
+  return cmd
+    .option("--region <name>", "region this appliance answers for", "us-east-1")
+    .option("--az <name>", "availability zone of this node (default: <region>a)")
+    .option("--node-name <name>", "node name (default: the host name)")
+    .option("--no-aws-profile", "do not write a 'hive' profile into ~/.aws");
+}
+
+export function buildProgram(): Command {
+  const program = new Command("hive")
+    .description("Hive: an AWS-compatible cloud (EC2 over SigV4, NATS inside, QEMU/KVM VMs) on one edge box")
+    .showHelpAfterError()
+    .version(versionLine(), "-V, --version");
+
+  withIdentity(withDataDir(program.command("up")))
+    .description("start the appliance in the foreground: nats-server, the daemon and the HTTPS gateway")
+    .option("--gateway-host <addr>", "gateway bind address", "127.0.0.1")
+    .option("--gateway-port <port>", "gateway HTTPS port", parsePort, 9999)
+    .option("--nats-host <addr>", "NATS client bind address", "127.0.0.1")
+    .option("--nats-port <port>", "NATS client port", parsePort, 4222)
+    .option("--leaf-host <addr>", "NATS leaf-node bind address", "127.0.0.1")
+    .option("--leaf-port <port>", "NATS leaf-node port", parsePort, 7422)
+    .option("--monitor-port <port>", "NATS monitoring port (loopback)", parsePort, 8222)
+    .addOption(new Option("--cpu-overcommit <ratio>", "vCPUs offered per host CPU").argParser(parseRatio).default(1))
+    .addOption(new Option("--mem-overcommit <ratio>", "memory offered per byte of host memory").argParser(parseRatio).default(1))
+    .action(async (flags: UpFlags & DataDirFlags) => {
+      await runUp(dataDirOf(flags), flags, say);
+    });
+
+  withIdentity(withDataDir(program.command("init")))
+    .description("create a data directory: identity, CA and server certificate, admin and NATS credentials")
+    .option("--force", "replace an existing data directory's identity, credentials and certificates")
+    .option("--gateway-port <port>", "gateway port written into the AWS profile", parsePort, 9999)
+    .action(async (flags: InitFlags & DataDirFlags & { nodeName?: string }) => {
+      await runInit(dataDirOf(flags), { ...flags, node: flags.nodeName }, say);
+    });
+
+  withDataDir(program.command("env"))
+    .description("print shell export lines for the AWS CLI and SDKs (eval \"$(hive env)\")")
+    .action((flags: DataDirFlags) => {
+      process.stdout.write(envLines(dataDirOf(flags)).join("\n") + "\n");
+    });
+
+  withDataDir(program.command("status"))
+    .description("ask the running appliance for its node, uptime and NATS state")
+    .option("--json", "print the raw JSON")
+    .action(async (flags: DataDirFlags & { json?: boolean }) => {
+      const status = await fetchStatus(dataDirOf(flags));
+      process.stdout.write((flags.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + "\n");
+    });
+
+  program
+    .command("version")
+    .description("print the version")
+    .action(() => {
+      process.stdout.write(versionLine() + "\n");
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    say(`hive: ${err instanceof DataDirExists || err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}

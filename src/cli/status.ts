@@ -1,0 +1,33 @@
+// `hive status`: asks the running appliance, through its admin API, how it is doing.
+import { adminGet } from "../api/index.ts";
+import fs from "node:fs";
+import { dataPaths, loadNodeConfig, loadSecrets, readRunState } from "../config/index.ts";
+
+export async function fetchStatus(dataDir: string): Promise<Record<string, unknown>> {
+  const run = readRunState(dataDir);
+  if (!run) throw new Error(`no appliance is running on ${dataDir} (start it with: hive up)`);
+  const config = loadNodeConfig(dataDir);
+  const secrets = loadSecrets(dataDir);
+  return (await adminGet(
+    {
+      endpoint: run.endpoint,
+      region: config.region,
+      ca: fs.readFileSync(dataPaths(dataDir).caCert, "utf8"),
+      credentials: secrets.admin,
+    },
+    "/status",
+  )) as Record<string, unknown>;
+}
+
+export function formatStatus(s: Record<string, unknown>): string {
+  const nats = (s.nats ?? {}) as Record<string, unknown>;
+  const nodes = (s.nodes ?? []) as Array<Record<string, unknown>>;
+  return [
+    `node      ${String(s.node)} (${String(s.region)}/${String(s.az)})`,
+    `endpoint  ${String(s.endpoint)}`,
+    `uptime    ${String(s.uptimeSeconds)} s`,
+    `runtime   ${String(s.runtime)}`,
+    `nats      ${nats.connected ? "connected" : "disconnected"} ${String(nats.url ?? "")} (server pid ${String(nats.pid ?? "-")}, restarts ${String(nats.restarts ?? 0)})`,
+    `nodes     ${nodes.map((n) => String(n.node)).join(", ") || "none"}`,
+  ].join("\n");
+}

@@ -1,0 +1,105 @@
+// The data directory's contents: node identity (config.json), secrets (secrets.json, 0600) and TLS files.
+import fs from "node:fs";
+import os from "node:os";
+import { dataPaths } from "./paths.ts";
+import { readJson, writeFileAtomic } from "./files.ts";
+import { newAccessKeyId, newAccountId, newPassword, newSecretAccessKey } from "./secrets.ts";
+
+export const DEFAULT_REGION = "us-east-1";
+export const DEFAULT_GATEWAY_PORT = 9999;
+
+export interface NodeConfig {
+  version: 1;
+  node: string;
+  region: string;
+  az: string;
+  azId: string;
+  accountId: string;
+  createdAt: string;
+}
+
+export interface Secrets {
+  admin: { accessKeyId: string; secretAccessKey: string; userName: string };
+  nats: { user: string; password: string };
+  leaf: { user: string; password: string };
+}
+
+export interface InitOptions {
+  region?: string;
+  az?: string;
+  node?: string;
+  force?: boolean;
+}
+
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const DIRECTIONS: Record<string, string> = {
+  north: "n", south: "s", east: "e", west: "w", central: "c",
+  northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw",
+};
+
+/** AWS's short zone id: us-east-1 + "a" → "use1-az1". */
+export function azIdFor(region: string, az: string): string {
+  const [area, ...rest] = region.split("-");
+  const num = rest.pop() ?? "1";
+  const short = area + rest.map((w) => DIRECTIONS[w] ?? w[0]).join("") + num;
+  const letter = az.slice(region.length) || "a";
+  return `${short}-az${letter.charCodeAt(0) - 96}`;
+}
+
+export class DataDirExists extends Error {}
+
+export function isInitialized(dataDir: string): boolean {
+  return fs.existsSync(dataPaths(dataDir).config);
+}
+
+/** Create the data directory: identity, credentials, CA and server certificate. Refuses to overwrite unless `force`. */
+export async function initDataDir(dataDir: string, opts: InitOptions = {}): Promise<{ config: NodeConfig; secrets: Secrets }> {
+  const p = dataPaths(dataDir);
+  if (isInitialized(dataDir) && !opts.force) {
+    throw new DataDirExists(`${dataDir} is already initialised; pass --force to replace its identity, credentials and certificates`);
+  }
+  const region = opts.region ?? DEFAULT_REGION;
+  if (!REGION_RE.test(region)) throw new Error(`invalid region '${region}' (expected a name like us-east-1)`);
+  const az = opts.az ?? `${region}a`;
+  if (!az.startsWith(region) || !/^[a-z]$/.test(az.slice(region.length))) {
+    throw new Error(`invalid availability zone '${az}' (expected ${region} followed by one letter, e.g. ${region}a)`);
+  }
+  const node = opts.node ?? (os.hostname().toLowerCase().replace(/[^a-z0-9-]/g, "-") || "node1");
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(node)) throw new Error(`invalid node name '${node}' (letters, digits and '-')`);
+
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  const config: NodeConfig = {
+    version: 1,
+    node,
+    region,
+    az,
+    azId: azIdFor(region, az),
+    accountId: newAccountId(),
+    createdAt: new Date().toISOString(),
+  };
+  const secrets: Secrets = {
+    admin: { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey(), userName: "admin" },
+    nats: { user: "hive", password: newPassword() },
+    leaf: { user: "hive-leaf", password: newPassword() },
+  };
+  // Loaded on demand: the X.509 library is only needed once, at init.
+  const { makeTlsMaterial } = await import("./tls.ts");
+  const tls = await makeTlsMaterial(node);
+  writeFileAtomic(p.caCert, tls.caCert, 0o644);
+  writeFileAtomic(p.caKey, tls.caKey, 0o600);
+  writeFileAtomic(p.serverCert, tls.serverCert, 0o644);
+  writeFileAtomic(p.serverKey, tls.serverKey, 0o600);
+  writeFileAtomic(p.secrets, JSON.stringify(secrets, null, 2) + "\n", 0o600);
+  // config.json last: its presence marks a complete data directory.
+  writeFileAtomic(p.config, JSON.stringify(config, null, 2) + "\n", 0o644);
+  return { config, secrets };
+}
+
+export function loadNodeConfig(dataDir: string): NodeConfig {
+  return readJson<NodeConfig>(dataPaths(dataDir).config);
+}
+
+export function loadSecrets(dataDir: string): Secrets {
+  return readJson<Secrets>(dataPaths(dataDir).secrets);
+}

@@ -1,0 +1,21 @@
+// The action table: which bus subject runs which handler, and whether one node or every node answers it.
+
+import type { ActionRequest, ActionTable } from "../bus/index.ts";
+import { describeAccountAttributes } from "./account-attributes.ts";
+import { describeAvailabilityZones } from "./availability-zones.ts";
+import { getCallerIdentity } from "./caller-identity.ts";
+import type { DaemonContext } from "./context.ts";
+import { describeInstanceTypes } from "./instance-types.ts";
+import { describeRegions } from "./regions.ts";
+
+// The gateway sends the SDK-shaped input; an action without parameters may arrive with none at all.
+const input = <I>(req: ActionRequest): I => (req.input ?? {}) as I;
+
+/** Every action this daemon serves, bound to its context; keys are bus subjects ("service.Action"). */
+export const actionTable = (ctx: DaemonContext): ActionTable => ({
+  "ec2.DescribeRegions": { mode: "queue", handler: (req) => describeRegions(input(req), ctx) },
+  "ec2.DescribeAvailabilityZones": { mode: "fanout", handler: (req) => describeAvailabilityZones(input(req), ctx) },
+  "ec2.DescribeInstanceTypes": { mode: "fanout", handler: (req) => describeInstanceTypes(input(req), ctx) },
+  "ec2.DescribeAccountAttributes": { mode: "queue", handler: (req) => describeAccountAttributes(input(req), ctx) },
+  "sts.GetCallerIdentity": { mode: "queue", handler: (req) => getCallerIdentity(input(req), ctx, req.caller) },
+});

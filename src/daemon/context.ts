@@ -1,0 +1,16 @@
+// What a daemon knows about where it runs; every handler receives it.
+
+import type { HostFacts } from "../vm/index.ts";
+
+export interface DaemonContext {
+  node: string;
+  region: string;
+  /** This node's availability zone name, e.g. "us-east-1a". */
+  az: string;
+  /** This node's zone ID, e.g. "use1-az1". */
+  azId: string;
+  /** The gateway's URL as clients reach it, e.g. https://localhost:9999. */
+  endpoint: string;
+  accountId: string;
+  host: HostFacts;
+}

@@ -1,0 +1,53 @@
+// Domain errors: what went wrong, in Hive's words. The gateway maps them to AWS codes in one table.
+
+export type ErrorKind =
+  | "InvalidParameter" // a value the caller sent is wrong
+  | "NotFound" // a named resource does not exist
+  | "Conflict" // the resource exists already or is in use
+  | "InvalidState" // the resource is in the wrong state for this call
+  | "CapacityExhausted" // no node has room
+  | "Unsupported" // known, not built
+  | "Unavailable" // nobody is answering right now (no daemon, NATS down)
+  | "Internal"; // a bug or a failed dependency
+
+/** The wire form of a domain error, carried over NATS. */
+export interface HiveErrorData {
+  kind: ErrorKind;
+  message: string;
+  /** The resource type concerned, e.g. "instance-type", "region", "availability-zone". */
+  resource?: string;
+  /** The request parameter concerned, e.g. "InstanceTypes". */
+  param?: string;
+}
+
+export class HiveError extends Error {
+  readonly kind: ErrorKind;
+  readonly resource?: string;
+  readonly param?: string;
+
+  constructor(data: HiveErrorData) {
+    super(data.message);
+    this.name = `HiveError(${data.kind})`;
+    this.kind = data.kind;
+    this.resource = data.resource;
+    this.param = data.param;
+  }
+
+  toJSON(): HiveErrorData {
+    return { kind: this.kind, message: this.message, resource: this.resource, param: this.param };
+  }
+
+  static fromJSON(data: HiveErrorData): HiveError {
+    return new HiveError(data);
+  }
+}
+
+export const invalidParameter = (param: string, message: string, resource?: string): HiveError =>
+  new HiveError({ kind: "InvalidParameter", param, message, resource });
+
+export const notFound = (resource: string, message: string, param?: string): HiveError =>
+  new HiveError({ kind: "NotFound", resource, message, param });
+
+export const unavailable = (message: string): HiveError => new HiveError({ kind: "Unavailable", message });
+
+export const unsupported = (message: string): HiveError => new HiveError({ kind: "Unsupported", message });

@@ -1,0 +1,6 @@
+// Which JavaScript runtime we are on: the compiled binary runs on Bun, development and tests on Node.
+
+export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+export const runtimeName = (): string =>
+  isBun ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.versions.node}`;

@@ -1,0 +1,6 @@
+// Hive's SQLite state: open a store, call its typed functions; no SQL leaves this folder.
+
+export { openStore, type Store, type BootRecord, type OpenStoreOptions } from "./store.ts";
+export { SchemaTooNewError, type MigrationOutcome } from "./migrate.ts";
+export { migrations, type Migration } from "./migrations.ts";
+export type { DriverName } from "./driver.ts";

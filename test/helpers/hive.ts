@@ -1,0 +1,169 @@
+// Starts the compiled dist/hive on free ports in a temporary data directory, and drives it like a user would.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const HIVE_BIN = path.join(ROOT, "dist", "hive");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HiveInstance {
+  dataDir: string;
+  home: string;
+  proc: ChildProcess;
+  endpoint: string;
+  ports: { gateway: number; nats: number; leaf: number; monitor: number };
+  env: Record<string, string>;
+  ca: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+/** `hive up` on free ports; resolves once the ready line is printed. */
+export async function startHive(extraArgs: string[] = []): Promise<HiveInstance> {
+  if (!fs.existsSync(HIVE_BIN)) throw new Error(`${HIVE_BIN} is missing: run 'npm run build' (npm test builds it)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-"));
+  const dataDir = path.join(tmp, "data");
+  const home = path.join(tmp, "home");
+  fs.mkdirSync(home);
+  const ports = { gateway: await freePort(), nats: await freePort(), leaf: await freePort(), monitor: await freePort() };
+  const proc = spawn(
+    HIVE_BIN,
+    [
+      "up", "--data-dir", dataDir, "--no-aws-profile",
+      "--gateway-port", String(ports.gateway), "--nats-port", String(ports.nats),
+      "--leaf-port", String(ports.leaf), "--monitor-port", String(ports.monitor),
+      ...extraArgs,
+    ],
+    { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hive up not ready within 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      if (out.includes("hive ready:")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hive up exited with ${code}:\n${out}`));
+    });
+  });
+  const env = parseEnv(runHive(["env", "--data-dir", dataDir], { HOME: home }).stdout);
+  const exitPromise = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return {
+    dataDir,
+    home,
+    proc,
+    ports,
+    endpoint: env.AWS_ENDPOINT_URL,
+    env,
+    ca: fs.readFileSync(env.AWS_CA_BUNDLE, "utf8"),
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    accountId: JSON.parse(fs.readFileSync(path.join(dataDir, "config.json"), "utf8")).accountId,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      const code = await exitPromise;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export function parseEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+    if (m) env[m[1]] = m[2].replace(/'\\''/g, "'");
+  }
+  return env;
+}
+
+export function runHive(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(HIVE_BIN, args, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface AwsResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => any;
+}
+
+/** The real aws CLI, pointed at the appliance through `hive env`'s variables. */
+export function aws(hive: HiveInstance, args: string[], override: Record<string, string> = {}): AwsResult {
+  const r = spawnSync("aws", [...args, "--output", "json"], {
+    env: { ...process.env, HOME: hive.home, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...hive.env, ...override },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+function sdkConfig(hive: HiveInstance, secret = hive.secretAccessKey) {
+  return {
+    endpoint: hive.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: hive.accessKeyId, secretAccessKey: secret },
+    requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: hive.ca, keepAlive: true }) }),
+    maxAttempts: 1,
+  };
+}
+
+export const ec2Client = (hive: HiveInstance, secret?: string) => new EC2Client(sdkConfig(hive, secret));
+export const stsClient = (hive: HiveInstance, secret?: string) => new STSClient(sdkConfig(hive, secret));
+
+/** A raw HTTPS request to the gateway, for what the SDKs would never send. */
+export function rawRequest(
+  hive: HiveInstance,
+  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; body: string }> {
+  const url = new URL(opts.path ?? "/", hive.endpoint);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: opts.method ?? "POST", headers: opts.headers, ca: hive.ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** Is a process with this pid still alive? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
