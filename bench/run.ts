@@ -44,23 +44,53 @@ async function startMoto(): Promise<{ url: string; proc: ChildProcess } | undefi
   return { url: `http://127.0.0.1:${port}/`, proc };
 }
 
-async function measureUp(): Promise<{ coldMs: number; warmMs: number }> {
+interface UpFigures {
+  coldMs: number;
+  warmMs: number;
+  /** RSS of a warm-started, idle appliance (the state an edge box sits in), before and after a burst of requests. */
+  idle: { hiveRssMiB: number; hiveAnonMiB: number; natsServerRssMiB: number; hiveRssAfterLoadMiB: number };
+}
+
+const anonMiB = (pid: number): number => {
+  const m = /RssAnon:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+async function measureUp(): Promise<UpFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-up-"));
-  const once = async (): Promise<number> => {
+  const start = async () => {
     const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const t0 = performance.now();
     const proc = spawn(HIVE_BIN, ["up", "--data-dir", dir, "--no-aws-profile", "--gateway-port", String(ports[0]), "--nats-port", String(ports[1]), "--leaf-port", String(ports[2]), "--monitor-port", String(ports[3])], { stdio: ["ignore", "pipe", "pipe"] });
     await waitFor(proc, "hive ready:", 30_000);
-    const ms = performance.now() - t0;
+    return { proc, ms: performance.now() - t0, port: ports[0] };
+  };
+  const stop = async (proc: ChildProcess) => {
     proc.kill("SIGTERM");
     await new Promise((r) => proc.once("exit", r));
-    return ms;
   };
-  const coldMs = await once(); // includes `hive init`: CA, certificate, credentials
+  const cold = await start(); // includes `hive init`: CA, certificate, credentials, unpacking nats-server
+  await stop(cold.proc);
   const warm: number[] = [];
-  for (let i = 0; i < 3; i++) warm.push(await once());
+  for (let i = 0; i < 3; i++) {
+    const w = await start();
+    warm.push(w.ms);
+    await stop(w.proc);
+  }
+  const w = await start();
+  await new Promise((r) => setTimeout(r, 2000));
+  const natsPid = Number(fs.readFileSync(path.join(dir, "nats", "nats-server.pid"), "utf8"));
+  const idle = { hiveRssMiB: rssMiB(w.proc.pid!), hiveAnonMiB: anonMiB(w.proc.pid!), natsServerRssMiB: rssMiB(natsPid), hiveRssAfterLoadMiB: NaN };
+  const secrets = JSON.parse(fs.readFileSync(path.join(dir, "secrets.json"), "utf8"));
+  const endpoint = `https://localhost:${w.port}`;
+  const body = CALLS.DescribeInstanceTypes;
+  const signed = await signedForm({ endpoint, accessKeyId: secrets.admin.accessKeyId, secretAccessKey: secrets.admin.secretAccessKey }, body);
+  await runLoad({ url: endpoint + "/", ca: fs.readFileSync(path.join(dir, "tls", "ca.pem"), "utf8"), headers: signed.headers, body }, { concurrency: 8, seconds: 2 });
+  await new Promise((r) => setTimeout(r, 1000));
+  idle.hiveRssAfterLoadMiB = rssMiB(w.proc.pid!);
+  await stop(w.proc);
   fs.rmSync(dir, { recursive: true, force: true });
-  return { coldMs, warmMs: warm.sort((a, b) => a - b)[1] };
+  return { coldMs: cold.ms, warmMs: warm.sort((a, b) => a - b)[1], idle };
 }
 
 const fmt = (r: LoadResult | undefined) => (r ? `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms` : "n/a");
@@ -70,9 +100,6 @@ async function main() {
   const signer = { endpoint: hive.endpoint, accessKeyId: hive.accessKeyId, secretAccessKey: hive.secretAccessKey };
   const results: Record<string, unknown> = { date: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY, cpus: os.cpus().length };
   try {
-    await new Promise((r) => setTimeout(r, 2000));
-    results.idleMemory = { hiveRssMiB: rssMiB(hive.proc.pid!), natsServerRssMiB: rssMiB(Number(fs.readFileSync(path.join(hive.dataDir, "nats", "nats-server.pid"), "utf8"))) };
-
     const moto = await startMoto();
     const helloPort = await freePort();
     const tls = path.join(hive.dataDir, "tls");
@@ -111,10 +138,12 @@ async function main() {
   const h = results.helloCeiling as LoadResult;
   lines.push(`bare Hono hello (Bun, HTTPS) ${fmt(h)}`);
   for (const [call, r] of Object.entries(t)) if (r.hive) lines.push(`  ${call}: ${((100 * r.hive.rps) / h.rps).toFixed(0)}% of the ceiling`);
-  const up = results.up as { coldMs: number; warmMs: number };
-  const mem = results.idleMemory as { hiveRssMiB: number; natsServerRssMiB: number };
+  const up = results.up as UpFigures;
   lines.push(`hive up → ready: first start (with init) ${up.coldMs.toFixed(0)} ms, warm start ${up.warmMs.toFixed(0)} ms`);
-  lines.push(`idle memory: hive ${mem.hiveRssMiB.toFixed(1)} MiB RSS, nats-server ${mem.natsServerRssMiB.toFixed(1)} MiB RSS`);
+  lines.push(
+    `idle memory (warm start): hive ${up.idle.hiveRssMiB.toFixed(1)} MiB RSS (${up.idle.hiveAnonMiB.toFixed(1)} MiB anonymous), ` +
+      `${up.idle.hiveRssAfterLoadMiB.toFixed(1)} MiB after 2 s of load; nats-server ${up.idle.natsServerRssMiB.toFixed(1)} MiB RSS`,
+  );
   console.log(lines.join("\n"));
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
 }

@@ -28,6 +28,13 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
     }
   }
   const keys = [...byKey.keys()].sort();
+  for (const named of route.named ?? []) {
+    const asked = input[named.param];
+    if (!Array.isArray(asked)) continue;
+    const found = new Set([...byKey.values()].map((item) => String(item[named.field])));
+    const missing = (asked as unknown[]).map(String).find((name) => !found.has(name));
+    if (missing !== undefined) throw new AwsError("InvalidParameterValue", named.message(missing));
+  }
   if (!route.page) return { [route.list]: keys.map((k) => byKey.get(k)) };
 
   const max = input.MaxResults;

@@ -17,7 +17,7 @@ export interface GatewayDeps {
   nc: NatsConnection;
   principals: Principals;
   /** The nodes currently announcing themselves, for fan-out. */
-  liveNodes: () => Heartbeat[];
+  liveNodes: () => Promise<Heartbeat[]>;
   status: StatusProvider;
   log: (line: string) => void;
   /** How long a queue request waits for its daemon. */
@@ -75,7 +75,7 @@ async function handleQuery(raw: Request, deps: GatewayDeps): Promise<Response> {
     if (route.mode === "queue") {
       output = unwrap(await requestAction(deps.nc, service, action, message, deps.requestTimeoutMs ?? 60_000));
     } else {
-      const expected = Math.max(1, deps.liveNodes().length);
+      const expected = Math.max(1, (await deps.liveNodes()).length);
       const replies = await fanOutAction(deps.nc, service, action, message, { expected, timeoutMs: deps.fanoutTimeoutMs ?? 3_000 });
       if (replies.length === 0) throw new HiveError({ kind: "Unavailable", message: `no daemon answered ${service}.${action}` });
       output = mergeListings(route, replies.map(unwrap), input);

@@ -13,6 +13,8 @@ export interface FanoutRoute {
   key: string;
   /** MaxResults bounds when the action paginates. */
   page?: { min: number; max: number };
+  /** Names the caller asked for by parameter (e.g. ZoneNames) that no node returned are an error. */
+  named?: Array<{ param: string; field: string; message: (name: string) => string }>;
 }
 
 export type Route = QueueRoute | FanoutRoute;
@@ -23,7 +25,15 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
   ec2: {
     DescribeRegions: queue,
     DescribeAccountAttributes: queue,
-    DescribeAvailabilityZones: { mode: "fanout", list: "AvailabilityZones", key: "ZoneName" },
+    DescribeAvailabilityZones: {
+      mode: "fanout",
+      list: "AvailabilityZones",
+      key: "ZoneName",
+      named: [
+        { param: "ZoneNames", field: "ZoneName", message: (n) => `The zone '${n}' does not exist` },
+        { param: "ZoneIds", field: "ZoneId", message: (n) => `The zone ID '${n}' does not exist` },
+      ],
+    },
     DescribeInstanceTypes: { mode: "fanout", list: "InstanceTypes", key: "InstanceType", page: { min: 5, max: 100 } },
   },
   sts: {

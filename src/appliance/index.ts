@@ -87,10 +87,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       store,
     );
     cleanups.push(() => daemon.stop());
+    await daemon.ready;
 
     const nodes = watchNodes(gatewayBus, { pingWaitMs: 200 });
     cleanups.push(() => nodes.close());
-    await nodes.ready;
 
     const startedAt = Date.now();
     const gateway = await startGateway({
@@ -100,7 +100,11 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       key: fs.readFileSync(paths.serverKey, "utf8"),
       nc: gatewayBus,
       principals: new Principals(config.accountId, [secrets.admin]),
-      liveNodes: () => nodes.live(),
+      // The first ping round settles in the background; fan-outs made before then wait for it.
+      liveNodes: async () => {
+        await nodes.ready;
+        return nodes.live();
+      },
       log: opts.log,
       status: async () => ({
         node: config.node,

@@ -4,9 +4,11 @@ import { announce, encodeJson, serveActions, subjects, type NodeStatus } from ".
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import type { DaemonContext } from "./context.ts";
-import { actionTable } from "./index.ts";
+import { actionTable } from "./actions.ts";
 
 export interface RunningDaemon {
+  /** Settles once the daemon serves its subjects and has announced itself. */
+  ready: Promise<void>;
   status(): NodeStatus;
   stop(): Promise<void>;
 }
@@ -28,7 +30,11 @@ export function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store
   });
 
   const server = serveActions(nc, ctx.node, actionTable(ctx));
-  const stopAnnouncing = announce(nc, { node: ctx.node, region: ctx.region, az: ctx.az, startedAt: boot.startedAt });
+  // Announce only once the subscriptions are registered, so a gateway that hears us can reach us.
+  let stopAnnouncing = () => {};
+  const announced = server.ready.then(() => {
+    stopAnnouncing = announce(nc, { node: ctx.node, region: ctx.region, az: ctx.az, startedAt: boot.startedAt });
+  });
   const statusSub = nc.subscribe(subjects.nodeStatus(ctx.node), {
     callback: (_err, msg) => {
       if (msg.reply) msg.respond(encodeJson(status()));
@@ -36,6 +42,7 @@ export function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store
   });
 
   return {
+    ready: announced,
     status,
     async stop() {
       stopAnnouncing();

@@ -42,6 +42,12 @@ describe("the aws CLI gets AWS's answers", () => {
     assert.equal(zone.RegionName, "us-east-1");
   });
 
+  test("a zone this appliance does not have is InvalidParameterValue naming it", () => {
+    const r = aws(hive, ["ec2", "describe-availability-zones", "--zone-names", "us-east-1b"]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /InvalidParameterValue.*us-east-1b/);
+  });
+
   test("describe-instance-types filtered to t3.micro gives 2 vCPUs and 1 GiB", () => {
     const r = aws(hive, ["ec2", "describe-instance-types", "--filters", "Name=instance-type,Values=t3.micro"]);
     assert.equal(r.status, 0, r.stderr);
