@@ -120,11 +120,11 @@ export class QueryParser {
   }
 
   private intoMap(ref: Ref, shape: MapShape, existing: Slot | undefined, parts: string[], i: number, key: string, value: string, path: string): Slot {
-    const node = existing instanceof MapNode ? existing : new MapNode(path);
+    // The node's path includes ".entry", so a half-sent entry is named as it went on the wire.
+    const node = existing instanceof MapNode ? existing : new MapNode(ref.flattened ? path : `${path}.entry`);
     if (!ref.flattened) {
       if (i === parts.length && value === "") return node;
       if (parts[i] !== "entry") throw unknown(key);
-      path = `${path}.entry`;
       i++;
     }
     if (i === parts.length) {
@@ -138,7 +138,7 @@ export class QueryParser {
     if (part === (shape.key.locationName ?? "key") && i + 2 === parts.length) {
       entry.key = value;
     } else if (part === (shape.value.locationName ?? "value")) {
-      entry.value = this.intoRef(shape.value, entry.value, parts, i + 2, key, value, `${path}.${parts[i]}.${part}`);
+      entry.value = this.intoRef(shape.value, entry.value, parts, i + 2, key, value, `${node.path}.${parts[i]}.${part}`);
     } else {
       throw unknown(key);
     }
