@@ -35,15 +35,9 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
     const missing = (asked as unknown[]).map(String).find((name) => !found.has(name));
     if (missing !== undefined) throw new AwsError("InvalidParameterValue", named.message(missing));
   }
-  if (!route.page) return { [route.list]: keys.map((k) => byKey.get(k)) };
+  if (!route.paginated) return { [route.list]: keys.map((k) => byKey.get(k)) };
 
   const max = input.MaxResults;
-  if (max !== undefined && (typeof max !== "number" || max < route.page.min || max > route.page.max)) {
-    throw new AwsError(
-      "InvalidParameterValue",
-      `Value (${String(max)}) for parameter MaxResults is invalid. Expecting a value between ${route.page.min} and ${route.page.max}.`,
-    );
-  }
   let start = 0;
   if (typeof input.NextToken === "string" && input.NextToken !== "") {
     const after = decodeToken(input.NextToken);

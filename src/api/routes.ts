@@ -11,8 +11,8 @@ export interface FanoutRoute {
   mode: "fanout";
   list: string;
   key: string;
-  /** MaxResults bounds when the action paginates. */
-  page?: { min: number; max: number };
+  /** The action pages with MaxResults/NextToken (the codec checks MaxResults' bounds). */
+  paginated?: boolean;
   /** Names the caller asked for by parameter (e.g. ZoneNames) that no node returned are an error. */
   named?: Array<{ param: string; field: string; message: (name: string) => string }>;
 }
@@ -34,7 +34,7 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
         { param: "ZoneIds", field: "ZoneId", message: (n) => `The zone ID '${n}' does not exist` },
       ],
     },
-    DescribeInstanceTypes: { mode: "fanout", list: "InstanceTypes", key: "InstanceType", page: { min: 5, max: 100 } },
+    DescribeInstanceTypes: { mode: "fanout", list: "InstanceTypes", key: "InstanceType", paginated: true },
   },
   sts: {
     GetCallerIdentity: queue,

@@ -79,6 +79,9 @@ describe("the aws CLI gets AWS's answers", () => {
     const attrs = r.json().AccountAttributes;
     assert.equal(attrs.length, 1);
     assert.deepEqual(attrs[0].AttributeValues.map((v: any) => v.AttributeValue), ["VPC"]);
+    const max = aws(hive, ["ec2", "describe-account-attributes", "--attribute-names", "max-instances"]);
+    assert.equal(max.status, 0, max.stderr);
+    assert.equal(max.json().AccountAttributes[0].AttributeName, "max-instances");
   });
 
   test("sts get-caller-identity names the admin of this appliance's account", () => {

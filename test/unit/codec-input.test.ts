@@ -59,7 +59,7 @@ describe("codec: bad input", () => {
   });
 
   it("enum values", () => {
-    fails("DescribeAccountAttributes", [["AttributeName.1", "default-vpc"], ["AttributeName.2", "bogus"]], "InvalidParameterValue", /^Value \(bogus\) for parameter AttributeName\.2 is invalid\. Valid values are: /);
+    fails("CreateVolume", [["AvailabilityZone", "us-east-1a"], ["VolumeType", "bogus"]], "InvalidParameterValue", /^Value \(bogus\) for parameter VolumeType is invalid\. Valid values are: /);
     fails("RunInstances", [...run, ["BlockDeviceMapping.1.Ebs.VolumeType", "gp9"]], "InvalidParameterValue", /BlockDeviceMapping\.1\.Ebs\.VolumeType/);
     fails("RunInstances", [...run, ["InstanceInitiatedShutdownBehavior", "explode"]], "InvalidParameterValue");
     assert.equal((ec2.parseInput("RunInstances", [...run, ["BlockDeviceMapping.1.Ebs.VolumeType", "gp3"]]).BlockDeviceMappings as unknown[]).length, 1);
@@ -170,7 +170,6 @@ describe("codec: extra traits match the SDK's enums", () => {
       "BlockDeviceMappings.Ebs.VolumeType": sdk.VolumeType,
       VolumeType: sdk.VolumeType,
       InstanceInitiatedShutdownBehavior: sdk.ShutdownBehavior,
-      AttributeNames: sdk.AccountAttributeName,
       LocationType: sdk.LocationType,
     };
     for (const [, paths] of Object.entries(extraTraits.ec2 ?? {})) {

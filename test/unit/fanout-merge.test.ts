@@ -30,9 +30,9 @@ test("pages through the merged list with NextToken until it is exhausted", () =>
   assert.equal(pages, 3);
 });
 
-test("MaxResults outside the action's bounds and a forged NextToken are InvalidParameterValue", () => {
+test("a forged NextToken is InvalidParameterValue", () => {
   const outputs = [{ InstanceTypes: [item("t3.micro", "a")] }];
-  for (const input of [{ MaxResults: 4 }, { MaxResults: 101 }, { NextToken: "not-a-token" }, { NextToken: Buffer.from('{"after":1}').toString("base64url") }]) {
+  for (const input of [{ NextToken: "not-a-token" }, { NextToken: Buffer.from('{"after":1}').toString("base64url") }]) {
     assert.throws(() => mergeListings(types, outputs, input), (e: unknown) => e instanceof AwsError && e.code === "InvalidParameterValue");
   }
 });

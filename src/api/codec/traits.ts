@@ -17,7 +17,6 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
       MaxResults: { min: 5, max: 1000 },
       LocationType: { enum: ["region", "availability-zone", "availability-zone-id", "outpost"] },
     },
-    DescribeAccountAttributes: { AttributeNames: { enum: ["supported-platforms", "default-vpc"] } },
     RunInstances: {
       MinCount: { min: 1 },
       MaxCount: { min: 1 },
