@@ -39,7 +39,7 @@ export interface HiveInstance {
 }
 
 /** `hive up` on free ports; resolves once the ready line is printed. */
-export async function startHive(extraArgs: string[] = []): Promise<HiveInstance> {
+export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: boolean } = {}): Promise<HiveInstance> {
   if (!fs.existsSync(HIVE_BIN)) throw new Error(`${HIVE_BIN} is missing: run 'npm run build' (npm test builds it)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-"));
   const dataDir = path.join(tmp, "data");
@@ -49,7 +49,7 @@ export async function startHive(extraArgs: string[] = []): Promise<HiveInstance>
   const proc = spawn(
     HIVE_BIN,
     [
-      "up", "--data-dir", dataDir, "--no-aws-profile",
+      "up", "--data-dir", dataDir, ...(opts.awsProfile ? [] : ["--no-aws-profile"]),
       "--gateway-port", String(ports.gateway), "--nats-port", String(ports.nats),
       "--leaf-port", String(ports.leaf), "--monitor-port", String(ports.monitor),
       ...extraArgs,

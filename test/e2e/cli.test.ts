@@ -1,0 +1,89 @@
+// The hive command line as a newcomer meets it: the AWS profile `hive up` writes, init's refusals, --help.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+
+let hive: HiveInstance;
+before(async () => {
+  hive = await startHive([], { awsProfile: true });
+});
+after(async () => {
+  await hive?.stop();
+});
+
+test("hive up writes a 'hive' profile that the aws CLI can use with no other setup", () => {
+  const config = fs.readFileSync(path.join(hive.home, ".aws", "config"), "utf8");
+  assert.match(config, /\[profile hive\]/);
+  assert.match(config, new RegExp(`endpoint_url = https://localhost:${hive.ports.gateway}`));
+  assert.match(config, /ca_bundle = .*tls\/ca\.pem/);
+  const credentials = path.join(hive.home, ".aws", "credentials");
+  assert.equal(fs.statSync(credentials).mode & 0o077, 0, "credentials file is readable by others");
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: hive.home };
+  for (const k of Object.keys(env)) if (k.startsWith("AWS_")) delete env[k];
+  const r = spawnSync("aws", ["--profile", "hive", "ec2", "describe-regions", "--output", "json"], { env, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).Regions[0].RegionName, "us-east-1");
+});
+
+test("hive init keeps other profiles, refuses an existing directory, and replaces it with --force", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-init-"));
+  const home = path.join(tmp, "home");
+  fs.mkdirSync(path.join(home, ".aws"), { recursive: true });
+  fs.writeFileSync(path.join(home, ".aws", "config"), "[default]\nregion = eu-west-1\n");
+  const dir = path.join(tmp, "data");
+  try {
+    const first = runHive(["init", "--data-dir", dir, "--region", "ap-southeast-2", "--node-name", "edge-7"], { HOME: home });
+    assert.equal(first.status, 0, first.stderr);
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    assert.equal(cfg.region, "ap-southeast-2");
+    assert.equal(cfg.az, "ap-southeast-2a");
+    assert.equal(cfg.azId, "apse2-az1");
+    assert.equal(cfg.node, "edge-7");
+    const awsConfig = fs.readFileSync(path.join(home, ".aws", "config"), "utf8");
+    assert.match(awsConfig, /\[default\]\nregion = eu-west-1/);
+    assert.match(awsConfig, /\[profile hive\]\nregion = ap-southeast-2/);
+
+    const again = runHive(["init", "--data-dir", dir, "--no-aws-profile"], { HOME: home });
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already initialised.*--force/);
+
+    const keyBefore = JSON.parse(fs.readFileSync(path.join(dir, "secrets.json"), "utf8")).admin.accessKeyId;
+    const forced = runHive(["init", "--data-dir", dir, "--force"], { HOME: home });
+    assert.equal(forced.status, 0, forced.stderr);
+    const keyAfter = JSON.parse(fs.readFileSync(path.join(dir, "secrets.json"), "utf8")).admin.accessKeyId;
+    assert.notEqual(keyAfter, keyBefore);
+    assert.equal((fs.readFileSync(path.join(home, ".aws", "config"), "utf8").match(/\[profile hive\]/g) ?? []).length, 1);
+
+    const bad = runHive(["init", "--data-dir", path.join(tmp, "other"), "--region", "Mars", "--no-aws-profile"], { HOME: home });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /invalid region 'Mars'/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("every command has --help naming its flags", () => {
+  const expected: Record<string, RegExp[]> = {
+    up: [/--gateway-port/, /--nats-port/, /--leaf-port/, /--data-dir/, /--portable/],
+    init: [/--force/, /--no-aws-profile/, /--region/],
+    env: [/--data-dir/],
+    status: [/--json/],
+    version: [/print the version/],
+  };
+  for (const [cmd, patterns] of Object.entries(expected)) {
+    const r = runHive([cmd, "--help"]);
+    assert.equal(r.status, 0, `${cmd} --help: ${r.stderr}`);
+    for (const p of patterns) assert.match(r.stdout, p, `${cmd} --help lacks ${p}`);
+  }
+});
+
+test("a bad port is refused before anything starts", () => {
+  const r = runHive(["up", "--gateway-port", "99999", "--data-dir", path.join(os.tmpdir(), "hive-never")]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /expected a port number/);
+  assert.equal(fs.existsSync(path.join(os.tmpdir(), "hive-never")), false);
+});
