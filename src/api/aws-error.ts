@@ -22,6 +22,13 @@ const NOT_FOUND: Record<string, string> = {
   "key-pair": "InvalidKeyPair.NotFound",
 };
 
+const MALFORMED: Record<string, string> = {
+  instance: "InvalidInstanceID.Malformed",
+  image: "InvalidAMIID.Malformed",
+  volume: "InvalidVolumeID.Malformed",
+  snapshot: "InvalidSnapshotID.Malformed",
+};
+
 const INVALID_VALUE: Record<string, string> = {
   "instance-type": "InvalidInstanceType",
 };
@@ -33,6 +40,10 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
       return new AwsError(INVALID_VALUE[resource] ?? "InvalidParameterValue", err.message);
     case "NotFound":
       return new AwsError(NOT_FOUND[resource] ?? "InvalidParameterValue", err.message);
+    case "Malformed":
+      return new AwsError(MALFORMED[resource] ?? "InvalidID", err.message);
+    case "NotPermitted":
+      return new AwsError("OperationNotPermitted", err.message);
     case "Conflict":
       return new AwsError(resource === "key-pair" ? "InvalidKeyPair.Duplicate" : "IncorrectState", err.message);
     case "InvalidState":

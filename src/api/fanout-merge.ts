@@ -1,4 +1,5 @@
-// Merges the per-node replies of a fanned-out listing into one answer, and paginates it.
+// Merges the per-node replies of a fanned-out action into one answer: listings are united and paginated,
+// resources named by id must be held by some node, and single-resource actions take the owner's reply.
 import { AwsError } from "./aws-error.ts";
 import type { FanoutRoute } from "./routes.ts";
 
@@ -16,14 +17,35 @@ function decodeToken(token: string): string {
   throw new AwsError("InvalidParameterValue", `The parameter NextToken is invalid: ${token.slice(0, 64)}`);
 }
 
+const asIds = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : []);
+
+/** Ids the caller named that no node said it holds are an error, as AWS reports them. */
+function checkOwned(route: FanoutRoute, outputs: Item[], input: Item): void {
+  if (!route.owned) return;
+  const asked = asIds(input[route.owned.param]);
+  if (asked.length === 0) return;
+  const owned = new Set(outputs.flatMap((o) => asIds(o._owned)));
+  const missing = asked.filter((id) => !owned.has(id));
+  if (missing.length > 0) throw new AwsError(route.owned.code(missing[0]), route.owned.message(missing));
+}
+
+export function mergeReplies(route: FanoutRoute, outputs: Item[], input: Item): Item {
+  checkOwned(route, outputs, input);
+  if (route.single) return outputs.find((o) => asIds(o._owned).length > 0) ?? {};
+  if (!route.list) return {};
+  return mergeListings(route, outputs, input);
+}
+
 /** Union of every node's list (first node wins on duplicate keys), sorted by key, then one page of it. */
 export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item): Item {
+  const list = route.list!;
+  const keyOf = typeof route.key === "function" ? route.key : (item: Item) => String(item[(route.key as string) ?? ""]);
   const byKey = new Map<string, Item>();
   for (const out of outputs) {
-    const list = out[route.list];
-    if (!Array.isArray(list)) continue;
-    for (const item of list as Item[]) {
-      const key = String(item[route.key]);
+    const items = out[list];
+    if (!Array.isArray(items)) continue;
+    for (const item of items as Item[]) {
+      const key = keyOf(item);
       if (!byKey.has(key)) byKey.set(key, item);
     }
   }
@@ -35,7 +57,7 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
     const missing = (asked as unknown[]).map(String).find((name) => !found.has(name));
     if (missing !== undefined) throw new AwsError("InvalidParameterValue", named.message(missing));
   }
-  if (!route.paginated) return { [route.list]: keys.map((k) => byKey.get(k)) };
+  if (!route.paginated) return { [list]: keys.map((k) => byKey.get(k)) };
 
   const max = input.MaxResults;
   let start = 0;
@@ -48,7 +70,7 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
   const page = keys.slice(start, start + size);
   const more = start + size < keys.length;
   return {
-    [route.list]: page.map((k) => byKey.get(k)),
+    [list]: page.map((k) => byKey.get(k)),
     ...(more ? { NextToken: encodeToken(page[page.length - 1]) } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { fanOutAction, requestAction, type ActionReply, type ActionRequest, type
 import { HiveError } from "../errors/index.ts";
 import { AwsError, awsAuthError, awsErrorFromDomain } from "./aws-error.ts";
 import { CodecError, codecFor, type ServiceCodec, type ServiceName } from "./codec/index.ts";
-import { mergeListings } from "./fanout-merge.ts";
+import { mergeReplies } from "./fanout-merge.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
 import { routeFor } from "./routes.ts";
@@ -70,15 +70,17 @@ async function handleQuery(raw: Request, deps: GatewayDeps): Promise<Response> {
       throw new AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
     }
 
-    const message: ActionRequest = { requestId, caller: principal.caller, region: auth.region, input };
     let output: Record<string, unknown>;
     if (route.mode === "queue") {
+      const message: ActionRequest = { requestId, caller: principal.caller, region: auth.region, input };
       output = unwrap(await requestAction(deps.nc, service, action, message, deps.requestTimeoutMs ?? 60_000));
     } else {
       const expected = Math.max(1, (await deps.liveNodes()).length);
+      // `nodes` tells a daemon whether it answers alone, and so may judge unknown ids itself before acting.
+      const message: ActionRequest = { requestId, caller: principal.caller, region: auth.region, input, nodes: expected };
       const replies = await fanOutAction(deps.nc, service, action, message, { expected, timeoutMs: deps.fanoutTimeoutMs ?? 3_000 });
       if (replies.length === 0) throw new HiveError({ kind: "Unavailable", message: `no daemon answered ${service}.${action}` });
-      output = mergeListings(route, replies.map(unwrap), input);
+      output = mergeReplies(route, replies.map(unwrap), input);
     }
     return xmlResponse(codec.serializeOutput(action, output, requestId), 200, requestId);
   } catch (err) {

@@ -6,20 +6,56 @@ export interface QueueRoute {
   mode: "queue";
 }
 
-/** Asked of every node; the replies' `list` items are merged, de-duplicated by `key`, sorted and paginated here. */
+/** Resource ids the caller names in `param`: each node lists the ones it holds in its reply's `_owned`; the rest are errors. */
+export interface OwnedIds {
+  param: string;
+  code: (id: string) => string;
+  message: (ids: string[]) => string;
+}
+
+/**
+ * Asked of every node. The replies' `list` items are merged, de-duplicated by `key`, sorted and (when `paginated`)
+ * paged here; `single` takes the whole reply of the one node that owns the resource.
+ */
 export interface FanoutRoute {
   mode: "fanout";
-  list: string;
-  key: string;
+  list?: string;
+  key?: string | ((item: Record<string, unknown>) => string);
   /** The action pages with MaxResults/NextToken (the codec checks MaxResults' bounds). */
   paginated?: boolean;
   /** Names the caller asked for by parameter (e.g. ZoneNames) that no node returned are an error. */
   named?: Array<{ param: string; field: string; message: (name: string) => string }>;
+  owned?: OwnedIds;
+  single?: boolean;
 }
 
 export type Route = QueueRoute | FanoutRoute;
 
 const queue: QueueRoute = { mode: "queue" };
+
+const idList = (noun: string, ids: string[]): string =>
+  ids.length === 1 ? `The ${noun} ID '${ids[0]}' does not exist` : `The ${noun} IDs '${ids.join(", ")}' do not exist`;
+
+const instanceIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidInstanceID.NotFound",
+  message: (ids) => idList("instance", ids),
+});
+
+const NOT_FOUND_BY_PREFIX: Record<string, [string, string]> = {
+  i: ["InvalidInstanceID.NotFound", "instance"],
+  vol: ["InvalidVolume.NotFound", "volume"],
+  ami: ["InvalidAMIID.NotFound", "image"],
+};
+
+const anyResource = (param: string): OwnedIds => ({
+  param,
+  code: (id) => NOT_FOUND_BY_PREFIX[id.split("-")[0]]?.[0] ?? "InvalidID",
+  message: (ids) => idList(NOT_FOUND_BY_PREFIX[ids[0].split("-")[0]]?.[1] ?? "resource", ids),
+});
+
+const instanceChange = (list: string): FanoutRoute => ({ mode: "fanout", list, key: "InstanceId", owned: instanceIds("InstanceIds") });
+const oneInstance: FanoutRoute = { mode: "fanout", single: true, owned: instanceIds("InstanceId") };
 
 export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
   ec2: {
@@ -35,6 +71,33 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
       ],
     },
     DescribeInstanceTypes: { mode: "fanout", list: "InstanceTypes", key: "InstanceType", paginated: true },
+
+    RunInstances: queue,
+    DescribeInstances: { mode: "fanout", list: "Reservations", key: "ReservationId", paginated: true, owned: instanceIds("InstanceIds") },
+    DescribeInstanceStatus: { mode: "fanout", list: "InstanceStatuses", key: "InstanceId", paginated: true, owned: instanceIds("InstanceIds") },
+    StartInstances: instanceChange("StartingInstances"),
+    StopInstances: instanceChange("StoppingInstances"),
+    TerminateInstances: instanceChange("TerminatingInstances"),
+    RebootInstances: { mode: "fanout", owned: instanceIds("InstanceIds") },
+    GetConsoleOutput: oneInstance,
+    DescribeInstanceAttribute: oneInstance,
+    ModifyInstanceAttribute: oneInstance,
+
+    CreateTags: { mode: "fanout", owned: anyResource("Resources") },
+    DeleteTags: { mode: "fanout", owned: anyResource("Resources") },
+    DescribeTags: {
+      mode: "fanout",
+      list: "Tags",
+      key: (t) => `${String(t.ResourceId)}\u0000${String(t.Key)}`,
+      paginated: true,
+    },
+    DescribeVolumes: {
+      mode: "fanout",
+      list: "Volumes",
+      key: "VolumeId",
+      paginated: true,
+      owned: { param: "VolumeIds", code: () => "InvalidVolume.NotFound", message: (ids) => idList("volume", ids) },
+    },
   },
   sts: {
     GetCallerIdentity: queue,

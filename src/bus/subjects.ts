@@ -12,6 +12,10 @@ export const subjects = {
   nodePing: "hive.node.ping",
   /** Per-node status, answered by that node's daemon only. */
   nodeStatus: (node: string): string => `hive.admin.${node}.status`,
+  /** Export a volume of this node over NBD: EbsVolumeRequest → EbsReply<EbsMountResult>. */
+  ebsMount: (node: string): string => `ebs.${node}.mount`,
+  /** Stop exporting a volume of this node: EbsVolumeRequest → EbsReply<{}>. */
+  ebsUnmount: (node: string): string => `ebs.${node}.unmount`,
 } as const;
 
 export const HEARTBEAT_MS = 2_000;
@@ -32,6 +36,8 @@ export interface ActionRequest<I = unknown> {
   /** The region the request was signed for. */
   region: string;
   input: I;
+  /** For fanned-out actions: how many nodes were asked (1 = this daemon answers alone). */
+  nodes?: number;
 }
 
 /** Daemon → gateway. */
@@ -59,3 +65,21 @@ export interface NodeStatus {
   vcpus: number;
   memoryMiB: number;
 }
+
+/** Asks a node's block service about one of its volumes. */
+export interface EbsVolumeRequest {
+  volumeId: string;
+  /** Unmount only: drop NBD clients still connected (the VM using it has stopped or is being killed). */
+  force?: boolean;
+}
+
+/** Where a mounted volume is served: QEMU opens `uri`, or `socket` + `exportName` as separate options. */
+export interface EbsMountResult {
+  /** nbd+unix:///<vol-id>?socket=<dataDir>/ebs/nbd.sock */
+  uri: string;
+  socket: string;
+  exportName: string;
+}
+
+/** A block service's answer: the result's fields beside ok: true, or the domain error. */
+export type EbsReply<T = object> = ({ ok: true } & T) | { ok: false; error: import("../errors/index.ts").HiveErrorData };

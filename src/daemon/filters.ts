@@ -6,6 +6,27 @@ import { invalidParameter } from "../errors/index.ts";
 /** Per filter name, how to read that field from an item. A getter may return a scalar, a boolean, a number or an array. */
 export type FilterFields<T> = Record<string, (item: T) => unknown>;
 
+/** For filter names that carry a parameter (`tag:Name`): a getter for that name, or undefined if the name is not one. */
+export type DynamicFilterField<T> = (name: string) => ((item: T) => unknown) | undefined;
+
+/** The `tag:<key>`, `tag-key` and `tag-value` filters every taggable resource answers, given how to read its tags. */
+export function tagFilters<T>(tagsOf: (item: T) => Array<{ Key?: string; Value?: string }> | undefined): {
+  fields: FilterFields<T>;
+  dynamic: DynamicFilterField<T>;
+} {
+  return {
+    fields: {
+      "tag-key": (item) => (tagsOf(item) ?? []).map((t) => t.Key),
+      "tag-value": (item) => (tagsOf(item) ?? []).map((t) => t.Value),
+    },
+    dynamic: (name) => {
+      if (!name.startsWith("tag:") || name.length === 4) return undefined;
+      const key = name.slice(4);
+      return (item) => (tagsOf(item) ?? []).filter((t) => t.Key === key).map((t) => t.Value);
+    },
+  };
+}
+
 /** Compiles one EC2 filter value: `*` any run of characters, `?` exactly one, `\` makes the next character literal. */
 export const wildcardPattern = (value: string): RegExp => {
   let re = "";
@@ -36,20 +57,26 @@ interface CompiledFilter<T> {
   patterns: RegExp[];
 }
 
-const compile = <T>(filters: Filter[], fields: FilterFields<T>): CompiledFilter<T>[] =>
+const compile = <T>(filters: Filter[], fields: FilterFields<T>, dynamic?: DynamicFilterField<T>): CompiledFilter<T>[] =>
   filters.map((f) => {
     const name = f.Name ?? "";
     // hasOwn so that names like "constructor" are not found on the prototype.
-    if (!Object.hasOwn(fields, name)) throw invalidParameter("Filter", `The filter '${name}' is invalid`);
+    const get = Object.hasOwn(fields, name) ? fields[name] : dynamic?.(name);
+    if (!get) throw invalidParameter("Filter", `The filter '${name}' is invalid`);
     const values = f.Values ?? [];
     if (values.length === 0) throw invalidParameter("Filter", `The filter '${name}' requires at least one value`);
-    return { get: fields[name]!, patterns: values.map(wildcardPattern) };
+    return { get, patterns: values.map(wildcardPattern) };
   });
 
 /** Keeps the items that match every filter; an absent or empty filter list keeps everything. */
-export const applyFilters = <T>(items: T[], filters: Filter[] | undefined, fields: FilterFields<T>): T[] => {
+export const applyFilters = <T>(
+  items: T[],
+  filters: Filter[] | undefined,
+  fields: FilterFields<T>,
+  dynamic?: DynamicFilterField<T>,
+): T[] => {
   if (!filters || filters.length === 0) return items;
-  const compiled = compile(filters, fields);
+  const compiled = compile(filters, fields, dynamic);
   return items.filter((item) =>
     compiled.every(({ get, patterns }) => {
       const actual = asStrings(get(item));

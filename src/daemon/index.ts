@@ -3,7 +3,7 @@
 export type { DaemonContext } from "./context.ts";
 export { actionTable } from "./actions.ts";
 export { startDaemon, type RunningDaemon } from "./node-daemon.ts";
-export { applyFilters, wildcardPattern, escapeRegExp, type FilterFields } from "./filters.ts";
+export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./filters.ts";
 export { describeRegions, endpointHost } from "./regions.ts";
 export { describeAvailabilityZones, thisZone } from "./availability-zones.ts";
 export { describeInstanceTypes, instanceTypeFilterNames } from "./instance-types.ts";

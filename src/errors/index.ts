@@ -3,9 +3,11 @@
 export type ErrorKind =
   | "InvalidParameter" // a value the caller sent is wrong
   | "NotFound" // a named resource does not exist
+  | "Malformed" // a resource id that cannot be one (i-xyz)
   | "Conflict" // the resource exists already or is in use
   | "InvalidState" // the resource is in the wrong state for this call
   | "CapacityExhausted" // no node has room
+  | "NotPermitted" // the resource forbids this (termination protection)
   | "Unsupported" // known, not built
   | "Unavailable" // nobody is answering right now (no daemon, NATS down)
   | "Internal"; // a bug or a failed dependency
@@ -47,6 +49,15 @@ export const invalidParameter = (param: string, message: string, resource?: stri
 
 export const notFound = (resource: string, message: string, param?: string): HiveError =>
   new HiveError({ kind: "NotFound", resource, message, param });
+
+export const malformed = (resource: string, message: string, param?: string): HiveError =>
+  new HiveError({ kind: "Malformed", resource, message, param });
+
+export const invalidState = (resource: string, message: string): HiveError => new HiveError({ kind: "InvalidState", resource, message });
+
+export const capacityExhausted = (message: string): HiveError => new HiveError({ kind: "CapacityExhausted", message });
+
+export const notPermitted = (message: string): HiveError => new HiveError({ kind: "NotPermitted", message });
 
 export const unavailable = (message: string): HiveError => new HiveError({ kind: "Unavailable", message });
 

@@ -4,3 +4,18 @@ export { openStore, type Store, type BootRecord, type OpenStoreOptions } from ".
 export { SchemaTooNewError, type MigrationOutcome } from "./migrate.ts";
 export { migrations, type Migration } from "./migrations.ts";
 export type { DriverName } from "./driver.ts";
+export type {
+  ImageRecord,
+  ImageRepo,
+  ImageState,
+  InstanceRecord,
+  InstanceRepo,
+  InstanceStateName,
+  PageQuery,
+  Patch,
+  TagRecord,
+  TagRepo,
+  VolumeRecord,
+  VolumeRepo,
+  VolumeState,
+} from "./records.ts";

@@ -23,5 +23,86 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX node_boots_node ON node_boots(node);
     `,
+  },  {
+    version: 2,
+    name: "images, volumes, instances and tags",
+    // Booleans are INTEGER 0/1 and times ISO-8601 TEXT, which sorts in time order; a reservation is only an id on its instances.
+    sql: `
+      CREATE TABLE images (
+        id               TEXT PRIMARY KEY,
+        name             TEXT NOT NULL,
+        description      TEXT,
+        state            TEXT NOT NULL,
+        architecture     TEXT NOT NULL,
+        root_device_name TEXT NOT NULL,
+        size_bytes       INTEGER NOT NULL,
+        file             TEXT NOT NULL,
+        source           TEXT,
+        node             TEXT NOT NULL,
+        owner_id         TEXT NOT NULL,
+        created_at       TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX images_live_name ON images(name) WHERE state != 'deregistered';
+
+      CREATE TABLE volumes (
+        id                    TEXT PRIMARY KEY,
+        size_gib              INTEGER NOT NULL,
+        volume_type           TEXT NOT NULL,
+        state                 TEXT NOT NULL,
+        az                    TEXT NOT NULL,
+        node                  TEXT NOT NULL,
+        file                  TEXT NOT NULL,
+        image_id              TEXT,
+        snapshot_id           TEXT,
+        created_at            TEXT NOT NULL,
+        instance_id           TEXT,
+        device                TEXT,
+        attach_time           TEXT,
+        delete_on_termination INTEGER NOT NULL CHECK (delete_on_termination IN (0, 1))
+      );
+      CREATE INDEX volumes_instance ON volumes(instance_id);
+      CREATE INDEX volumes_image ON volumes(image_id);
+
+      CREATE TABLE instances (
+        id                      TEXT PRIMARY KEY,
+        reservation_id          TEXT NOT NULL,
+        owner_id                TEXT NOT NULL,
+        requester_id            TEXT,
+        image_id                TEXT NOT NULL,
+        instance_type           TEXT NOT NULL,
+        state                   TEXT NOT NULL,
+        state_reason_code       TEXT,
+        state_reason_message    TEXT,
+        state_transition_reason TEXT,
+        key_name                TEXT,
+        user_data               TEXT,
+        launch_time             TEXT NOT NULL,
+        az                      TEXT NOT NULL,
+        node                    TEXT NOT NULL,
+        vcpus                   INTEGER NOT NULL,
+        memory_mib              INTEGER NOT NULL,
+        shutdown_behavior       TEXT NOT NULL,
+        disable_api_termination INTEGER NOT NULL CHECK (disable_api_termination IN (0, 1)),
+        root_volume_id          TEXT,
+        root_device_name        TEXT NOT NULL,
+        ami_launch_index        INTEGER NOT NULL,
+        client_token            TEXT,
+        pid                     INTEGER,
+        terminated_at           TEXT,
+        updated_at              TEXT NOT NULL
+      );
+      -- (state, terminated_at) serves both the by-state lookups and the purge of old terminated rows.
+      CREATE INDEX instances_state ON instances(state, terminated_at);
+      CREATE INDEX instances_client_token ON instances(client_token) WHERE client_token IS NOT NULL;
+
+      CREATE TABLE tags (
+        resource_id   TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        value         TEXT NOT NULL,
+        PRIMARY KEY (resource_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX tags_key_value ON tags(key, value);
+    `,
   },
 ];

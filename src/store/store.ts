@@ -4,6 +4,11 @@ import { chmodSync, closeSync, existsSync, fchmodSync, openSync } from "node:fs"
 import { loadDriver, type Driver, type DriverName } from "./driver.ts";
 import { migrate, currentVersion, type MigrationOutcome } from "./migrate.ts";
 import { migrations as shippedMigrations, type Migration } from "./migrations.ts";
+import type { ImageRepo, InstanceRepo, TagRepo, VolumeRepo } from "./records.ts";
+import { imageRepo } from "./images.ts";
+import { instanceRepo } from "./instances.ts";
+import { tagRepo } from "./tags.ts";
+import { volumeRepo } from "./volumes.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -22,6 +27,10 @@ export interface Store {
   schemaVersion(): number;
   /** "wal" for a file database. */
   journalMode(): string;
+  readonly images: ImageRepo;
+  readonly volumes: VolumeRepo;
+  readonly instances: InstanceRepo;
+  readonly tags: TagRepo;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -94,6 +103,10 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
         const bootCount = db.get<{ n: number }>("SELECT count(*) AS n FROM node_boots WHERE node = ?", node)?.n ?? 0;
         return { bootCount, startedAt };
       }),
+    images: imageRepo(db),
+    volumes: volumeRepo(db),
+    instances: instanceRepo(db),
+    tags: tagRepo(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),

@@ -4,11 +4,110 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore, migrations, SchemaTooNewError, type DriverName, type Migration } from "../../src/store/index.ts";
+import {
+  openStore,
+  migrations,
+  SchemaTooNewError,
+  type DriverName,
+  type ImageRecord,
+  type InstanceRecord,
+  type Migration,
+  type Store,
+  type TagRecord,
+  type VolumeRecord,
+} from "../../src/store/index.ts";
 
 export type TestFn = (name: string, fn: () => void | Promise<void>) => unknown;
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
+
+const hex17 = (n: number): string => n.toString(16).padStart(17, "0");
+const T0 = "2026-01-01T00:00:00.000Z";
+
+// Records with only the required fields; the *Full variants set every optional one as well.
+const image = (n: number, over: Partial<ImageRecord> = {}): ImageRecord => ({
+  id: `ami-${hex17(n)}`,
+  name: `image-${n}`,
+  state: "available",
+  architecture: "x86_64",
+  rootDeviceName: "/dev/xvda",
+  sizeBytes: 2 * 1024 ** 3,
+  file: `images/${n}.qcow2`,
+  node: "node-a",
+  ownerId: "000000000000",
+  createdAt: T0,
+  ...over,
+});
+const imageFull = (n: number): ImageRecord => image(n, { description: "Alpine 3.20 ✓", source: "https://example.com/a.qcow2" });
+
+const volume = (n: number, over: Partial<VolumeRecord> = {}): VolumeRecord => ({
+  id: `vol-${hex17(n)}`,
+  sizeGiB: 8,
+  volumeType: "gp3",
+  state: "available",
+  az: "us-east-1a",
+  node: "node-a",
+  file: `volumes/${n}.qcow2`,
+  createdAt: T0,
+  deleteOnTermination: false,
+  ...over,
+});
+const volumeFull = (n: number): VolumeRecord =>
+  volume(n, {
+    state: "in-use",
+    imageId: `ami-${hex17(1)}`,
+    snapshotId: `snap-${hex17(n)}`,
+    instanceId: `i-${hex17(n)}`,
+    device: "/dev/xvda",
+    attachTime: "2026-01-01T00:00:01.000Z",
+    deleteOnTermination: true,
+  });
+
+const instance = (n: number, over: Partial<InstanceRecord> = {}): InstanceRecord => ({
+  id: `i-${hex17(n)}`,
+  reservationId: `r-${hex17(n)}`,
+  ownerId: "000000000000",
+  imageId: `ami-${hex17(1)}`,
+  instanceType: "t3.micro",
+  state: "pending",
+  launchTime: T0,
+  az: "us-east-1a",
+  node: "node-a",
+  vcpus: 2,
+  memoryMiB: 1024,
+  shutdownBehavior: "stop",
+  disableApiTermination: false,
+  rootDeviceName: "/dev/xvda",
+  amiLaunchIndex: 0,
+  updatedAt: T0,
+  ...over,
+});
+const instanceFull = (n: number): InstanceRecord =>
+  instance(n, {
+    requesterId: "111111111111",
+    state: "terminated",
+    stateReasonCode: "Client.UserInitiatedShutdown",
+    stateReasonMessage: "Client.UserInitiatedShutdown: User initiated shutdown",
+    stateTransitionReason: "User initiated (2026-01-01 00:00:00 GMT)",
+    keyName: "my-key",
+    userData: Buffer.from("#!/bin/sh\necho hi\n").toString("base64"),
+    shutdownBehavior: "terminate",
+    disableApiTermination: true,
+    rootVolumeId: `vol-${hex17(n)}`,
+    amiLaunchIndex: 3,
+    clientToken: "token-1",
+    pid: 4242,
+    terminatedAt: "2026-01-01T00:05:00.000Z",
+  });
+
+const tag = (resourceId: string, key: string, value: string, resourceType = "instance"): TagRecord => ({
+  resourceId,
+  resourceType,
+  key,
+  value,
+});
+
+const ids = (records: Array<{ id: string }>): string[] => records.map((r) => r.id);
 
 export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
   const dirs: string[] = [];
@@ -157,7 +256,10 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       assert.ok(err instanceof SchemaTooNewError);
       assert.equal(err.dbVersion, migrations.length + 1);
       assert.equal(err.codeVersion, migrations.length);
-      assert.match(err.message, /schema version 2.*only up to version 1/);
+      assert.match(
+        err.message,
+        new RegExp(`schema version ${migrations.length + 1}.*only up to version ${migrations.length}\\b`),
+      );
       return true;
     });
     // The refusal changed nothing: the newer code still opens it.
@@ -187,6 +289,320 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
     try {
       store.setSetting("k", "v");
       for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(f).toString(8), "600", f);
+    } finally {
+      store.close();
+    }
+  });
+
+  const withStore = async (fn: (store: Store) => void | Promise<void>): Promise<void> => {
+    const store = await openStore(tempDb());
+    try {
+      await fn(store);
+    } finally {
+      store.close();
+    }
+  };
+
+  test("images round-trip with optional fields set and unset", () =>
+    withStore((store) => {
+      const bare = image(1);
+      const full = imageFull(2);
+      store.images.insert(bare);
+      store.images.insert(full);
+      assert.deepEqual(store.images.get(bare.id), bare);
+      assert.ok(!("description" in store.images.get(bare.id)!), "NULL comes back as an absent field");
+      assert.deepEqual(store.images.get(full.id), full);
+      assert.equal(store.images.get("ami-missing"), undefined);
+      assert.deepEqual(store.images.byName("image-2"), full);
+      assert.equal(store.images.byName("nope"), undefined);
+
+      store.images.setSize(bare.id, 3 * 1024 ** 3);
+      store.images.setState(bare.id, "failed");
+      assert.deepEqual(store.images.get(bare.id), { ...bare, sizeBytes: 3 * 1024 ** 3, state: "failed" });
+      store.images.setState("ami-missing", "failed"); // a missing id is a no-op
+    }));
+
+  test("image names are unique among images not deregistered", () =>
+    withStore((store) => {
+      store.images.insert(image(2, { name: "alpine" }));
+      store.images.insert(image(1, { name: "debian" }));
+      assert.throws(() => store.images.insert(image(3, { name: "alpine" })), /UNIQUE/);
+      assert.deepEqual(ids(store.images.list()), [`ami-${hex17(1)}`, `ami-${hex17(2)}`]);
+
+      store.images.setState(`ami-${hex17(2)}`, "deregistered");
+      store.images.insert(image(3, { name: "alpine" }));
+      assert.equal(store.images.byName("alpine")?.id, `ami-${hex17(3)}`);
+      assert.deepEqual(ids(store.images.list()), [`ami-${hex17(1)}`, `ami-${hex17(3)}`]);
+      // The deregistered row is kept and still found by id; a second deregistered "alpine" is allowed too.
+      assert.equal(store.images.get(`ami-${hex17(2)}`)?.state, "deregistered");
+      store.images.setState(`ami-${hex17(3)}`, "deregistered");
+      assert.equal(store.images.byName("alpine"), undefined);
+      assert.deepEqual(ids(store.images.list()), [`ami-${hex17(1)}`]);
+    }));
+
+  test("volumes round-trip, list what is not deleted, and count image dependents", () =>
+    withStore((store) => {
+      const bare = volume(1);
+      const full = volumeFull(2);
+      store.volumes.insert(full);
+      store.volumes.insert(bare);
+      assert.deepEqual(store.volumes.get(bare.id), bare);
+      assert.deepEqual(store.volumes.get(full.id), full);
+      assert.equal(store.volumes.get(full.id)?.deleteOnTermination, true);
+      assert.equal(store.volumes.get(bare.id)?.deleteOnTermination, false);
+      assert.equal(store.volumes.get("vol-missing"), undefined);
+
+      store.volumes.insert(volume(3, { imageId: `ami-${hex17(1)}`, state: "deleted" }));
+      assert.deepEqual(ids(store.volumes.list()), [bare.id, full.id]);
+      assert.equal(store.volumes.countUsingImage(`ami-${hex17(1)}`), 1);
+      assert.equal(store.volumes.countUsingImage(`ami-${hex17(9)}`), 0);
+      assert.deepEqual(store.volumes.forInstance(`i-${hex17(2)}`), [full]);
+      assert.deepEqual(store.volumes.forInstance(`i-${hex17(9)}`), []);
+    }));
+
+  test("volume update changes only the fields given; null clears; a missing id is a no-op", () =>
+    withStore((store) => {
+      const full = volumeFull(1);
+      store.volumes.insert(full);
+      assert.equal(store.volumes.update(full.id, { state: "available", instanceId: null, device: null, attachTime: null }), true);
+      const { instanceId: _i, device: _d, attachTime: _a, ...detached } = full;
+      assert.deepEqual(store.volumes.get(full.id), { ...detached, state: "available" });
+
+      assert.equal(store.volumes.update(full.id, { sizeGiB: 20, deleteOnTermination: false, snapshotId: undefined }), true);
+      assert.deepEqual(store.volumes.get(full.id), { ...detached, state: "available", sizeGiB: 20, deleteOnTermination: false });
+
+      assert.equal(store.volumes.update(full.id, {}), true, "an empty patch reports that the row exists");
+      assert.equal(store.volumes.update("vol-missing", { state: "deleted" }), false);
+      assert.equal(store.volumes.update("vol-missing", {}), false);
+      assert.equal(store.volumes.get("vol-missing"), undefined);
+    }));
+
+  test("instances round-trip with optional fields set and unset", () =>
+    withStore((store) => {
+      const bare = instance(1);
+      const full = instanceFull(2);
+      store.instances.insertLaunch({ instances: [bare, full], volumes: [], tags: [] });
+      assert.deepEqual(store.instances.get(bare.id), bare);
+      assert.deepEqual(Object.keys(store.instances.get(bare.id)!).sort(), Object.keys(bare).sort());
+      assert.deepEqual(store.instances.get(full.id), full);
+      assert.equal(store.instances.get("i-missing"), undefined);
+      assert.equal(store.instances.count(), 2);
+    }));
+
+  test("instance update: given fields only, null clears, updatedAt stamped, missing id a no-op", () =>
+    withStore((store) => {
+      const full = instanceFull(1);
+      store.instances.insertLaunch({ instances: [full], volumes: [], tags: [] });
+      const before = Date.now();
+      assert.equal(store.instances.update(full.id, { state: "running", pid: null, terminatedAt: null, keyName: undefined }), true);
+      const got = store.instances.get(full.id)!;
+      const { pid: _p, terminatedAt: _t, updatedAt: _u, ...rest } = full;
+      const { updatedAt, ...gotRest } = got;
+      assert.deepEqual(gotRest, { ...rest, state: "running" });
+      assert.ok(Date.parse(updatedAt) >= before - 1000, "updatedAt is set to now when the patch does not give it");
+
+      store.instances.update(full.id, { pid: 7, updatedAt: "2026-02-02T00:00:00.000Z", disableApiTermination: false });
+      const again = store.instances.get(full.id)!;
+      assert.deepEqual([again.pid, again.updatedAt, again.disableApiTermination], [7, "2026-02-02T00:00:00.000Z", false]);
+
+      // Required fields cannot be cleared: the type refuses null, and so does the schema if the type is bypassed.
+      // @ts-expect-error -- state is required
+      assert.throws(() => store.instances.update(full.id, { state: null }), /NOT NULL/);
+      assert.equal(store.instances.update(full.id, {}), true);
+      assert.equal(store.instances.get(full.id)?.updatedAt, "2026-02-02T00:00:00.000Z", "an empty patch writes nothing");
+      assert.equal(store.instances.update("i-missing", { state: "running" }), false);
+      assert.equal(store.instances.get("i-missing"), undefined);
+    }));
+
+  test("insertLaunch writes instances, root volumes and tags together", () =>
+    withStore((store) => {
+      const a = instance(1, { rootVolumeId: `vol-${hex17(1)}`, clientToken: "tok" });
+      const b = instance(2, { amiLaunchIndex: 1, reservationId: a.reservationId, clientToken: "tok" });
+      store.instances.insertLaunch({
+        instances: [a, b],
+        volumes: [volume(1, { instanceId: a.id, state: "in-use" })],
+        tags: [tag(a.id, "Name", "web"), tag(`vol-${hex17(1)}`, "Name", "web-root", "volume")],
+      });
+      assert.deepEqual(ids(store.instances.list()), [a.id, b.id]);
+      assert.deepEqual(ids(store.volumes.forInstance(a.id)), [`vol-${hex17(1)}`]);
+      assert.deepEqual(store.tags.forResource(a.id), [tag(a.id, "Name", "web")]);
+      assert.equal(store.tags.list().length, 2);
+    }));
+
+  test("insertLaunch that fails midway leaves nothing written", () =>
+    withStore((store) => {
+      const existing = instance(9);
+      store.instances.insertLaunch({ instances: [existing], volumes: [volume(9)], tags: [tag(existing.id, "k", "v")] });
+      const snapshot = () => [store.instances.list(), store.volumes.list(), store.tags.list()];
+      const before = snapshot();
+
+      // A duplicate instance id in the middle of the batch.
+      assert.throws(
+        () =>
+          store.instances.insertLaunch({
+            instances: [instance(1), instance(2), instance(1), instance(3)],
+            volumes: [volume(1)],
+            tags: [tag(`i-${hex17(1)}`, "Name", "x")],
+          }),
+        /UNIQUE|PRIMARY KEY/,
+      );
+      assert.deepEqual(snapshot(), before);
+
+      // Instances written, then a volume id that already exists.
+      assert.throws(
+        () =>
+          store.instances.insertLaunch({
+            instances: [instance(1), instance(2)],
+            volumes: [volume(1), volume(9)],
+            tags: [tag(`i-${hex17(1)}`, "Name", "x")],
+          }),
+        /UNIQUE|PRIMARY KEY/,
+      );
+      assert.deepEqual(snapshot(), before);
+
+      // Everything written but a tag that violates NOT NULL at the end.
+      assert.throws(() =>
+        store.instances.insertLaunch({
+          instances: [instance(1)],
+          volumes: [volume(1)],
+          tags: [tag(`i-${hex17(1)}`, "a", "1"), { ...tag(`i-${hex17(1)}`, "b", "2"), value: null as unknown as string }],
+        }),
+      );
+      assert.deepEqual(snapshot(), before);
+      assert.equal(store.instances.count(), 1);
+    }));
+
+  test("listByIds keeps the asked order, leaves out unknown ids and collapses repeats", () =>
+    withStore((store) => {
+      store.instances.insertLaunch({ instances: [1, 2, 3, 4].map((n) => instance(n)), volumes: [], tags: [] });
+      const id = (n: number) => `i-${hex17(n)}`;
+      assert.deepEqual(ids(store.instances.listByIds([id(3), id(1), "i-unknown", id(4), id(3)])), [id(3), id(1), id(4)]);
+      assert.deepEqual(store.instances.listByIds([]), []);
+      assert.deepEqual(store.instances.listByIds(["i-unknown"]), []);
+      assert.deepEqual(store.instances.listByIds([id(2)]), [instance(2)]);
+    }));
+
+  test("byClientToken, inStates, count and paged list", () =>
+    withStore((store) => {
+      store.instances.insertLaunch({
+        instances: [
+          instance(5, { clientToken: "t1", amiLaunchIndex: 1, state: "running" }),
+          instance(4, { clientToken: "t1", amiLaunchIndex: 0, state: "stopped" }),
+          instance(3, { clientToken: "t2", state: "terminated", terminatedAt: T0 }),
+          instance(2, { state: "running" }),
+          instance(1),
+        ],
+        volumes: [],
+        tags: [],
+      });
+      const id = (n: number) => `i-${hex17(n)}`;
+      assert.deepEqual(ids(store.instances.byClientToken("t1")), [id(4), id(5)]);
+      assert.deepEqual(ids(store.instances.byClientToken("t2")), [id(3)]);
+      assert.deepEqual(store.instances.byClientToken("none"), []);
+
+      assert.deepEqual(ids(store.instances.inStates(["running", "stopped"])), [id(2), id(4), id(5)]);
+      assert.deepEqual(ids(store.instances.inStates(["pending"])), [id(1)]);
+      assert.deepEqual(store.instances.inStates(["shutting-down"]), []);
+      assert.deepEqual(store.instances.inStates([]), []);
+
+      assert.equal(store.instances.count(), 5);
+      assert.deepEqual(ids(store.instances.list()), [1, 2, 3, 4, 5].map(id));
+      assert.deepEqual(ids(store.instances.list({ limit: 2 })), [id(1), id(2)]);
+      assert.deepEqual(ids(store.instances.list({ afterId: id(2), limit: 2 })), [id(3), id(4)]);
+      assert.deepEqual(ids(store.instances.list({ afterId: id(4) })), [id(5)]);
+      assert.deepEqual(store.instances.list({ afterId: id(5) }), []);
+    }));
+
+  test("purgeTerminated removes old terminated rows and their tags, nothing else", () =>
+    withStore((store) => {
+      const old = instance(1, { state: "terminated", terminatedAt: "2026-01-01T00:00:00.000Z" });
+      const recent = instance(2, { state: "terminated", terminatedAt: "2026-01-01T01:00:00.000Z" });
+      const undated = instance(3, { state: "terminated" });
+      const running = instance(4, { state: "running", terminatedAt: "2025-01-01T00:00:00.000Z" });
+      const all = [old, recent, undated, running];
+      store.instances.insertLaunch({
+        instances: all,
+        volumes: [volume(1, { instanceId: old.id })],
+        tags: [...all.map((i) => tag(i.id, "Name", i.id)), tag(old.id, "env", "dev"), tag(`vol-${hex17(1)}`, "Name", "v", "volume")],
+      });
+      assert.equal(store.instances.purgeTerminated("2026-01-01T00:30:00.000Z"), 1);
+      assert.deepEqual(ids(store.instances.list()), [recent.id, undated.id, running.id]);
+      assert.deepEqual(store.tags.forResource(old.id), []);
+      assert.equal(store.tags.list().length, 4, "the other instances' tags and the volume's tag stay");
+      assert.equal(store.volumes.get(`vol-${hex17(1)}`)?.instanceId, old.id, "volumes are not the purge's business");
+      assert.equal(store.instances.purgeTerminated("2026-01-01T00:30:00.000Z"), 0);
+      assert.equal(store.instances.purgeTerminated("2027-01-01T00:00:00.000Z"), 1);
+      assert.deepEqual(ids(store.instances.list()), [undated.id, running.id]);
+    }));
+
+  test("tags: put inserts or replaces, delete by key or by key and value, forResources groups", () =>
+    withStore((store) => {
+      const [a, b, c] = ["i-a", "i-b", "vol-c"];
+      store.tags.put([tag(a, "Name", "web"), tag(a, "env", "dev"), tag(b, "Name", "db"), tag(c, "Name", "disk", "volume")]);
+      store.tags.put([tag(a, "env", "prod"), tag(a, "empty", "")]);
+      assert.deepEqual(store.tags.forResource(a), [tag(a, "Name", "web"), tag(a, "empty", ""), tag(a, "env", "prod")]);
+      assert.deepEqual(store.tags.forResource("i-none"), []);
+
+      const grouped = store.tags.forResources([c, "i-none", a]);
+      assert.deepEqual([...grouped.keys()].sort(), [a, "i-none", c].sort());
+      assert.deepEqual(grouped.get(c), [tag(c, "Name", "disk", "volume")]);
+      assert.deepEqual(grouped.get("i-none"), []);
+      assert.equal(grouped.get(a)?.length, 3);
+      assert.equal(store.tags.forResources([]).size, 0);
+
+      store.tags.delete([
+        { resourceId: a, key: "env", value: "dev" }, // value does not match: kept
+        { resourceId: a, key: "Name" }, // any value
+        { resourceId: b, key: "Name", value: "db" },
+        { resourceId: a, key: "missing" },
+      ]);
+      assert.deepEqual(store.tags.forResource(a), [tag(a, "empty", ""), tag(a, "env", "prod")]);
+      store.tags.delete([{ resourceId: a, key: "empty", value: "" }]);
+      assert.deepEqual(store.tags.list(), [tag(a, "env", "prod"), tag(c, "Name", "disk", "volume")]);
+    }));
+
+  test("forResources answers for thousands of ids in one statement", () =>
+    withStore((store) => {
+      const many = Array.from({ length: 40_000 }, (_, n) => `i-${hex17(n)}`);
+      store.tags.put(many.filter((_, n) => n % 3 === 0).map((id) => tag(id, "n", id)));
+      // 40,000 ids is past SQLite's default bound-variable limit of 32,766, so an IN (?, ?, ...) list would fail.
+      const grouped = store.tags.forResources(many);
+      assert.equal(grouped.size, many.length);
+      assert.equal([...grouped.values()].filter((t) => t.length === 1).length, Math.ceil(many.length / 3));
+      assert.deepEqual(grouped.get(many[3]), [tag(many[3], "n", many[3])]);
+    }));
+
+  test("writes through the repositories inside store.transaction roll back together", () =>
+    withStore((store) => {
+      assert.throws(() =>
+        store.transaction(() => {
+          store.images.insert(image(1));
+          store.volumes.insert(volume(1));
+          store.tags.put([tag("vol-x", "k", "v")]);
+          store.instances.insertLaunch({ instances: [instance(1)], volumes: [], tags: [] });
+          throw new Error("boom");
+        }),
+      );
+      assert.deepEqual([store.images.list(), store.volumes.list(), store.tags.list(), store.instances.count()], [[], [], [], 0]);
+    }));
+
+  test("migration 2 applies to a database at version 1 and keeps its settings", async () => {
+    const path = tempDb();
+    const v1 = await openStore(path, { migrations: migrations.slice(0, 1) });
+    assert.equal(v1.schemaVersion(), 1);
+    v1.setSetting("region", "eu-west-1");
+    v1.recordBoot("node-a", "node 20");
+    v1.close();
+
+    const store = await openStore(path);
+    try {
+      assert.deepEqual(store.migration, { from: 1, to: migrations.length, applied: migrations.slice(1).map((m) => m.version) });
+      assert.equal(store.getSetting("region"), "eu-west-1");
+      assert.equal(store.recordBoot("node-a", "node 20").bootCount, 2);
+      store.instances.insertLaunch({ instances: [instance(1)], volumes: [volume(1)], tags: [tag(`i-${hex17(1)}`, "k", "v")] });
+      store.images.insert(image(1));
+      assert.equal(store.instances.count(), 1);
+      assert.equal(store.images.list().length, 1);
     } finally {
       store.close();
     }

@@ -1,0 +1,121 @@
+// Serving a volume over NBD from the storage daemon: its block nodes and its export, added and removed idempotently.
+
+import { HiveError } from "../errors/index.ts";
+import type { EbsMountResult } from "../bus/index.ts";
+import type { QmpClient } from "../qmp/index.ts";
+
+/** The protocol node under a volume's qcow2 node. */
+const fileNode = (id: string): string => `f-${id}`;
+
+const DELETE_TIMEOUT_MS = 10_000;
+/** How long a safe unexport waits for clients that are closing anyway (a VM that just exited). */
+const SAFE_RETRY_MS = 1_000;
+const POLL_MS = 20;
+
+export interface UnexportOptions {
+  /** "hard" drops connected NBD clients; "safe" (default) refuses while any is connected. */
+  mode?: "safe" | "hard";
+}
+
+/** How QEMU on this box reaches the export. */
+export function nbdLocation(nbdSocket: string, id: string): EbsMountResult {
+  return { uri: `nbd+unix:///${id}?socket=${nbdSocket}`, socket: nbdSocket, exportName: id };
+}
+
+/**
+ * Opens `file` (an absolute qcow2 path) in the storage daemon as node `<id>` over node `f-<id>` and exports it
+ * writable over NBD under the name `<id>`. Already exported: returns at once.
+ */
+export async function exportVolume(qmp: QmpClient, id: string, file: string, nbdSocket: string): Promise<EbsMountResult> {
+  const existing = (await queryExports(qmp)).find((e) => e.id === id);
+  if (existing && !existing["shutting-down"]) return nbdLocation(nbdSocket, id);
+  // A previous unexport still draining its clients: let it finish, then export afresh.
+  if (existing) await waitExportGone(qmp, id, DELETE_TIMEOUT_MS);
+
+  const nodes = await namedNodes(qmp);
+  const added: string[] = [];
+  try {
+    if (!nodes.has(fileNode(id))) {
+      await qmp.blockdevAdd({
+        driver: "file",
+        "node-name": fileNode(id),
+        filename: file,
+        // Writes go through the host page cache; the guest's flushes still reach the disk.
+        cache: { direct: false, "no-flush": false },
+        discard: "unmap",
+        "auto-read-only": false,
+      });
+      added.push(fileNode(id));
+    }
+    if (!nodes.has(id)) {
+      // The qcow2 driver opens the backing image named in the header itself, read-only and shareable.
+      await qmp.blockdevAdd({
+        driver: "qcow2",
+        "node-name": id,
+        file: fileNode(id),
+        discard: "unmap",
+        cache: { direct: false, "no-flush": false },
+        "auto-read-only": false,
+      });
+      added.push(id);
+    }
+    await qmp.blockExportAdd({ type: "nbd", id, "node-name": id, name: id, writable: true });
+  } catch (err) {
+    // Leave nothing half-built: a retry then starts from a clean daemon.
+    for (const node of added.reverse()) await qmp.blockdevDel(node).catch(() => undefined);
+    throw new HiveError({ kind: "Internal", resource: "volume", message: `could not export ${id}: ${(err as Error).message}` });
+  }
+  return nbdLocation(nbdSocket, id);
+}
+
+/** Stops the export and closes both block nodes; not exported (or half exported) is fine. */
+export async function unexportVolume(qmp: QmpClient, id: string, opts: UnexportOptions = {}): Promise<void> {
+  const mode = opts.mode ?? "safe";
+  const existing = (await queryExports(qmp)).find((e) => e.id === id);
+  if (existing && !existing["shutting-down"]) {
+    const until = performance.now() + SAFE_RETRY_MS;
+    for (;;) {
+      try {
+        await qmp.blockExportDel(id, mode);
+        break;
+      } catch (err) {
+        // QEMU 7.2 says "export '<id>' still in use" (GenericError) when a safe delete meets a connected client.
+        if (!/still in use/.test((err as Error).message)) throw err;
+        if (performance.now() > until) {
+          throw new HiveError({ kind: "Conflict", resource: "volume", message: `volume ${id} is in use by a connected NBD client (an attached VM)` });
+        }
+        await delay(POLL_MS * 5);
+      }
+    }
+  }
+  // Deletion is asynchronous: the node stays busy until the export is really gone (BLOCK_EXPORT_DELETED).
+  if (existing) await waitExportGone(qmp, id, DELETE_TIMEOUT_MS);
+  const nodes = await namedNodes(qmp);
+  for (const node of [id, fileNode(id)]) {
+    if (nodes.has(node)) await qmp.blockdevDel(node);
+  }
+}
+
+/** Ids of the volumes the daemon exports now (shutting-down ones excluded). */
+export async function exportedVolumeIds(qmp: QmpClient): Promise<string[]> {
+  return (await queryExports(qmp)).filter((e) => !e["shutting-down"]).map((e) => e.id);
+}
+
+const queryExports = (qmp: QmpClient) => qmp.queryBlockExports();
+
+async function namedNodes(qmp: QmpClient): Promise<Set<string>> {
+  const nodes = await qmp.execute<Array<{ "node-name"?: string }>>("query-named-block-nodes", { flat: true });
+  return new Set(nodes.map((n) => n["node-name"]).filter((n): n is string => typeof n === "string"));
+}
+
+async function waitExportGone(qmp: QmpClient, id: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while ((await queryExports(qmp)).some((e) => e.id === id)) {
+    if (performance.now() > deadline) {
+      throw new HiveError({ kind: "Internal", resource: "volume", message: `export ${id} was still shutting down after ${timeoutMs}ms` });
+    }
+    await delay(POLL_MS);
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,32 @@
+// Where block storage keeps its files under the data directory.
+
+import { join } from "node:path";
+
+export interface EbsPaths {
+  dataDir: string;
+  /** <dataDir>/ebs: the storage daemon's pidfile and sockets. */
+  dir: string;
+  pidFile: string;
+  qmpSocket: string;
+  nbdSocket: string;
+  /** The storage daemon's stdout and stderr. */
+  logFile: string;
+  /** <dataDir>/volumes: one <vol-id>.qcow2 per volume. */
+  volumesDir: string;
+}
+
+export function ebsPaths(dataDir: string): EbsPaths {
+  const dir = join(dataDir, "ebs");
+  return {
+    dataDir,
+    dir,
+    pidFile: join(dir, "qsd.pid"),
+    qmpSocket: join(dir, "qsd-qmp.sock"),
+    nbdSocket: join(dir, "nbd.sock"),
+    logFile: join(dataDir, "logs", "qemu-storage-daemon.log"),
+    volumesDir: join(dataDir, "volumes"),
+  };
+}
+
+/** The volume's file relative to the data directory, as VolumeRecord.file stores it. */
+export const volumeRelPath = (id: string): string => join("volumes", `${id}.qcow2`);

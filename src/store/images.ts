@@ -1,0 +1,40 @@
+// The images table behind ImageRepo: registered AMIs, whose names are unique among those not deregistered.
+
+import type { Driver } from "./driver.ts";
+import type { ImageRecord, ImageRepo } from "./records.ts";
+import { defineTable, type Row } from "./table.ts";
+
+const table = defineTable<ImageRecord>("images", {
+  id: "id",
+  name: "name",
+  description: "description",
+  state: "state",
+  architecture: "architecture",
+  rootDeviceName: "root_device_name",
+  sizeBytes: "size_bytes",
+  file: "file",
+  source: "source",
+  node: "node",
+  ownerId: "owner_id",
+  createdAt: "created_at",
+});
+
+// SQL texts are fixed here so the driver's per-text statement cache prepares each once.
+const GET = `${table.select} WHERE id = ?`;
+// The `state != 'deregistered'` term matches the partial unique index, so the planner can use it.
+const BY_NAME = `${table.select} WHERE name = ? AND state != 'deregistered'`;
+const LIST = `${table.select} WHERE state != 'deregistered' ORDER BY id`;
+const SET_STATE = "UPDATE images SET state = ? WHERE id = ?";
+const SET_SIZE = "UPDATE images SET size_bytes = ? WHERE id = ?";
+
+export const imageRepo = (db: Driver): ImageRepo => {
+  const one = (row: Row | undefined) => (row ? table.fromRow(row) : undefined);
+  return {
+    insert: (image) => void db.run(table.insert, ...table.params(image)),
+    get: (id) => one(db.get<Row>(GET, id)),
+    byName: (name) => one(db.get<Row>(BY_NAME, name)),
+    list: () => db.all<Row>(LIST).map(table.fromRow),
+    setState: (id, state) => void db.run(SET_STATE, state, id),
+    setSize: (id, sizeBytes) => void db.run(SET_SIZE, sizeBytes, id),
+  };
+};

@@ -1,0 +1,46 @@
+// The volumes table behind VolumeRepo: EBS volumes, their backing image and their attachment.
+
+import type { Driver } from "./driver.ts";
+import type { VolumeRecord, VolumeRepo } from "./records.ts";
+import { defineTable, type Row } from "./table.ts";
+
+const table = defineTable<VolumeRecord>("volumes", {
+  id: "id",
+  sizeGiB: "size_gib",
+  volumeType: "volume_type",
+  state: "state",
+  az: "az",
+  node: "node",
+  file: "file",
+  imageId: "image_id",
+  snapshotId: "snapshot_id",
+  createdAt: "created_at",
+  instanceId: "instance_id",
+  device: "device",
+  attachTime: "attach_time",
+  deleteOnTermination: { bool: "delete_on_termination" },
+});
+
+const GET = `${table.select} WHERE id = ?`;
+const LIST = `${table.select} WHERE state != 'deleted' ORDER BY id`;
+const FOR_INSTANCE = `${table.select} WHERE instance_id = ? ORDER BY id`;
+const COUNT_USING_IMAGE = "SELECT count(*) AS n FROM volumes WHERE image_id = ? AND state != 'deleted'";
+const EXISTS = "SELECT 1 AS found FROM volumes WHERE id = ?";
+
+export const volumeRepo = (db: Driver): VolumeRepo => {
+  return {
+    insert: (volume) => void db.run(table.insert, ...table.params(volume)),
+    get: (id) => {
+      const row = db.get<Row>(GET, id);
+      return row ? table.fromRow(row) : undefined;
+    },
+    list: () => db.all<Row>(LIST).map(table.fromRow),
+    update: (id, patch) => {
+      const stmt = table.update(id, patch);
+      if (!stmt) return db.get(EXISTS, id) !== undefined;
+      return db.run(stmt.sql, ...stmt.params).changes > 0;
+    },
+    forInstance: (instanceId) => db.all<Row>(FOR_INSTANCE, instanceId).map(table.fromRow),
+    countUsingImage: (imageId) => db.get<{ n: number }>(COUNT_USING_IMAGE, imageId)?.n ?? 0,
+  };
+};
