@@ -43,8 +43,8 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null;
 # ---------------------------------------------------------------------------------------------------------------
 TOOLS=(
   apt-get:apt apt-cache:apt dpkg-deb:dpkg cpio:cpio gzip:gzip xz:xz-utils
-  mformat:mtools mcopy:mtools mmd:mtools syslinux:syslinux /usr/lib/syslinux/mbr/mbr.bin:syslinux-common
-  dd:coreutils truncate:coreutils sha256sum:coreutils od:coreutils
+  mformat:mtools mcopy:mtools syslinux:syslinux /usr/lib/syslinux/mbr/mbr.bin:syslinux-common
+  dd:coreutils truncate:coreutils sha256sum:coreutils install:coreutils
 )
 have_tool() { if [[ $1 == /* ]]; then [[ -e $1 ]]; else command -v "$1" >/dev/null; fi; }
 missing_pkgs() {
@@ -262,8 +262,9 @@ build_rootfs_tree() {
 pack_initramfs() {
   local t="$1" out="$2"
   log "packing the initramfs (newc cpio, gzip)"
+  find "$t" -exec touch -h -d @0 {} +   # fixed timestamps: the same inputs give the same initrd.gz
   (cd "$t" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
-    cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -9 -n >"$out"
+    cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) | gzip -9 -n >"$out"
 }
 
 # ---------------------------------------------------------------------------------------------------------------

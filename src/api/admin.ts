@@ -1,5 +1,6 @@
 // Hive's own admin endpoint (`/hive/v1/...`): JSON, SigV4-signed with the admin key for the service "hive".
 import { Hono } from "hono";
+import { mountImageRoutes, type ImageAdminTarget } from "./admin-images.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
 import { verifySigV4 } from "./sigv4.ts";
@@ -8,7 +9,8 @@ export const ADMIN_SERVICE = "hive";
 
 export type StatusProvider = () => Promise<Record<string, unknown>>;
 
-export function adminRoutes(principals: Principals, status: StatusProvider): Hono {
+/** `images`: where image imports go (this node's daemon); without it the image routes are not offered. */
+export function adminRoutes(principals: Principals, status: StatusProvider, images?: ImageAdminTarget): Hono {
   const admin = new Hono();
   admin.use("*", async function requireAdminSignature(c, next) {
     const { signable } = await readQueryRequest(c.req.raw.clone());
@@ -18,5 +20,6 @@ export function adminRoutes(principals: Principals, status: StatusProvider): Hon
     await next();
   });
   admin.get("/status", async (c) => c.json(await status()));
+  if (images) mountImageRoutes(admin, images);
   return admin;
 }

@@ -29,8 +29,16 @@ const MALFORMED: Record<string, string> = {
   snapshot: "InvalidSnapshotID.Malformed",
 };
 
+const CONFLICT: Record<string, string> = {
+  "key-pair": "InvalidKeyPair.Duplicate",
+  "image-name": "InvalidAMIName.Duplicate",
+};
+
 const INVALID_VALUE: Record<string, string> = {
   "instance-type": "InvalidInstanceType",
+  "tag-limit": "TagLimitExceeded",
+  "block-device-mapping": "InvalidBlockDeviceMapping",
+  "user-data": "InvalidUserData.Malformed",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {
@@ -45,7 +53,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "NotPermitted":
       return new AwsError("OperationNotPermitted", err.message);
     case "Conflict":
-      return new AwsError(resource === "key-pair" ? "InvalidKeyPair.Duplicate" : "IncorrectState", err.message);
+      return new AwsError(CONFLICT[resource] ?? "IncorrectState", err.message);
     case "InvalidState":
       return new AwsError(resource === "instance" ? "IncorrectInstanceState" : "IncorrectState", err.message);
     case "CapacityExhausted":

@@ -19,6 +19,8 @@ export interface GatewayDeps {
   /** The nodes currently announcing themselves, for fan-out. */
   liveNodes: () => Promise<Heartbeat[]>;
   status: StatusProvider;
+  /** This gateway's own node: the admin API's image imports run there. */
+  node?: string;
   log: (line: string) => void;
   /** How long a queue request waits for its daemon. */
   requestTimeoutMs?: number;
@@ -30,7 +32,7 @@ const SERVICES = new Set<ServiceName>(["ec2", "sts", "iam"]);
 
 export function createGateway(deps: GatewayDeps): Hono {
   const app = new Hono();
-  app.route("/hive/v1", adminRoutes(deps.principals, deps.status));
+  app.route("/hive/v1", adminRoutes(deps.principals, deps.status, deps.node ? { nc: deps.nc, node: deps.node } : undefined));
   app.all("/", (c) => handleQuery(c.req.raw, deps));
   app.notFound((c) => {
     const requestId = randomUUID();

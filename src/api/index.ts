@@ -3,7 +3,7 @@ import { createGateway, type GatewayDeps } from "./gateway.ts";
 import { serveHttps, type HttpsServer } from "./server.ts";
 
 export { Principals, type AccessKey } from "./identity.ts";
-export { adminGet, type AdminTarget } from "./admin-client.ts";
+export { AdminError, adminGet, adminPost, type AdminTarget } from "./admin-client.ts";
 export { signRequest, verifySigV4, type Credentials } from "./sigv4.ts";
 export { createGateway, type GatewayDeps } from "./gateway.ts";
 export type { StatusProvider } from "./admin.ts";

@@ -91,6 +91,18 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
       key: (t) => `${String(t.ResourceId)}\u0000${String(t.Key)}`,
       paginated: true,
     },
+    DescribeImages: {
+      mode: "fanout",
+      list: "Images",
+      key: "ImageId",
+      paginated: true,
+      owned: {
+        param: "ImageIds",
+        code: () => "InvalidAMIID.NotFound",
+        // EC2 names the missing ids in brackets: The image id '[ami-…]' does not exist.
+        message: (ids) => (ids.length === 1 ? `The image id '[${ids[0]}]' does not exist` : `The image ids '[${ids.join(", ")}]' do not exist`),
+      },
+    },
     DescribeVolumes: {
       mode: "fanout",
       list: "Volumes",

@@ -81,10 +81,23 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     cleanups.push(() => gatewayBus.close());
 
     const endpoint = `https://${opts.gatewayHost === "127.0.0.1" || opts.gatewayHost === "::1" ? "localhost" : urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
-    const daemon = startDaemon(
+    const host = hostFacts();
+    opts.log(`hive: ${host.kvm ? "KVM is available: guests run with -accel kvm" : "no usable /dev/kvm: guests run under TCG software emulation (slow)"}`);
+    const daemon = await startDaemon(
       daemonBus,
-      { node: config.node, region: config.region, az: config.az, azId: config.azId, endpoint, accountId: config.accountId, host: hostFacts() },
+      {
+        node: config.node,
+        region: config.region,
+        az: config.az,
+        azId: config.azId,
+        endpoint,
+        accountId: config.accountId,
+        host,
+        overcommit: { cpu: opts.cpuOvercommit ?? 1, mem: opts.memOvercommit ?? 1 },
+        dataDir: opts.dataDir,
+      },
       store,
+      { log: opts.log },
     );
     cleanups.push(() => daemon.stop());
     await daemon.ready;
@@ -100,6 +113,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       key: fs.readFileSync(paths.serverKey, "utf8"),
       nc: gatewayBus,
       principals: new Principals(config.accountId, [secrets.admin]),
+      node: config.node,
       // The first ping round settles in the background; fan-outs made before then wait for it.
       liveNodes: async () => {
         await nodes.ready;

@@ -16,6 +16,10 @@ export const subjects = {
   ebsMount: (node: string): string => `ebs.${node}.mount`,
   /** Stop exporting a volume of this node: EbsVolumeRequest → EbsReply<{}>. */
   ebsUnmount: (node: string): string => `ebs.${node}.unmount`,
+  /** Starts importing a disk image on that node: ImageImportRequest → AdminReply<ImageImportReply>. */
+  imageImport: (node: string): string => `hive.admin.${node}.images.import`,
+  /** How an import on that node is going: ImageProgressRequest → AdminReply<ImageProgress>. */
+  imageProgress: (node: string): string => `hive.admin.${node}.images.progress`,
 } as const;
 
 export const HEARTBEAT_MS = 2_000;
@@ -83,3 +87,32 @@ export interface EbsMountResult {
 
 /** A block service's answer: the result's fields beside ok: true, or the domain error. */
 export type EbsReply<T = object> = ({ ok: true } & T) | { ok: false; error: import("../errors/index.ts").HiveErrorData };
+
+/** Daemon → admin caller: the answer, or the domain error that stopped it. */
+export type AdminReply<O> = { ok: true; output: O } | { ok: false; error: import("../errors/index.ts").HiveErrorData };
+
+export interface ImageImportRequest {
+  /** A path on the node's file system or an http(s) URL. */
+  source: string;
+  name: string;
+  description?: string;
+}
+
+export interface ImageImportReply {
+  imageId: string;
+}
+
+export interface ImageProgressRequest {
+  imageId: string;
+}
+
+export interface ImageProgress {
+  imageId: string;
+  state: "pending" | "available" | "failed" | "deregistered";
+  /** The step running (or last run): "download", "extract", "convert". */
+  phase?: "download" | "extract" | "convert";
+  percent: number;
+  /** Why a failed import failed. */
+  error?: string;
+  sizeBytes?: number;
+}

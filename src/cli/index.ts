@@ -5,6 +5,7 @@ import { runUp, type UpFlags } from "./up.ts";
 import { runInit, type InitFlags } from "./init.ts";
 import { envLines } from "./env.ts";
 import { fetchStatus, formatStatus } from "./status.ts";
+import { importImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
 
@@ -57,6 +58,16 @@ export function buildProgram(): Command {
     .description("print shell export lines for the AWS CLI and SDKs (eval \"$(hive env)\")")
     .action((flags: DataDirFlags) => {
       process.stdout.write(envLines(dataDirOf(flags)).join("\n") + "\n");
+    });
+
+  const image = program.command("image").description("manage disk images (AMIs)");
+  withDataDir(image.command("import"))
+    .description("import a qcow2/raw/vmdk/vhdx file or URL, or a Debian cloud .tar.xz, as an AMI; prints its id")
+    .argument("<source>", "a local file or an http(s) URL")
+    .requiredOption("--name <name>", "the AMI name (unique, 3-128 characters)")
+    .option("--description <text>", "the AMI description")
+    .action(async (source: string, flags: ImageImportFlags & DataDirFlags) => {
+      process.stdout.write((await importImageCli(dataDirOf(flags), source, flags)) + "\n");
     });
 
   withDataDir(program.command("status"))

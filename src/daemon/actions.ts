@@ -4,7 +4,9 @@ import type { ActionRequest, ActionTable } from "../bus/index.ts";
 import { describeAccountAttributes } from "./account-attributes.ts";
 import { describeAvailabilityZones } from "./availability-zones.ts";
 import { getCallerIdentity } from "./caller-identity.ts";
+import type { Store } from "../store/index.ts";
 import type { DaemonContext } from "./context.ts";
+import { describeImages } from "./images.ts";
 import { describeInstanceTypes } from "./instance-types.ts";
 import { describeRegions } from "./regions.ts";
 
@@ -12,10 +14,11 @@ import { describeRegions } from "./regions.ts";
 const input = <I>(req: ActionRequest): I => (req.input ?? {}) as I;
 
 /** Every action this daemon serves, bound to its context; keys are bus subjects ("service.Action"). */
-export const actionTable = (ctx: DaemonContext): ActionTable => ({
+export const actionTable = (ctx: DaemonContext, store?: Store): ActionTable => ({
   "ec2.DescribeRegions": { mode: "queue", handler: (req) => describeRegions(input(req), ctx) },
   "ec2.DescribeAvailabilityZones": { mode: "fanout", handler: (req) => describeAvailabilityZones(input(req), ctx) },
   "ec2.DescribeInstanceTypes": { mode: "fanout", handler: (req) => describeInstanceTypes(input(req), ctx) },
   "ec2.DescribeAccountAttributes": { mode: "queue", handler: (req) => describeAccountAttributes(input(req), ctx) },
   "sts.GetCallerIdentity": { mode: "queue", handler: (req) => getCallerIdentity(input(req), ctx, req.caller) },
+  ...(store ? { "ec2.DescribeImages": { mode: "fanout" as const, handler: (req: ActionRequest) => describeImages(input(req), ctx, store) } } : {}),
 });

@@ -13,4 +13,8 @@ export interface DaemonContext {
   endpoint: string;
   accountId: string;
   host: HostFacts;
+  /** vCPUs and memory offered per unit of the host's (1 = never overcommit). */
+  overcommit: { cpu: number; mem: number };
+  /** The data directory: images/, volumes/, instances/<id>/ live under it. */
+  dataDir: string;
 }

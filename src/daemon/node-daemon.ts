@@ -1,10 +1,16 @@
 // Starts this node's daemon on the bus: serves the action table, announces the node, answers status requests.
 import type { NatsConnection } from "nats";
 import { announce, encodeJson, serveActions, subjects, type NodeStatus } from "../bus/index.ts";
+import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import type { DaemonContext } from "./context.ts";
 import { actionTable } from "./actions.ts";
+import { serveImageAdmin } from "./image-admin.ts";
+import { imageImports, recoverImports } from "./image-imports.ts";
+import { instanceActionTable } from "./instance-actions.ts";
+import { instanceDeps } from "./instance-deps.ts";
+import { InstanceManager } from "./instance-manager.ts";
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -13,7 +19,17 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-export function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store): RunningDaemon {
+export interface DaemonOptions {
+  log: (line: string) => void;
+  /** How long a stop waits for a guest's ACPI power-off; default 60 s. */
+  stopTimeoutMs?: number;
+}
+
+/** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
+export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
+  const blocks = await startBlockService({ nc, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
+  const manager = new InstanceManager({ ctx, store, blocks, nc, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
+  await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
   const status = (): NodeStatus => ({
@@ -29,7 +45,12 @@ export function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store
     memoryMiB: ctx.host.memoryMiB,
   });
 
-  const server = serveActions(nc, ctx.node, actionTable(ctx));
+  const server = serveActions(nc, ctx.node, { ...actionTable(ctx, store), ...instanceActionTable(instanceDeps(ctx, store, manager)) });
+  // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
+  const images = recoverImports(ctx, store).then((failures) => {
+    const imports = imageImports(ctx, store, { failures });
+    return { imports, subs: serveImageAdmin(nc, ctx.node, imports, (m) => process.stderr.write(`[images] ${m}\n`)) };
+  });
   // Announce only once the subscriptions are registered, so a gateway that hears us can reach us.
   let stopAnnouncing = () => {};
   const announced = server.ready.then(() => {
@@ -42,12 +63,19 @@ export function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store
   });
 
   return {
-    ready: announced,
+    ready: Promise.all([announced, images.then(() => nc.flush())]).then(() => undefined),
     status,
     async stop() {
       stopAnnouncing();
       statusSub.unsubscribe();
+      const { imports, subs } = await images;
+      for (const sub of subs) sub.unsubscribe();
+      await imports.stop();
       await server.close();
+      await manager.close();
+      // Guests keep running across a restart of hive, and need their disks; with none left, end the storage daemon too.
+      if (store.instances.inStates(["pending", "running", "stopping", "shutting-down"]).length === 0) await blocks.shutdown();
+      else await blocks.close();
     },
   };
 }

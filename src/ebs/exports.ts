@@ -2,7 +2,7 @@
 
 import { HiveError } from "../errors/index.ts";
 import type { EbsMountResult } from "../bus/index.ts";
-import type { QmpClient } from "../qmp/index.ts";
+import { QmpDisconnectedError, type QmpClient } from "../qmp/index.ts";
 
 /** The protocol node under a volume's qcow2 node. */
 const fileNode = (id: string): string => `f-${id}`;
@@ -63,6 +63,8 @@ export async function exportVolume(qmp: QmpClient, id: string, file: string, nbd
   } catch (err) {
     // Leave nothing half-built: a retry then starts from a clean daemon.
     for (const node of added.reverse()) await qmp.blockdevDel(node).catch(() => undefined);
+    // The daemon died under us: its successor starts clean, and the caller may retry there.
+    if (err instanceof QmpDisconnectedError) throw err;
     throw new HiveError({ kind: "Internal", resource: "volume", message: `could not export ${id}: ${(err as Error).message}` });
   }
   return nbdLocation(nbdSocket, id);

@@ -1,7 +1,7 @@
 // What kind of file an import source is, judged by its first bytes and qemu-img's probe, never by its name.
 import { open } from "node:fs/promises";
 import { HiveError } from "../errors/index.ts";
-import { qemuImgInfo, type DiskFormat } from "./qemu-img.ts";
+import { qemuImgCheck, qemuImgInfo, type DiskFormat } from "./qemu-img.ts";
 
 export type SourceKind = { kind: "tar-xz" } | { kind: "disk"; format: DiskFormat; virtualSize: number };
 
@@ -50,7 +50,11 @@ export async function checkedDisk(file: string, label: string, size: number): Pr
   // A backing file or extra extents would make qemu-img read other files of this host into the image.
   if (info.backingFile) throw invalid(`${label} refers to a backing file (${info.backingFile}); import a standalone image`);
   if (info.externalExtents) throw invalid(`${label} is a VMDK with extents in other files; import a monolithic VMDK`);
-  if (info.format === "raw") {
+  if (info.format !== "raw") {
+    await qemuImgCheck(file, info.format).catch((err: Error) => {
+      throw invalid(`${label} is not a usable ${info.format} image: ${err.message}`);
+    });
+  } else {
     const claimed = NAMED_FORMATS.exec(label)?.[1];
     if (claimed) throw invalid(`${label} is named .${claimed} but has no ${claimed} header: the file is corrupt or not a disk image`);
     if (size % SECTOR !== 0) throw invalid(`${label} is not a disk image (${size} bytes is not a whole number of 512-byte sectors)`);

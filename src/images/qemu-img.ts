@@ -46,6 +46,24 @@ export function qemuImgInfo(file: string): Promise<DiskInfo> {
   });
 }
 
+/**
+ * `qemu-img check`: throws when the image's metadata is damaged (a truncated qcow2 still converts, as zeros).
+ * Leaked clusters (exit 3) are harmless, and a format without a checker (exit 63) passes.
+ */
+export function qemuImgCheck(file: string, format: DiskFormat): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(QEMU_IMG, ["check", "-f", format, file], { timeout: 120_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve();
+      const code = (err as { code?: unknown }).code;
+      if (code === 3 || code === 63) return resolve();
+      const missing = missingTool(err as NodeJS.ErrnoException);
+      if (missing) return reject(missing);
+      const first = stderr.trim().split("\n")[0]?.replace(/^qemu-img: /, "");
+      reject(new Error(code === 2 ? `it is corrupt (${first || lastLine(stdout)})` : first || err.message));
+    });
+  });
+}
+
 const PROGRESS = /\((\d+(?:\.\d+)?)\/100%\)/g;
 
 /** The last `(NN.NN/100%)` in a chunk of `qemu-img -p` output (it redraws one line with \r). */

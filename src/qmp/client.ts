@@ -249,7 +249,9 @@ export class QmpClient {
   }
 
   async nbdServerStart(addr: QmpSocketAddress, opts: { tlsCreds?: string; maxConnections?: number } = {}): Promise<void> {
-    const args: Record<string, unknown> = { addr };
+    // nbd-server-start still takes the legacy SocketAddress form, the fields nested under "data".
+    const { type, ...data } = addr;
+    const args: Record<string, unknown> = { addr: { type, data } };
     if (opts.tlsCreds !== undefined) args["tls-creds"] = opts.tlsCreds;
     if (opts.maxConnections !== undefined) args["max-connections"] = opts.maxConnections;
     await this.execute("nbd-server-start", args);

@@ -16,7 +16,8 @@ export interface QmpTimestamp {
 /** An asynchronous event, e.g. SHUTDOWN, RESET, DEVICE_DELETED, BLOCK_JOB_COMPLETED. */
 export interface QmpEvent {
   event: string;
-  data?: Record<string, unknown>;
+  /** Empty when the event carries no data. */
+  data: Record<string, unknown>;
   timestamp: QmpTimestamp;
 }
 

@@ -20,6 +20,8 @@ export interface Driver {
   /** The first row, or undefined when there is none. */
   get<T>(sql: string, ...params: SqlValue[]): T | undefined;
   all<T>(sql: string, ...params: SqlValue[]): T[];
+  /** Rows as arrays in column order: several times cheaper than objects for wide rows on better-sqlite3. */
+  values(sql: string, ...params: SqlValue[]): SqlValue[][];
   /** Runs fn in a transaction: committed if it returns, rolled back if it throws. Nested calls use savepoints. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -54,6 +56,7 @@ const bunDriver = (db: import("bun:sqlite").Database): Driver => {
     // bun:sqlite answers null for "no row"; better-sqlite3 answers undefined — callers get undefined from both.
     get: <T>(sql: string, ...params: SqlValue[]) => (db.query(sql).get(...params) ?? undefined) as T | undefined,
     all: <T>(sql: string, ...params: SqlValue[]) => db.query(sql).all(...params) as T[],
+    values: (sql, ...params) => db.query(sql).values(...params) as SqlValue[][],
     transaction: <R>(fn: () => R): R => db.transaction(fn)(),
     close: () => db.close(),
   };
@@ -75,6 +78,16 @@ const betterDriver = (db: import("better-sqlite3").Database): Driver => {
     }
     return s;
   };
+  // raw(true) changes what a statement returns, so the array-returning ones are prepared and kept apart.
+  const rawCache = new Map<string, import("better-sqlite3").Statement>();
+  const rawStmt = (sql: string) => {
+    let s = rawCache.get(sql);
+    if (!s) {
+      s = db.prepare(sql).raw(true);
+      rawCache.set(sql, s);
+    }
+    return s;
+  };
   return {
     name: "better-sqlite3",
     exec: (sql) => void db.exec(sql),
@@ -84,9 +97,11 @@ const betterDriver = (db: import("better-sqlite3").Database): Driver => {
     },
     get: <T>(sql: string, ...params: SqlValue[]) => stmt(sql).get(...params) as T | undefined,
     all: <T>(sql: string, ...params: SqlValue[]) => stmt(sql).all(...params) as T[],
+    values: (sql, ...params) => rawStmt(sql).all(...params) as SqlValue[][],
     transaction: <R>(fn: () => R): R => db.transaction(fn)(),
     close: () => {
       cache.clear();
+      rawCache.clear();
       db.close();
     },
   };

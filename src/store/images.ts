@@ -2,7 +2,7 @@
 
 import type { Driver } from "./driver.ts";
 import type { ImageRecord, ImageRepo } from "./records.ts";
-import { defineTable, type Row } from "./table.ts";
+import { defineTable } from "./table.ts";
 
 const table = defineTable<ImageRecord>("images", {
   id: "id",
@@ -28,12 +28,11 @@ const SET_STATE = "UPDATE images SET state = ? WHERE id = ?";
 const SET_SIZE = "UPDATE images SET size_bytes = ? WHERE id = ?";
 
 export const imageRepo = (db: Driver): ImageRepo => {
-  const one = (row: Row | undefined) => (row ? table.fromRow(row) : undefined);
   return {
     insert: (image) => void db.run(table.insert, ...table.params(image)),
-    get: (id) => one(db.get<Row>(GET, id)),
-    byName: (name) => one(db.get<Row>(BY_NAME, name)),
-    list: () => db.all<Row>(LIST).map(table.fromRow),
+    get: (id) => table.one(db, GET, id),
+    byName: (name) => table.one(db, BY_NAME, name),
+    list: () => table.many(db, LIST),
     setState: (id, state) => void db.run(SET_STATE, state, id),
     setSize: (id, sizeBytes) => void db.run(SET_SIZE, sizeBytes, id),
   };

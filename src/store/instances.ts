@@ -2,7 +2,7 @@
 
 import type { Driver } from "./driver.ts";
 import type { InstanceRecord, InstanceRepo } from "./records.ts";
-import { defineTable, type Row } from "./table.ts";
+import { defineTable } from "./table.ts";
 import { tagRepo } from "./tags.ts";
 import { volumeRepo } from "./volumes.ts";
 
@@ -43,9 +43,10 @@ const BY_CLIENT_TOKEN = `${table.select} WHERE client_token = ? ORDER BY ami_lau
 const IN_STATES = `${table.select} WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id`;
 const EXISTS = "SELECT 1 AS found FROM instances WHERE id = ?";
 const COUNT = "SELECT count(*) AS n FROM instances";
-const PURGEABLE = "SELECT id FROM instances WHERE state = 'terminated' AND terminated_at < ?";
-const PURGE_TAGS = `DELETE FROM tags WHERE resource_id IN (${PURGEABLE})`;
-const PURGE = "DELETE FROM instances WHERE state = 'terminated' AND terminated_at < ?";
+// A row never given terminatedAt compares as NULL, so it is never purged.
+const PURGEABLE = "state = 'terminated' AND terminated_at < ?";
+const PURGE_TAGS = `DELETE FROM tags WHERE resource_id IN (SELECT id FROM instances WHERE ${PURGEABLE})`;
+const PURGE = `DELETE FROM instances WHERE ${PURGEABLE}`;
 
 export const instanceRepo = (db: Driver): InstanceRepo => {
   const volumes = volumeRepo(db);
@@ -57,18 +58,12 @@ export const instanceRepo = (db: Driver): InstanceRepo => {
         for (const v of launch.volumes) volumes.insert(v);
         tags.put(launch.tags);
       }),
-    get: (id) => {
-      const row = db.get<Row>(GET, id);
-      return row ? table.fromRow(row) : undefined;
-    },
-    list: (page = {}) => db.all<Row>(PAGE, page.afterId ?? "", page.limit ?? -1).map(table.fromRow),
+    get: (id) => table.one(db, GET, id),
+    list: (page = {}) => table.many(db, PAGE, page.afterId ?? "", page.limit ?? -1),
     listByIds: (ids) => {
       if (ids.length === 0) return [];
       const byId = new Map<string, InstanceRecord>();
-      for (const row of db.all<Row>(BY_IDS, JSON.stringify(ids))) {
-        const rec = table.fromRow(row);
-        byId.set(rec.id, rec);
-      }
+      for (const rec of table.many(db, BY_IDS, JSON.stringify(ids))) byId.set(rec.id, rec);
       const out: InstanceRecord[] = [];
       for (const id of new Set(ids)) {
         const rec = byId.get(id);
@@ -76,7 +71,7 @@ export const instanceRepo = (db: Driver): InstanceRepo => {
       }
       return out;
     },
-    byClientToken: (token) => db.all<Row>(BY_CLIENT_TOKEN, token).map(table.fromRow),
+    byClientToken: (token) => table.many(db, BY_CLIENT_TOKEN, token),
     update: (id, patch) => {
       // An empty patch writes nothing, not even the timestamp.
       if (!table.update(id, patch)) return db.get(EXISTS, id) !== undefined;
@@ -84,7 +79,7 @@ export const instanceRepo = (db: Driver): InstanceRepo => {
       const stmt = table.update(id, stamped)!;
       return db.run(stmt.sql, ...stmt.params).changes > 0;
     },
-    inStates: (states) => (states.length === 0 ? [] : db.all<Row>(IN_STATES, JSON.stringify(states)).map(table.fromRow)),
+    inStates: (states) => (states.length === 0 ? [] : table.many(db, IN_STATES, JSON.stringify(states))),
     purgeTerminated: (before) =>
       db.transaction(() => {
         db.run(PURGE_TAGS, before);

@@ -26,7 +26,7 @@ export const migrations: readonly Migration[] = [
   },  {
     version: 2,
     name: "images, volumes, instances and tags",
-    // Booleans are INTEGER 0/1 and times ISO-8601 TEXT, which sorts in time order; a reservation is only an id on its instances.
+    // Booleans are INTEGER 0/1, times ISO-8601 TEXT (sorts in time order); a reservation is an id on its instances.
     sql: `
       CREATE TABLE images (
         id               TEXT PRIMARY KEY,

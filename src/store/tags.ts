@@ -2,7 +2,7 @@
 
 import type { Driver } from "./driver.ts";
 import type { TagRecord, TagRepo } from "./records.ts";
-import { defineTable, type Row } from "./table.ts";
+import { defineTable } from "./table.ts";
 
 const table = defineTable<TagRecord>("tags", {
   resourceId: "resource_id",
@@ -34,16 +34,15 @@ export const tagRepo = (db: Driver): TagRepo => {
           else db.run(DELETE_KEY_VALUE, t.resourceId, t.key, t.value);
         }
       }),
-    forResource: (resourceId) => db.all<Row>(FOR_RESOURCE, resourceId).map(table.fromRow),
+    forResource: (resourceId) => table.many(db, FOR_RESOURCE, resourceId),
     forResources: (resourceIds) => {
       const grouped = new Map<string, TagRecord[]>(resourceIds.map((id) => [id, []]));
       if (resourceIds.length === 0) return grouped;
-      for (const row of db.all<Row>(FOR_RESOURCES, JSON.stringify(resourceIds))) {
-        const tag = table.fromRow(row);
+      for (const tag of table.many(db, FOR_RESOURCES, JSON.stringify(resourceIds))) {
         grouped.get(tag.resourceId)?.push(tag);
       }
       return grouped;
     },
-    list: () => db.all<Row>(LIST).map(table.fromRow),
+    list: () => table.many(db, LIST),
   };
 };

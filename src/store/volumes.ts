@@ -2,7 +2,7 @@
 
 import type { Driver } from "./driver.ts";
 import type { VolumeRecord, VolumeRepo } from "./records.ts";
-import { defineTable, type Row } from "./table.ts";
+import { defineTable } from "./table.ts";
 
 const table = defineTable<VolumeRecord>("volumes", {
   id: "id",
@@ -30,17 +30,14 @@ const EXISTS = "SELECT 1 AS found FROM volumes WHERE id = ?";
 export const volumeRepo = (db: Driver): VolumeRepo => {
   return {
     insert: (volume) => void db.run(table.insert, ...table.params(volume)),
-    get: (id) => {
-      const row = db.get<Row>(GET, id);
-      return row ? table.fromRow(row) : undefined;
-    },
-    list: () => db.all<Row>(LIST).map(table.fromRow),
+    get: (id) => table.one(db, GET, id),
+    list: () => table.many(db, LIST),
     update: (id, patch) => {
       const stmt = table.update(id, patch);
       if (!stmt) return db.get(EXISTS, id) !== undefined;
       return db.run(stmt.sql, ...stmt.params).changes > 0;
     },
-    forInstance: (instanceId) => db.all<Row>(FOR_INSTANCE, instanceId).map(table.fromRow),
+    forInstance: (instanceId) => table.many(db, FOR_INSTANCE, instanceId),
     countUsingImage: (imageId) => db.get<{ n: number }>(COUNT_USING_IMAGE, imageId)?.n ?? 0,
   };
 };

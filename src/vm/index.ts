@@ -1,3 +1,10 @@
-// Virtual machines on this host; for now only the facts about the host itself.
+// Virtual machines on this host: host facts, the QEMU command line, launching, re-adopting and watching QEMU, the console.
 
 export { hostFacts, probeHostFacts, cpuVendorFrom, archFrom, type HostFacts, type CpuVendor, type HostArch } from "./host.ts";
+export { qemuArgs, qemuValue, type VmSpec } from "./qemu-args.ts";
+export { launchVm, type LaunchOptions } from "./launcher.ts";
+export { reattachVm, type ReattachOptions } from "./reattach.ts";
+export { readConsole, type ConsoleOutput, type ReadConsoleOptions } from "./console.ts";
+export { runPaths, type RunPaths } from "./run-dir.ts";
+export { VmStepError } from "./steps.ts";
+export type { RunningVm, VmExitInfo, VmExitReason, VmStopOptions, VmLog } from "./running-vm.ts";

@@ -29,6 +29,8 @@ const ctxFor = (host: HostFacts): DaemonContext => ({
   endpoint: "https://localhost:9999",
   accountId: "123456789012",
   host,
+  overcommit: { cpu: 1, mem: 1 },
+  dataDir: "/nonexistent",
 });
 const ctx = ctxFor(intelHost);
 

@@ -13,6 +13,7 @@ const volumeType = { enum: ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"
 export const extraTraits: Record<string, Record<string, Record<string, ScalarTraits>>> = {
   ec2: {
     DescribeInstanceTypes: { MaxResults: { min: 5, max: 100 } },
+    DescribeImages: { MaxResults: { min: 1, max: 1000 } },
     DescribeInstanceTypeOfferings: {
       MaxResults: { min: 5, max: 1000 },
       LocationType: { enum: ["region", "availability-zone", "availability-zone-id", "outpost"] },

@@ -1,0 +1,85 @@
+// The admin API's image routes: start an import on this node's daemon over the bus, and report its progress.
+import type { Context, Hono } from "hono";
+import { ErrorCode, type NatsConnection, type NatsError } from "nats";
+import {
+  decodeJson,
+  encodeJson,
+  subjects,
+  type AdminReply,
+  type ImageImportReply,
+  type ImageImportRequest,
+  type ImageProgress,
+} from "../bus/index.ts";
+import { HiveError, type ErrorKind } from "../errors/index.ts";
+import { awsErrorFromDomain } from "./aws-error.ts";
+
+/** Where image requests go: the daemon of the node this gateway belongs to. */
+export interface ImageAdminTarget {
+  nc: NatsConnection;
+  node: string;
+  timeoutMs?: number;
+}
+
+const STATUS: Partial<Record<ErrorKind, 400 | 404 | 409 | 503>> = {
+  InvalidParameter: 400,
+  Malformed: 400,
+  NotFound: 404,
+  Conflict: 409,
+  Unavailable: 503,
+};
+
+const IMAGE_ID = /^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+
+function errorJson(c: Context, err: HiveError) {
+  // The AWS code names the problem the way EC2 would (InvalidAMIName.Duplicate, InvalidAMIID.NotFound).
+  const code = err.kind === "Internal" ? "InternalError" : awsErrorFromDomain(err).code;
+  return c.json({ error: code, message: err.message }, STATUS[err.kind] ?? 500);
+}
+
+async function ask<O>(target: ImageAdminTarget, subject: string, body: unknown): Promise<O> {
+  let data: Uint8Array;
+  try {
+    data = (await target.nc.request(subject, encodeJson(body), { timeout: target.timeoutMs ?? 10_000 })).data;
+  } catch (err) {
+    const code = (err as NatsError).code;
+    const why = code === ErrorCode.NoResponders ? "no daemon is serving it" : code === ErrorCode.Timeout ? "no answer in time" : String(err);
+    throw new HiveError({ kind: "Unavailable", message: `node ${target.node} did not answer ${subject}: ${why}` });
+  }
+  const reply = decodeJson<AdminReply<O>>(data);
+  if (!reply.ok) throw HiveError.fromJSON(reply.error);
+  return reply.output;
+}
+
+/** POST /images `{ source, name, description? }` → `{ imageId }`; GET /images/:id/progress → ImageProgress. */
+export function mountImageRoutes(admin: Hono, target: ImageAdminTarget): void {
+  admin.post("/images", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "InvalidParameterValue", message: "the body must be JSON: { source, name, description? }" }, 400);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return c.json({ error: "InvalidParameterValue", message: "the body must be a JSON object: { source, name, description? }" }, 400);
+    }
+    const { source, name, description } = body as Record<string, unknown>;
+    const req = { source, name, ...(description !== undefined ? { description } : {}) } as ImageImportRequest;
+    try {
+      return c.json(await ask<ImageImportReply>(target, subjects.imageImport(target.node), req), 202);
+    } catch (err) {
+      if (err instanceof HiveError) return errorJson(c, err);
+      throw err;
+    }
+  });
+
+  admin.get("/images/:imageId/progress", async (c) => {
+    const imageId = c.req.param("imageId");
+    if (!IMAGE_ID.test(imageId)) return c.json({ error: "InvalidAMIID.Malformed", message: `Invalid id: "${imageId}" (expecting "ami-...")` }, 400);
+    try {
+      return c.json(await ask<ImageProgress>(target, subjects.imageProgress(target.node), { imageId }));
+    } catch (err) {
+      if (err instanceof HiveError) return errorJson(c, err);
+      throw err;
+    }
+  });
+}

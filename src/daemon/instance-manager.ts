@@ -1,0 +1,264 @@
+// The instance lifecycle engine: launches, stops, reboots and terminates QEMU guests, follows their exits,
+// and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
+import fs from "node:fs";
+import path from "node:path";
+import type { NatsConnection } from "nats";
+import { requestMount, requestUnmount, type BlockService } from "../ebs/index.ts";
+import type { InstanceRecord, InstanceStateName, Patch, Store } from "../store/index.ts";
+import { launchVm, reattachVm, type RunningVm, type VmExitInfo } from "../vm/index.ts";
+import type { DaemonContext } from "./context.ts";
+
+export interface InstanceManagerDeps {
+  ctx: DaemonContext;
+  store: Store;
+  blocks: BlockService;
+  nc: NatsConnection;
+  log: (line: string) => void;
+  /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
+  stopTimeoutMs?: number;
+}
+
+/** Terminated instances stay visible this long, as on EC2. */
+export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
+
+const now = (): string => new Date().toISOString();
+/** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */
+const userInitiated = (): string => `User initiated (${new Date().toISOString().replace("T", " ").slice(0, 19)} GMT)`;
+
+export class InstanceManager {
+  private readonly vms = new Map<string, RunningVm>();
+  /** One operation at a time per instance: launches, stops and exits of the same instance never interleave. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private purgeTimer?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly deps: InstanceManagerDeps) {}
+
+  runDir(id: string): string {
+    return path.join(this.deps.ctx.dataDir, "instances", id);
+  }
+
+  /** Whether a QEMU process is attached for this instance now. */
+  hasVm(id: string): boolean {
+    return this.vms.has(id);
+  }
+
+  /** Boots a `pending` instance in the background (RunInstances, StartInstances). */
+  launch(id: string): void {
+    this.enqueue(id, () => this.doLaunch(id));
+  }
+
+  /** Powers off a `stopping` instance in the background (ACPI, then a hard stop after the timeout; force at once). */
+  stop(id: string, force: boolean): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.settleStopped(id, { reason: "killed" });
+      await vm.stop({ force, timeoutMs: force ? 0 : (this.deps.stopTimeoutMs ?? 60_000) });
+    });
+  }
+
+  /** Presses reset on a running guest. */
+  async reboot(id: string): Promise<void> {
+    await this.vms.get(id)?.reboot();
+  }
+
+  /** Shuts down a `shutting-down` instance in the background and deletes what DeleteOnTermination says. */
+  terminate(id: string): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.finishTermination(id);
+      await vm.stop({ timeoutMs: Math.min(this.deps.stopTimeoutMs ?? 60_000, 10_000) });
+    });
+  }
+
+  /** After a restart: re-adopt live guests, settle the ones that died meanwhile, finish interrupted changes. */
+  async recover(): Promise<void> {
+    const active = this.deps.store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
+    for (const rec of active) {
+      let vm: RunningVm | undefined;
+      try {
+        vm = await reattachVm(rec.id, this.runDir(rec.id), { log: this.deps.log });
+      } catch (err) {
+        this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
+      }
+      if (vm) {
+        this.adopt(rec.id, vm);
+        this.deps.log(`instance ${rec.id}: re-adopted QEMU pid ${vm.pid} (${rec.state})`);
+        if (rec.state === "pending") this.update(rec.id, { state: "running", pid: vm.pid });
+        else if (rec.state === "stopping") this.stop(rec.id, false);
+        else if (rec.state === "shutting-down") this.terminate(rec.id);
+        continue;
+      }
+      if (rec.state === "pending" && !rec.pid) {
+        // Hive died before QEMU was started: start it now.
+        this.launch(rec.id);
+      } else if (rec.state === "shutting-down") {
+        this.enqueue(rec.id, () => this.finishTermination(rec.id));
+      } else {
+        const lost = rec.state === "running" || rec.state === "pending";
+        this.enqueue(rec.id, () =>
+          this.settleStopped(rec.id, {
+            reason: lost ? "crashed" : "killed",
+            detail: lost ? "the guest's QEMU process ended while hive was down" : undefined,
+          }),
+        );
+      }
+    }
+    this.purgeTimer = setInterval(() => this.purge(), 5 * 60_000);
+    this.purgeTimer.unref();
+    this.purge();
+  }
+
+  /** Lets go of every guest without stopping it: they keep running for the next `hive up`. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.purgeTimer);
+    await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled([...this.vms.values()].map((vm) => vm.detach()));
+    this.vms.clear();
+  }
+
+  /** Waits until every queued change of these instances has run (tests, benchmarks). */
+  async settled(ids: string[] = [...this.queues.keys()]): Promise<void> {
+    await Promise.allSettled(ids.map((id) => this.queues.get(id)));
+  }
+
+  private enqueue(id: string, op: () => Promise<void>): void {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev
+      .then(op)
+      .catch((err: unknown) => this.deps.log(`instance ${id}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        if (this.queues.get(id) === next) this.queues.delete(id);
+      });
+    this.queues.set(id, next);
+  }
+
+  private update(id: string, patch: Patch<Omit<InstanceRecord, "id">>): void {
+    this.deps.store.instances.update(id, { ...patch, updatedAt: now() });
+  }
+
+  private async doLaunch(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state !== "pending" || this.closing) return;
+    const { ctx, store, nc, log } = this.deps;
+    const t0 = performance.now();
+    try {
+      const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
+      if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
+      if (root.state === "creating") {
+        const image = store.images.get(rec.imageId);
+        if (!image) throw new Error(`image ${rec.imageId} is gone`);
+        const step = performance.now();
+        await this.deps.blocks.createRootVolume({ id: root.id, imageFile: path.join(ctx.dataDir, image.file), sizeGiB: root.sizeGiB });
+        store.volumes.update(root.id, { state: "in-use", attachTime: now() });
+        log(`vm ${id} step volume.create ${Math.round(performance.now() - step)} ms`);
+      }
+      const step = performance.now();
+      const disk = await requestMount(nc, ctx.node, root.id);
+      log(`vm ${id} step volume.mount ${Math.round(performance.now() - step)} ms`);
+      const vm = await launchVm(
+        {
+          instanceId: id,
+          vcpus: rec.vcpus,
+          memoryMiB: rec.memoryMiB,
+          kvm: ctx.host.kvm,
+          rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+          runDir: this.runDir(id),
+        },
+        { log },
+      );
+      this.adopt(id, vm);
+      this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
+      log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
+    } catch (err) {
+      log(`instance ${id}: launch failed: ${err instanceof Error ? err.message : String(err)}`);
+      await this.unmountRoot(id);
+      this.update(id, {
+        state: "stopped",
+        stateReasonCode: "Server.InternalError",
+        stateReasonMessage: `Server.InternalError: the instance failed to launch: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      });
+    }
+  }
+
+  private adopt(id: string, vm: RunningVm): void {
+    this.vms.set(id, vm);
+    vm.onExit((info) => {
+      if (this.vms.get(id) !== vm) return;
+      this.vms.delete(id);
+      if (this.closing) return;
+      this.enqueue(id, () => this.onExit(id, info));
+    });
+  }
+
+  /** QEMU has ended: decide what that means from the state the instance was in. */
+  private async onExit(id: string, info: VmExitInfo): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec) return;
+    this.deps.log(`instance ${id}: QEMU ended (${info.reason}${info.detail ? `: ${info.detail}` : ""}) while ${rec.state}`);
+    if (rec.state === "shutting-down") return this.finishTermination(id);
+    if (rec.state === "running" && info.reason === "guest-shutdown" && rec.shutdownBehavior === "terminate") {
+      this.update(id, { state: "shutting-down", stateReasonCode: "Client.InstanceInitiatedShutdown", stateReasonMessage: "Client.InstanceInitiatedShutdown: Instance initiated shutdown" });
+      return this.finishTermination(id);
+    }
+    if (rec.state === "stopping" || rec.state === "running" || rec.state === "pending") await this.settleStopped(id, info, rec.state);
+  }
+
+  private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
+    await this.unmountRoot(id);
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state === "terminated") return;
+    const was = from ?? rec.state;
+    let code = "Client.UserInitiatedShutdown";
+    let message = "Client.UserInitiatedShutdown: User initiated shutdown";
+    if (was !== "stopping") {
+      if (info.reason === "guest-shutdown") {
+        code = "Client.InstanceInitiatedShutdown";
+        message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
+      } else {
+        code = "Server.InternalError";
+        message = `Server.InternalError: ${info.detail ?? "the instance's QEMU process ended unexpectedly"}`;
+      }
+    }
+    this.update(id, { state: "stopped", pid: null, stateReasonCode: code, stateReasonMessage: message });
+  }
+
+  private async finishTermination(id: string): Promise<void> {
+    const { store } = this.deps;
+    await this.unmountRoot(id);
+    for (const vol of store.volumes.forInstance(id)) {
+      if (!vol.deleteOnTermination) {
+        store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null });
+        continue;
+      }
+      try {
+        store.volumes.update(vol.id, { state: "deleting" });
+        await this.deps.blocks.deleteVolume(vol.id);
+        store.volumes.update(vol.id, { state: "deleted" });
+      } catch (err) {
+        this.deps.log(`volume ${vol.id}: delete failed: ${String(err)}`);
+        store.volumes.update(vol.id, { state: "error" });
+      }
+    }
+    this.update(id, { state: "terminated", pid: null, terminatedAt: now() });
+    fs.rmSync(this.runDir(id), { recursive: true, force: true });
+  }
+
+  private async unmountRoot(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec?.rootVolumeId) return;
+    try {
+      await requestUnmount(this.deps.nc, this.deps.ctx.node, rec.rootVolumeId, { force: true });
+    } catch (err) {
+      this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
+    }
+  }
+
+  private purge(): void {
+    const n = this.deps.store.instances.purgeTerminated(new Date(Date.now() - TERMINATED_VISIBLE_MS).toISOString());
+    if (n > 0) this.deps.log(`purged ${n} instance(s) terminated over an hour ago`);
+  }
+}
+
+export { userInitiated };

@@ -1,0 +1,34 @@
+// Block storage (EBS): volume files, their NBD exports from one long-lived qemu-storage-daemon, and its bus service.
+
+export {
+  startBlockService,
+  type BlockService,
+  type BlockServiceOptions,
+  type CreateRootVolumeOptions,
+  type CreateVolumeOptions,
+  type UnmountOptions,
+} from "./service.ts";
+export { requestMount, requestUnmount } from "./client.ts";
+export {
+  ensureStorageDaemon,
+  StorageDaemon,
+  type StorageDaemonOptions,
+  type StorageDaemonReadyInfo,
+  type WantedExport,
+} from "./storage-daemon.ts";
+export { exportVolume, exportedVolumeIds, nbdLocation, unexportVolume, type UnexportOptions } from "./exports.ts";
+export {
+  assertVolumeId,
+  createVolumeFile,
+  deleteVolumeFile,
+  volumeInfo,
+  volumePath,
+  GiB,
+  MAX_VOLUME_GIB,
+  MIN_VOLUME_GIB,
+  type CreateVolumeFileOptions,
+  type VolumeFile,
+} from "./volumes.ts";
+export type { ImageInfo } from "./qemu-img.ts";
+export { ebsPaths, volumeRelPath, type EbsPaths } from "./paths.ts";
+export { isResourceId, newResourceId } from "./ids.ts";

@@ -1,0 +1,222 @@
+// The node's block service: volume files, their NBD exports through the storage daemon, and the bus subjects for both.
+
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { Msg, NatsConnection, Subscription } from "nats";
+import {
+  decodeJson,
+  encodeJson,
+  subjects,
+  type EbsMountResult,
+  type EbsReply,
+  type EbsVolumeRequest,
+} from "../bus/index.ts";
+import { HiveError, notFound, type HiveErrorData } from "../errors/index.ts";
+import type { Store, VolumeRecord } from "../store/index.ts";
+import { exportedVolumeIds, exportVolume, unexportVolume } from "./exports.ts";
+import { newResourceId } from "./ids.ts";
+import { ensureStorageDaemon, type StorageDaemon, type StorageDaemonOptions, type WantedExport } from "./storage-daemon.ts";
+import { assertVolumeId, createVolumeFile, deleteVolumeFile, type VolumeFile } from "./volumes.ts";
+
+export interface BlockServiceOptions {
+  nc: NatsConnection;
+  node: string;
+  dataDir: string;
+  /** Volume rows are read here (mount needs the file); writing them stays with the caller, e.g. in a launch transaction. */
+  store: Pick<Store, "volumes">;
+  log?: (message: string) => void;
+  /**
+   * Volumes to export if the storage daemon has to be started afresh (after a reboot, say); default: every volume
+   * the store has "in-use". Ignored when a running daemon is found: its exports are taken as they are.
+   */
+  exported?: string[];
+  /** Binary and timeouts of the storage daemon. */
+  storageDaemon?: Pick<StorageDaemonOptions, "binary" | "readyTimeoutMs">;
+}
+
+export interface CreateVolumeOptions {
+  /** Default: a new vol- id. */
+  id?: string;
+  sizeGiB: number;
+}
+
+export interface CreateRootVolumeOptions {
+  id?: string;
+  /** Absolute path of the AMI's disk image; the volume is a copy-on-write overlay on it. */
+  imageFile: string;
+  /** Grown to the image's virtual size (rounded up to GiB) when smaller. */
+  sizeGiB: number;
+}
+
+export interface UnmountOptions {
+  /** Disconnect NBD clients still attached (use once the VM using the volume has stopped). */
+  force?: boolean;
+}
+
+export interface BlockService {
+  readonly daemon: StorageDaemon;
+  /** A blank qcow2 volume file; insert its VolumeRecord yourself. */
+  createVolume(opts: CreateVolumeOptions): Promise<VolumeFile>;
+  /** A root volume overlaying an image; insert its VolumeRecord yourself (RunInstances does so with the instance). */
+  createRootVolume(opts: CreateRootVolumeOptions): Promise<VolumeFile>;
+  /** Unexports the volume (Conflict while a client is connected) and removes its file; the row is the caller's. */
+  deleteVolume(id: string): Promise<void>;
+  /** Exports a volume the store knows over NBD; idempotent. */
+  mount(id: string): Promise<EbsMountResult>;
+  /** Stops exporting; idempotent. */
+  unmount(id: string, opts?: UnmountOptions): Promise<void>;
+  /** Ids of the volumes this service exports now, sorted. */
+  exported(): string[];
+  /** Stops answering on the bus and lets go of the storage daemon, which keeps serving running VMs. */
+  close(): Promise<void>;
+  /** close(), then quits the storage daemon: only when no VM still uses a volume. */
+  shutdown(): Promise<void>;
+}
+
+/** Starts (or reattaches to) the storage daemon and answers ebs.<node>.mount / ebs.<node>.unmount. */
+export async function startBlockService(opts: BlockServiceOptions): Promise<BlockService> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[ebs] ${m}\n`));
+  const { dataDir, store } = opts;
+  const exported = new Set<string>(
+    opts.exported ?? store.volumes.list().filter((v) => v.state === "in-use").map((v) => v.id),
+  );
+
+  /** The volume's row, or NotFound: a deleted volume is as gone as one never made. */
+  const volumeRow = (id: string): VolumeRecord => {
+    assertVolumeId(id);
+    const row = store.volumes.get(id);
+    if (!row || row.state === "deleted" || row.state === "deleting") {
+      throw notFound("volume", `The volume '${id}' does not exist.`, "VolumeId");
+    }
+    return row;
+  };
+  const fileOf = (row: VolumeRecord): string => (isAbsolute(row.file) ? row.file : join(dataDir, row.file));
+
+  const wanted = (): WantedExport[] => {
+    const out: WantedExport[] = [];
+    for (const id of [...exported].sort()) {
+      const row = store.volumes.get(id);
+      if (row && row.state !== "deleted") out.push({ id, file: fileOf(row) });
+      else log(`not re-exporting ${id}: the store no longer has it`);
+    }
+    return out;
+  };
+
+  const daemon = await ensureStorageDaemon(dataDir, log, { ...opts.storageDaemon, wanted });
+  const nbdSocket = daemon.paths.nbdSocket;
+  // A daemon found running is the truth about what is exported: it outlived our bookkeeping.
+  if (daemon.reattached) {
+    const live = await daemon.use((qmp) => exportedVolumeIds(qmp));
+    exported.clear();
+    for (const id of live) exported.add(id);
+  }
+
+  const mount = async (id: string): Promise<EbsMountResult> => {
+    const file = fileOf(volumeRow(id));
+    if (!existsSync(file)) throw new HiveError({ kind: "Internal", resource: "volume", message: `the file of volume ${id} is missing: ${file}` });
+    return daemon.use(async (qmp) => {
+      const result = await exportVolume(qmp, id, file, nbdSocket);
+      exported.add(id);
+      return result;
+    });
+  };
+
+  const unmount = async (id: string, unmountOpts: UnmountOptions = {}): Promise<void> => {
+    assertVolumeId(id);
+    await daemon.use(async (qmp) => {
+      await unexportVolume(qmp, id, { mode: unmountOpts.force ? "hard" : "safe" });
+      exported.delete(id);
+    });
+  };
+
+  const subs = [
+    serveSubject(opts.nc, subjects.ebsMount(opts.node), log, async (req) => mount(req.volumeId)),
+    serveSubject(opts.nc, subjects.ebsUnmount(opts.node), log, async (req) => {
+      await unmount(req.volumeId, { force: req.force === true });
+      return {};
+    }),
+  ];
+  // Registered at the server before anyone is told we serve.
+  await opts.nc.flush();
+
+  const close = async (): Promise<void> => {
+    await Promise.all(subs.map((s) => (s.isClosed() ? undefined : s.drain().catch(() => undefined))));
+  };
+
+  return {
+    daemon,
+    createVolume: (o) => createVolumeFile(dataDir, { id: o.id ?? newResourceId("vol"), sizeGiB: o.sizeGiB }),
+    createRootVolume: async (o) => {
+      if (!isAbsolute(o.imageFile) || !existsSync(o.imageFile)) {
+        throw new HiveError({ kind: "NotFound", resource: "image", message: `image file ${o.imageFile} does not exist` });
+      }
+      return createVolumeFile(dataDir, { id: o.id ?? newResourceId("vol"), sizeGiB: o.sizeGiB, backingFile: o.imageFile });
+    },
+    deleteVolume: async (id) => {
+      assertVolumeId(id);
+      await daemon.use(async (qmp) => {
+        await unexportVolume(qmp, id, { mode: "safe" });
+        exported.delete(id);
+      });
+      deleteVolumeFile(dataDir, id);
+    },
+    mount,
+    unmount,
+    exported: () => [...exported].sort(),
+    close: async () => {
+      await close();
+      await daemon.detach();
+    },
+    shutdown: async () => {
+      await close();
+      await daemon.shutdown();
+    },
+  };
+}
+
+/** Answers one subject: a valid request goes to `handle`; every outcome becomes an EbsReply. */
+function serveSubject(
+  nc: NatsConnection,
+  subject: string,
+  log: (m: string) => void,
+  handle: (req: EbsVolumeRequest) => Promise<object>,
+): Subscription {
+  return nc.subscribe(subject, {
+    // A callback (not an iterator) so a slow export does not hold up the next request.
+    callback: (err, msg) => {
+      if (err) return log(`subscription ${subject} failed: ${err.message}`);
+      void reply(msg, subject, log, handle);
+    },
+  });
+}
+
+async function reply(msg: Msg, subject: string, log: (m: string) => void, handle: (req: EbsVolumeRequest) => Promise<object>): Promise<void> {
+  if (!msg.reply) return log(`dropped a message on ${subject} with no reply subject`);
+  let answer: EbsReply;
+  try {
+    let req: EbsVolumeRequest | undefined;
+    try {
+      req = decodeJson<EbsVolumeRequest>(msg.data);
+    } catch {
+      // reported below
+    }
+    if (typeof req !== "object" || req === null) {
+      throw new HiveError({ kind: "InvalidParameter", message: `malformed request on ${subject}: not a JSON object` });
+    }
+    answer = { ok: true, ...(await handle(req)) };
+  } catch (err) {
+    answer = { ok: false, error: errorData(err, subject, log) };
+  }
+  try {
+    msg.respond(encodeJson(answer));
+  } catch (err) {
+    log(`could not reply on ${subject}: ${(err as Error).message}`);
+  }
+}
+
+function errorData(err: unknown, subject: string, log: (m: string) => void): HiveErrorData {
+  if (err instanceof HiveError) return err.toJSON();
+  // Anything else is a bug or a failed dependency: keep the stack in our log, give the caller the gist.
+  log(`${subject} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  return { kind: "Internal", message: `${subject} failed: ${err instanceof Error ? err.message : String(err)}` };
+}

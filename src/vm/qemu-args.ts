@@ -1,0 +1,76 @@
+// Turns a VM's specification into the qemu-system-x86_64 command line: pure, so it is tested without QEMU.
+
+import { runPaths } from "./run-dir.ts";
+
+export interface VmSpec {
+  /** The EC2 instance id; QEMU's -name guest=<id> is how a running process is recognised later. */
+  instanceId: string;
+  vcpus: number;
+  memoryMiB: number;
+  /** Use KVM (the host has a usable /dev/kvm) or fall back to TCG emulation. */
+  kvm: boolean;
+  /** The root volume, served over NBD on a unix socket (by the EBS service's qemu-storage-daemon). */
+  rootDisk: { nbdSocket: string; exportName: string };
+  /** A NoCloud "cidata" ISO, attached read-only as a CD-ROM on virtio-scsi. */
+  seedIso?: string;
+  /** Holds qmp.sock, console.sock, console.log, qemu.pid and qemu.log. */
+  runDir: string;
+  /** Forwards 127.0.0.1:<port> on the host to the guest's port 22. */
+  sshHostPort?: number;
+}
+
+/** Commas separate options in QEMU's key=value syntax; a literal comma in a value is written twice. */
+export const qemuValue = (value: string | number): string => String(value).replaceAll(",", ",,");
+
+/** One key=value option list, values escaped. */
+const opts = (pairs: [string, string | number][]): string => pairs.map(([k, v]) => `${k}=${qemuValue(v)}`).join(",");
+
+export function qemuArgs(spec: VmSpec): string[] {
+  const p = runPaths(spec.runDir);
+  const args: string[] = [
+    "-name", opts([["guest", spec.instanceId]]),
+    "-machine", "q35",
+    // TCG: "max" is every feature TCG emulates (x86-64-v2+ userlands such as RHEL 9 refuse qemu64) at no boot-time cost.
+    ...(spec.kvm ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", "-cpu", "max"]),
+    "-smp", String(spec.vcpus),
+    "-m", String(spec.memoryMiB),
+    "-display", "none",
+    "-nodefaults",
+    "-no-user-config",
+    "-pidfile", p.pidFile,
+    "-qmp", `unix:${qemuValue(p.qmpSocket)},server=on,wait=off`,
+    // A socket chardev so a user can attach later; the log keeps every byte, across guest reboots and restarts.
+    "-chardev", `socket,${opts([["id", "console0"], ["path", p.consoleSocket]])},server=on,wait=off,${opts([["logfile", p.consoleLog]])},logappend=on`,
+    "-serial", "chardev:console0",
+  ];
+  // reconnect-delay: a restarted storage daemon stalls guest I/O for up to 5 s instead of failing it.
+  const root = opts([
+    ["driver", "nbd"],
+    ["node-name", "root"],
+    ["server.type", "unix"],
+    ["server.path", spec.rootDisk.nbdSocket],
+    ["export", spec.rootDisk.exportName],
+    ["reconnect-delay", 5],
+  ]);
+  args.push("-blockdev", `${root},cache.direct=off`);
+  if (spec.kvm) {
+    // With KVM the vCPUs are fast enough that disk I/O on the main loop becomes the bottleneck.
+    args.push("-object", "iothread,id=iothread0", "-device", "virtio-blk-pci,drive=root,bootindex=1,iothread=iothread0");
+  } else {
+    args.push("-device", "virtio-blk-pci,drive=root,bootindex=1");
+  }
+  const netdev = spec.sshHostPort === undefined ? "user,id=net0" : `user,id=net0,hostfwd=tcp:127.0.0.1:${spec.sshHostPort}-:22`;
+  args.push("-netdev", netdev, "-device", "virtio-net-pci,netdev=net0");
+  // Guests block at boot waiting for entropy without a hardware RNG.
+  args.push("-device", "virtio-rng-pci");
+  if (spec.seedIso !== undefined) {
+    const seed = opts([["driver", "file"], ["node-name", "seed-file"], ["filename", spec.seedIso]]);
+    args.push(
+      "-blockdev", `${seed},read-only=on`,
+      "-blockdev", "driver=raw,node-name=seed,file=seed-file,read-only=on",
+      "-device", "virtio-scsi-pci,id=scsi0",
+      "-device", "scsi-cd,bus=scsi0.0,drive=seed",
+    );
+  }
+  return args;
+}

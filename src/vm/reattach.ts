@@ -1,0 +1,41 @@
+// Re-adopts a QEMU that kept running while Hive restarted: pidfile, process identity, then QMP.
+
+import { QmpClient } from "../qmp/index.ts";
+import { isQemuFor, pidRunning, processIdentity, readPidFile } from "./qemu-process.ts";
+import { runPaths } from "./run-dir.ts";
+import { QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
+import { StepRunner } from "./steps.ts";
+
+export interface ReattachOptions {
+  log: VmLog;
+  /** How long to try the QMP socket; default 5 s. */
+  qmpTimeoutMs?: number;
+}
+
+/** The running VM, or undefined when its QEMU is gone (or the pid now belongs to something else). */
+export async function reattachVm(instanceId: string, runDir: string, opts: ReattachOptions): Promise<RunningVm | undefined> {
+  const { log } = opts;
+  const paths = runPaths(runDir);
+  const steps = new StepRunner(instanceId, log);
+  let qmp: QmpClient | undefined;
+  try {
+    const pid = await steps.run("pidfile.read", () => readPidFile(paths.pidFile));
+    if (pid === undefined) {
+      log(`vm ${instanceId} reattach: no pidfile, not running`);
+      return undefined;
+    }
+    const identity = await steps.run("process.check", () => (pidRunning(pid) && isQemuFor(pid, instanceId) ? processIdentity(pid) : undefined));
+    if (identity === undefined) {
+      log(`vm ${instanceId} reattach: pid ${pid} is not this instance's QEMU, not running`);
+      return undefined;
+    }
+    qmp = await steps.run("qmp.connect", () => QmpClient.connect(paths.qmpSocket, { timeoutMs: opts.qmpTimeoutMs ?? 5_000 }));
+    const monitor = qmp;
+    const status = await steps.run("qemu.verify", () => monitor.queryStatus());
+    log(`vm ${instanceId} reattached to pid ${pid} (${status.status})`);
+    return new QemuVm({ instanceId, pid, identity, qmp, runDir, log });
+  } catch (err) {
+    await qmp?.close();
+    throw steps.fail(err, paths.qemuLog);
+  }
+}

@@ -1,0 +1,97 @@
+// The QEMU command line for a VM spec: accelerator, devices, disk over NBD, console, ssh forward, seed ISO, escaping.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { qemuArgs, qemuValue, type VmSpec } from "../../src/vm/index.ts";
+
+const spec = (extra: Partial<VmSpec> = {}): VmSpec => ({
+  instanceId: "i-0123456789abcdef0",
+  vcpus: 2,
+  memoryMiB: 1024,
+  kvm: false,
+  rootDisk: { nbdSocket: "/var/lib/hive/ebs/nbd.sock", exportName: "vol-1" },
+  runDir: "/var/lib/hive/run/i-0123456789abcdef0",
+  ...extra,
+});
+
+/** The value after each occurrence of a flag. */
+const valuesOf = (args: string[], flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+const valueOf = (args: string[], flag: string): string | undefined => valuesOf(args, flag)[0];
+
+test("TCG spec: tcg accelerator with -cpu max, no iothread", () => {
+  const args = qemuArgs(spec());
+  assert.deepEqual(valuesOf(args, "-accel"), ["tcg"]);
+  assert.equal(valueOf(args, "-cpu"), "max");
+  assert.ok(!args.includes("-object"));
+  assert.ok(valuesOf(args, "-device").includes("virtio-blk-pci,drive=root,bootindex=1"));
+});
+
+test("KVM spec: kvm accelerator with -cpu host and the root disk on an iothread", () => {
+  const args = qemuArgs(spec({ kvm: true }));
+  assert.deepEqual(valuesOf(args, "-accel"), ["kvm"]);
+  assert.equal(valueOf(args, "-cpu"), "host");
+  assert.equal(valueOf(args, "-object"), "iothread,id=iothread0");
+  assert.ok(valuesOf(args, "-device").includes("virtio-blk-pci,drive=root,bootindex=1,iothread=iothread0"));
+});
+
+test("machine, size, run files and the things every VM has", () => {
+  const args = qemuArgs(spec());
+  const run = "/var/lib/hive/run/i-0123456789abcdef0";
+  assert.equal(valueOf(args, "-name"), "guest=i-0123456789abcdef0");
+  assert.equal(valueOf(args, "-machine"), "q35");
+  assert.equal(valueOf(args, "-smp"), "2");
+  assert.equal(valueOf(args, "-m"), "1024");
+  assert.equal(valueOf(args, "-display"), "none");
+  assert.ok(args.includes("-nodefaults") && args.includes("-no-user-config"));
+  assert.equal(valueOf(args, "-pidfile"), `${run}/qemu.pid`);
+  assert.equal(valueOf(args, "-qmp"), `unix:${run}/qmp.sock,server=on,wait=off`);
+  assert.equal(
+    valueOf(args, "-chardev"),
+    `socket,id=console0,path=${run}/console.sock,server=on,wait=off,logfile=${run}/console.log,logappend=on`,
+  );
+  assert.equal(valueOf(args, "-serial"), "chardev:console0");
+  assert.equal(
+    valueOf(args, "-blockdev"),
+    "driver=nbd,node-name=root,server.type=unix,server.path=/var/lib/hive/ebs/nbd.sock,export=vol-1,reconnect-delay=5,cache.direct=off",
+  );
+  assert.equal(valueOf(args, "-netdev"), "user,id=net0");
+  const devices = valuesOf(args, "-device");
+  assert.ok(devices.includes("virtio-net-pci,netdev=net0"));
+  assert.ok(devices.includes("virtio-rng-pci"));
+  // The guest must reboot in place on system_reset, and nothing but a guest power-off ends QEMU by itself.
+  assert.ok(!args.includes("-no-reboot") && !args.includes("-no-shutdown") && !args.includes("-daemonize"));
+  assert.ok(!args.includes("-S"));
+});
+
+test("ssh port forwards loopback to the guest's port 22", () => {
+  const args = qemuArgs(spec({ sshHostPort: 22022 }));
+  assert.equal(valueOf(args, "-netdev"), "user,id=net0,hostfwd=tcp:127.0.0.1:22022-:22");
+});
+
+test("seed ISO: a read-only CD-ROM on virtio-scsi; none without one", () => {
+  const args = qemuArgs(spec({ seedIso: "/var/lib/hive/run/i-1/seed.iso" }));
+  assert.deepEqual(valuesOf(args, "-blockdev").slice(1), [
+    "driver=file,node-name=seed-file,filename=/var/lib/hive/run/i-1/seed.iso,read-only=on",
+    "driver=raw,node-name=seed,file=seed-file,read-only=on",
+  ]);
+  const devices = valuesOf(args, "-device");
+  assert.ok(devices.includes("virtio-scsi-pci,id=scsi0"));
+  assert.ok(devices.includes("scsi-cd,bus=scsi0.0,drive=seed"));
+  const plain = qemuArgs(spec());
+  assert.equal(valuesOf(plain, "-blockdev").length, 1);
+  assert.ok(!valuesOf(plain, "-device").some((d) => d.startsWith("scsi-cd") || d.startsWith("virtio-scsi")));
+});
+
+test("commas in paths are doubled so QEMU reads them as part of the value", () => {
+  assert.equal(qemuValue("/a,b/c"), "/a,,b/c");
+  const args = qemuArgs(spec({ runDir: "/run/x,y", rootDisk: { nbdSocket: "/s,1.sock", exportName: "v" } }));
+  assert.equal(valueOf(args, "-qmp"), "unix:/run/x,,y/qmp.sock,server=on,wait=off");
+  assert.match(valueOf(args, "-blockdev")!, /server\.path=\/s,,1\.sock,/);
+  assert.match(valueOf(args, "-chardev")!, /path=\/run\/x,,y\/console\.sock,.*logfile=\/run\/x,,y\/console\.log,/);
+  // -pidfile takes a plain path, not an option list.
+  assert.equal(valueOf(args, "-pidfile"), "/run/x,y/qemu.pid");
+});
+
+test("pure: the same spec gives the same arguments", () => {
+  assert.deepEqual(qemuArgs(spec({ sshHostPort: 2222, seedIso: "/s.iso" })), qemuArgs(spec({ sshHostPort: 2222, seedIso: "/s.iso" })));
+});
