@@ -1,4 +1,4 @@
-// The `hive` command line: up, init, env, status, version.
+// The `hive` command line: up, init, env, status, image, version.
 import { Command, Option } from "commander";
 import { DataDirExists } from "../config/index.ts";
 import { runUp, type UpFlags } from "./up.ts";

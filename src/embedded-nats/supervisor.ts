@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import {
   chmodSync,
   closeSync,
+  readFileSync,
   mkdirSync,
   openSync,
   readSync,
@@ -111,6 +112,7 @@ export class NatsSupervisor {
     this.stopping = false;
     this.binary = this.opts.binary ?? (await resolveNatsServer(this.opts.dataDir));
     this.writeConfig();
+    await this.endStaleServer();
     await assertPortsFree(this.opts);
     process.on("exit", this.killOnExit);
     try {
@@ -128,6 +130,39 @@ export class NatsSupervisor {
     this.restartTimer = undefined;
     await this.killChild(this.opts.stopTimeoutMs ?? 5_000);
     process.off("exit", this.killOnExit);
+  }
+
+  /**
+   * A hive killed with SIGKILL cannot take its nats-server along; the next start finds it by the pid file and ends it,
+   * but only if that process really is nats-server running our config.
+   */
+  private async endStaleServer(): Promise<void> {
+    const pidFile = this.opts.pidFile;
+    if (!pidFile) return;
+    let pid: number;
+    let cmdline: string;
+    try {
+      pid = Number(readFileSync(pidFile, "utf8").trim());
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      return;
+    }
+    if (!cmdline.includes("nats-server") || !cmdline.includes(this.confPath)) return;
+    this.log(`ending nats-server pid ${pid} left over from an earlier run`);
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    for (let waited = 0; waited < 3_000; waited += 50) {
+      if (!processLives(pid)) return;
+      await delay(50);
+    }
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
 
   private writeConfig(): void {
@@ -271,6 +306,15 @@ export class NatsSupervisor {
 }
 
 /** Builds a supervisor and starts it. */
+/** Alive and not a zombie (an orphan nobody reaps stays in /proc with state Z). */
+function processLives(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 export async function startNats(opts: NatsSupervisorOptions): Promise<NatsSupervisor> {
   const supervisor = new NatsSupervisor(opts);
   await supervisor.start();

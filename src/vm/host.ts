@@ -35,23 +35,34 @@ const readCpuinfo = (): string => {
   }
 };
 
-const kvmUsable = (): boolean => {
+/** The CPU advertises hardware virtualisation (Intel VT-x or AMD-V). */
+export const hasVirtFlags = (cpuinfo: string): boolean => /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
+
+/**
+ * KVM is used when /dev/kvm is open to us AND the CPU shows VT-x/AMD-V: a /dev/kvm without them (some nested
+ * sandboxes) makes QEMU stop with "KVM internal error". HIVE_ACCEL=kvm|tcg overrides the probe.
+ */
+export const kvmUsable = (cpuinfo: string, env = process.env.HIVE_ACCEL): boolean => {
+  if (env === "tcg") return false;
   try {
     accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
-    return true;
   } catch {
     return false;
   }
+  return env === "kvm" || hasVirtFlags(cpuinfo);
 };
 
 /** Probes the host now, without the cache. */
-export const probeHostFacts = (): HostFacts => ({
-  vcpus: typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
-  memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
-  cpuVendor: cpuVendorFrom(readCpuinfo()),
-  arch: archFrom(process.arch),
-  kvm: kvmUsable(),
-});
+export const probeHostFacts = (): HostFacts => {
+  const cpuinfo = readCpuinfo();
+  return {
+    vcpus: typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
+    memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
+    cpuVendor: cpuVendorFrom(cpuinfo),
+    arch: archFrom(process.arch),
+    kvm: kvmUsable(cpuinfo),
+  };
+};
 
 let cached: HostFacts | undefined;
 

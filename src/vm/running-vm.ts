@@ -1,7 +1,7 @@
 // A QEMU process Hive manages, launched or re-adopted: stop, reboot, and notice when and why it ended.
 
 import type { ChildProcess } from "node:child_process";
-import { QmpDisconnectedError, type QmpClient, type QmpShutdownData } from "../qmp/index.ts";
+import type { QmpClient, QmpShutdownData } from "../qmp/index.ts";
 import { pidRunning, signal } from "./qemu-process.ts";
 import { qemuOutputSinceLaunch, runPaths } from "./run-dir.ts";
 
@@ -57,6 +57,7 @@ export interface QemuVmInit {
 const POLL_MS = 500;
 // After the monitor closes QEMU is on its way out; look closely until it is gone.
 const FAST_POLL_MS = 50;
+const FAST_POLL_FOR_MS = 10_000;
 const QUIT_TIMEOUT_MS = 2_000;
 const KILL_WAIT_MS = 5_000;
 
@@ -76,6 +77,8 @@ export class QemuVm implements RunningVm {
   private childExit?: string;
   private poll?: ReturnType<typeof setInterval>;
   private fastPoll?: ReturnType<typeof setInterval>;
+  private fastPollSince?: number;
+  private stopping?: Promise<void>;
   private detached = false;
 
   constructor(init: QemuVmInit) {
@@ -102,20 +105,26 @@ export class QemuVm implements RunningVm {
     return this.info;
   }
 
-  async stop(opts: VmStopOptions = {}): Promise<void> {
-    if (this.info) return;
-    if (!opts.force) {
-      const timeoutMs = opts.timeoutMs ?? 60_000;
-      this.log(`vm ${this.instanceId} stop: ACPI power-off, waiting up to ${timeoutMs} ms`);
-      try {
-        await this.qmp.powerdown();
-      } catch (err) {
-        if (!(err instanceof QmpDisconnectedError)) throw err;
-      }
-      if (await this.waitExit(timeoutMs)) return;
-      this.log(`vm ${this.instanceId} stop: guest did not power off within ${timeoutMs} ms, ending QEMU`);
+  stop(opts: VmStopOptions = {}): Promise<void> {
+    if (this.info) return Promise.resolve();
+    // A second graceful stop joins the first; a forced one ends QEMU now whatever is pending.
+    if (opts.force) return this.kill("forced stop");
+    this.stopping ??= this.powerOff(opts.timeoutMs ?? 60_000).finally(() => (this.stopping = undefined));
+    return this.stopping;
+  }
+
+  private async powerOff(timeoutMs: number): Promise<void> {
+    this.log(`vm ${this.instanceId} stop: ACPI power-off, waiting up to ${timeoutMs} ms`);
+    try {
+      await this.qmp.powerdown();
+    } catch (err) {
+      // A monitor that cannot deliver the power button leaves only the hard way.
+      this.log(`vm ${this.instanceId} stop: system_powerdown failed (${(err as Error).message}), ending QEMU`);
+      return this.kill("stop: power button failed");
     }
-    await this.kill(opts.force ? "forced stop" : "stop timed out");
+    if (await this.waitExit(timeoutMs)) return;
+    this.log(`vm ${this.instanceId} stop: guest did not power off within ${timeoutMs} ms, ending QEMU`);
+    await this.kill("stop timed out");
   }
 
   async reboot(): Promise<void> {
@@ -170,9 +179,15 @@ export class QemuVm implements RunningVm {
   private check(): void {
     if (this.info || this.detached) return;
     if (pidRunning(this.pid, this.identity)) {
-      if (this.qmp.closed && !this.fastPoll) {
+      if (this.qmp.closed && this.fastPollSince === undefined) {
         // Kept referenced: it ends within moments, and whoever awaits the exit must not see the loop drain first.
+        this.fastPollSince = Date.now();
         this.fastPoll = setInterval(() => this.check(), FAST_POLL_MS);
+      } else if (this.fastPoll && Date.now() - (this.fastPollSince ?? 0) > FAST_POLL_FOR_MS) {
+        // QEMU closed its monitor but lives on: back to the slow poll rather than spin.
+        clearInterval(this.fastPoll);
+        this.fastPoll = undefined;
+        this.log(`vm ${this.instanceId} QMP closed but pid ${this.pid} is still running`);
       }
       return;
     }

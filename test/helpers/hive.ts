@@ -90,6 +90,7 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     stop: async () => {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const code = await exitPromise;
+      killLeftovers(dataDir);
       fs.rmSync(tmp, { recursive: true, force: true });
       return code;
     },
@@ -156,6 +157,20 @@ export function rawRequest(
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
+}
+
+/** Guests and the storage daemon outlive hive by design; a test's data directory takes them along when it goes. */
+export function killLeftovers(dataDir: string): void {
+  const pidFiles = [path.join(dataDir, "ebs", "qsd.pid")];
+  const instances = path.join(dataDir, "instances");
+  if (fs.existsSync(instances)) for (const id of fs.readdirSync(instances)) pidFiles.push(path.join(instances, id, "qemu.pid"));
+  for (const f of pidFiles) {
+    try {
+      process.kill(Number(fs.readFileSync(f, "utf8").trim()), "SIGKILL");
+    } catch {
+      // gone already, or never started
+    }
+  }
 }
 
 /** Is a process with this pid still alive? */

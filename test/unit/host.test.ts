@@ -34,3 +34,11 @@ test("caches the facts", () => {
   assert.equal(hostFacts(), a);
   assert.ok(Object.isFrozen(a));
 });
+
+test("KVM counts only with VT-x or AMD-V in the CPU flags, and HIVE_ACCEL=tcg turns it off", async () => {
+  const { hasVirtFlags, kvmUsable } = await import("../../src/vm/host.ts");
+  assert.equal(hasVirtFlags("processor\t: 0\nflags\t\t: fpu vme sse2 vmx avx2\n"), true);
+  assert.equal(hasVirtFlags("processor\t: 0\nflags\t\t: fpu vme sse2 svm\n"), true);
+  assert.equal(hasVirtFlags("processor\t: 0\nflags\t\t: fpu vme sse2 avx2 hypervisor\n"), false);
+  assert.equal(kvmUsable("flags : vmx", "tcg"), false);
+});
