@@ -317,6 +317,11 @@ main() {
     log "up to date: $IMAGE"
     return 0
   fi
+  # A fresh machine may never have fetched apt's package lists: fetch them once and try again.
+  if ! resolve_packages && ! outputs_exist; then
+    log "apt cannot resolve the guest's packages yet; running apt-get update"
+    as_root apt-get update -qq >&2 || true
+  fi
   if resolve_packages; then
     if [[ $force != 1 ]] && outputs_exist && [[ "$(cat "$STAMP")" == "$(stamp_text)" ]]; then
       touch "$STAMP"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Hive needs on a Debian/Ubuntu machine and builds dist/hive. Safe to run again: it only adds what is missing.
-# Usage: scripts/setup.sh [--test]   (--test also installs what the test suite drives: the aws CLI)
+# Usage: scripts/setup.sh [--test]   (--test also installs what the test suite drives: the aws CLI and the test guest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,16 @@ apt_install() {
 
 need=()
 command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]] || need+=(nats-server)
-if $want_test && ! command -v aws >/dev/null; then need+=(awscli); fi
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
+if $want_test; then
+  command -v aws >/dev/null || need+=(awscli)
+  # The test guest is built from Debian packages with these (scripts/build-test-guest.sh).
+  command -v mcopy >/dev/null || need+=(mtools)
+  command -v syslinux >/dev/null || need+=(syslinux syslinux-common)
+  command -v cpio >/dev/null || need+=(cpio)
+fi
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]} from Debian's packages" >&2
   apt_install "${need[@]}"
@@ -31,4 +40,8 @@ fi
 if [[ ! -x dist/hive || -n "$(find src build.ts package.json -newer dist/hive -print -quit 2>/dev/null)" ]]; then
   echo "setup: building dist/hive" >&2
   ./node_modules/.bin/bun build.ts
+fi
+
+if $want_test; then
+  bash scripts/build-test-guest.sh
 fi

@@ -35,7 +35,41 @@ export interface HiveInstance {
   secretAccessKey: string;
   accountId: string;
   output: () => string;
+  /** SIGKILL, as a crash would: guests, nats-server and the storage daemon are left behind. */
+  kill9: () => Promise<void>;
+  /** `hive up` again on the same data directory and ports, after kill9. */
+  restart: () => Promise<void>;
   stop: () => Promise<number | null>;
+}
+
+interface Spawned {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `hive up` and resolves once it prints its ready line. */
+async function spawnHive(args: string[], home: string): Promise<Spawned> {
+  const proc = spawn(HIVE_BIN, ["up", ...args], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hive up not ready within 30 s:\n${out}`)), 30_000);
+    const check = () => {
+      if (out.includes("hive ready:")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout!.on("data", check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`hive up exited with ${code}:\n${out}`));
+    });
+  });
+  return { proc, output: () => out, exited };
 }
 
 /** `hive up` on free ports; resolves once the ready line is printed. */
@@ -46,39 +80,18 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
   const home = path.join(tmp, "home");
   fs.mkdirSync(home);
   const ports = { gateway: await freePort(), nats: await freePort(), leaf: await freePort(), monitor: await freePort() };
-  const proc = spawn(
-    HIVE_BIN,
-    [
-      "up", "--data-dir", dataDir, ...(opts.awsProfile ? [] : ["--no-aws-profile"]),
-      "--gateway-port", String(ports.gateway), "--nats-port", String(ports.nats),
-      "--leaf-port", String(ports.leaf), "--monitor-port", String(ports.monitor),
-      ...extraArgs,
-    ],
-    { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hive up not ready within 20 s:\n${out}`)), 20_000);
-    const check = () => {
-      if (out.includes("hive ready:")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout!.on("data", check);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hive up exited with ${code}:\n${out}`));
-    });
-  });
+  const args = [
+    "--data-dir", dataDir, ...(opts.awsProfile ? [] : ["--no-aws-profile"]),
+    "--gateway-port", String(ports.gateway), "--nats-port", String(ports.nats),
+    "--leaf-port", String(ports.leaf), "--monitor-port", String(ports.monitor),
+    ...extraArgs,
+  ];
+  let current = await spawnHive(args, home);
   const env = parseEnv(runHive(["env", "--data-dir", dataDir], { HOME: home }).stdout);
-  const exitPromise = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  return {
+  const hive: HiveInstance = {
     dataDir,
     home,
-    proc,
+    proc: current.proc,
     ports,
     endpoint: env.AWS_ENDPOINT_URL,
     env,
@@ -86,15 +99,25 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     accessKeyId: env.AWS_ACCESS_KEY_ID,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
     accountId: JSON.parse(fs.readFileSync(path.join(dataDir, "config.json"), "utf8")).accountId,
-    output: () => out,
+    output: () => current.output(),
+    kill9: async () => {
+      current.proc.kill("SIGKILL");
+      await current.exited;
+    },
+    restart: async () => {
+      if (current.proc.exitCode === null && current.proc.signalCode === null) throw new Error("hive is still running");
+      current = await spawnHive(args, home);
+      hive.proc = current.proc;
+    },
     stop: async () => {
-      if (proc.exitCode === null) proc.kill("SIGTERM");
-      const code = await exitPromise;
+      if (current.proc.exitCode === null && current.proc.signalCode === null) current.proc.kill("SIGTERM");
+      const code = await current.exited;
       killLeftovers(dataDir);
       fs.rmSync(tmp, { recursive: true, force: true });
       return code;
     },
   };
+  return hive;
 }
 
 export function parseEnv(text: string): Record<string, string> {
