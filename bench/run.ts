@@ -7,6 +7,7 @@ import path from "node:path";
 import { freePort, HIVE_BIN, ROOT, startHive } from "../test/helpers/hive.ts";
 import { signedForm } from "../test/helpers/sign.ts";
 import { runLoad, type LoadResult } from "./load.ts";
+import { concurrentLaunch, describeScaling, launchLatency } from "./vm-bench.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -126,6 +127,12 @@ async function main() {
     await hive.stop();
   }
   results.up = await measureUp();
+  const vms = !process.argv.includes("--no-vm");
+  if (vms) {
+    results.launch = await launchLatency();
+    results.concurrency = await concurrentLaunch();
+    results.describeInstances = await describeScaling();
+  }
 
   const t = results.throughput as Record<string, Record<string, LoadResult | undefined>>;
   const lines = [`Hive benchmarks (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${os.cpus().length} CPUs)`, ""];
@@ -144,6 +151,19 @@ async function main() {
     `idle memory (warm start): hive ${up.idle.hiveRssMiB.toFixed(1)} MiB RSS (${up.idle.hiveAnonMiB.toFixed(1)} MiB anonymous), ` +
       `${up.idle.hiveRssAfterLoadMiB.toFixed(1)} MiB after 2 s of load; nats-server ${up.idle.natsServerRssMiB.toFixed(1)} MiB RSS`,
   );
+  if (vms) {
+    const l = results.launch as Awaited<ReturnType<typeof launchLatency>>;
+    const c = results.concurrency as Awaited<ReturnType<typeof concurrentLaunch>>;
+    const d = results.describeInstances as Awaited<ReturnType<typeof describeScaling>>;
+    const ms = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" / ") + " s";
+    lines.push(`launch → guest marker (${l.accel}): bare qemu ${ms(l.bareQemuMs)}; hive RunInstances ${ms(l.hiveMs)}; overhead ${l.overheadPct.toFixed(1)}% (medians)`);
+    lines.push(
+      `${c.requested} concurrent RunInstances, room for ${c.capacity}: ${c.launched} launched, ${c.refused} refused (${c.refusedCodes.join(", ") || "-"}); ` +
+        `all running after ${(c.allRunningMs / 1000).toFixed(1)} s, all booted after ${(c.allBootedMs / 1000).toFixed(1)} s; ` +
+        `vCPUs held at most ${c.maxVcpusHeld} of ${c.vcpuCapacity}`,
+    );
+    for (const x of d) lines.push(`DescribeInstances, ${String(x.records).padStart(6)} records: p50 ${x.p50ms.toFixed(1)} ms, p99 ${x.p99ms.toFixed(1)} ms, ${x.perRecordUs.toFixed(1)} µs per record`);
+  }
   console.log(lines.join("\n"));
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
 }

@@ -13,4 +13,4 @@ echo "== store cases under Bun (bun:sqlite)" >&2
 ./node_modules/.bin/bun test ./test/unit/store.test.ts
 
 echo "== unit, integration and end-to-end tests under Node" >&2
-node --import tsx --test --test-timeout=300000 test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts
+node --import tsx --test --test-force-exit --test-timeout=300000 test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts

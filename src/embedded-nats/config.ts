@@ -21,8 +21,11 @@ export interface NatsConfigOptions {
   pidFile?: string;
 }
 
-/** Largest message the bus accepts: nats-server warns above 8MB. */
-export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest message the bus accepts. A node's whole answer to a listing travels in one reply, and 10,000 instances
+ * make about 15 MB of JSON; nats-server allows up to 64 MB (it warns above 8 MB, which we accept for listings).
+ */
+export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 export function renderNatsConfig(opts: NatsConfigOptions): string {
   if (!/^[A-Za-z0-9._-]+$/.test(opts.serverName)) {

@@ -79,14 +79,14 @@ describe("nats config", () => {
     serverName: "hive-box1",
   };
 
-  test("has auth on both listeners, monitoring, 8MB payloads and no JetStream", () => {
+  test("has auth on both listeners, monitoring, 64 MiB payloads and no JetStream", () => {
     const text = renderNatsConfig(base);
     assert.match(text, /^listen: "127\.0\.0\.1:4222"$/m);
     assert.match(text, /^authorization \{\n  user: "hive"\n  password: "s3cret"\n\}$/m);
     assert.match(text, /^leafnodes \{\n  listen: "0\.0\.0\.0:7422"\n  authorization \{\n    user: "leaf"\n    password: "l3af"\n  \}\n\}$/m);
     assert.match(text, /^http: "127\.0\.0\.1:8222"$/m);
     assert.match(text, /^server_name: "hive-box1"$/m);
-    assert.match(text, /^max_payload: 8388608$/m);
+    assert.match(text, /^max_payload: 67108864$/m);
     assert.doesNotMatch(text, /jetstream/i);
   });
 

@@ -81,7 +81,7 @@ describe("nats supervisor", () => {
   test("accepts clients with the credentials", async () => {
     const nc = await connectBus({ servers: t.nats.clientUrl, user: "hive", pass: t.opts.password, name: "test" });
     assert.equal(nc.info?.server_name, "hive-test");
-    assert.equal(nc.info?.max_payload, 8 * 1024 * 1024);
+    assert.equal(nc.info?.max_payload, 64 * 1024 * 1024);
     await nc.close();
   });
 
