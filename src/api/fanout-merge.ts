@@ -66,7 +66,8 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
     start = keys.findIndex((k) => k > after);
     if (start < 0) start = keys.length;
   }
-  const size = typeof max === "number" ? max : keys.length;
+  // The codec bounds MaxResults per action; a page is never empty, so a NextToken always names an item.
+  const size = typeof max === "number" ? Math.max(1, max) : keys.length;
   const page = keys.slice(start, start + size);
   const more = start + size < keys.length;
   return {

@@ -69,7 +69,7 @@ describe("images", () => {
 describe("the instance lifecycle", () => {
   test("run-instances --count 2 answers one reservation with two pending instances", () => {
     const res = ok([
-      "ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "2",
+      "ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "2", "--client-token", "web-pair-1",
       "--tag-specifications", "ResourceType=instance,Tags=[{Key=Name,Value=web}]", "ResourceType=volume,Tags=[{Key=Disk,Value=root}]",
     ]);
     assert.match(res.ReservationId, /^r-[0-9a-f]{17}$/);
@@ -109,6 +109,14 @@ describe("the instance lifecycle", () => {
 
   test("a third instance does not fit: InsufficientInstanceCapacity, and nothing is left half made", () => {
     fails(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"], "InsufficientInstanceCapacity");
+    fails(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "1:3"], "InsufficientInstanceCapacity");
+    assert.equal(ok(["ec2", "describe-instances"]).Reservations.length, 1);
+    assert.equal(ok(["ec2", "describe-volumes"]).Volumes.length, 2);
+  });
+
+  test("the same ClientToken answers the same reservation instead of launching again", () => {
+    const again = ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "2", "--client-token", "web-pair-1"]);
+    assert.deepEqual(again.Instances.map((i: any) => i.InstanceId).sort(), [...web].sort());
     assert.equal(ok(["ec2", "describe-instances"]).Reservations.length, 1);
   });
 

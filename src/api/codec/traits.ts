@@ -14,6 +14,10 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
   ec2: {
     DescribeInstanceTypes: { MaxResults: { min: 5, max: 100 } },
     DescribeImages: { MaxResults: { min: 1, max: 1000 } },
+    DescribeInstances: { MaxResults: { min: 5, max: 1000 } },
+    DescribeInstanceStatus: { MaxResults: { min: 5, max: 1000 } },
+    DescribeVolumes: { MaxResults: { min: 5, max: 500 } },
+    DescribeTags: { MaxResults: { min: 5, max: 1000 } },
     DescribeInstanceTypeOfferings: {
       MaxResults: { min: 5, max: 1000 },
       LocationType: { enum: ["region", "availability-zone", "availability-zone-id", "outpost"] },
