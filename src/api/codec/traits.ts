@@ -16,7 +16,7 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
     DescribeImages: { MaxResults: { min: 1, max: 1000 } },
     DescribeInstances: { MaxResults: { min: 5, max: 1000 } },
     DescribeInstanceStatus: { MaxResults: { min: 5, max: 1000 } },
-    DescribeVolumes: { MaxResults: { min: 5, max: 500 } },
+    DescribeVolumes: { MaxResults: { min: 5, max: 1000 } },
     DescribeTags: { MaxResults: { min: 5, max: 1000 } },
     DescribeInstanceTypeOfferings: {
       MaxResults: { min: 5, max: 1000 },
