@@ -24,19 +24,29 @@ function rng(seed: number) {
   };
 }
 
-const ACTIONS = ["DescribeRegions", "DescribeInstanceTypes", "DescribeAvailabilityZones", "DescribeAccountAttributes", "RunInstances", "DescribeInstances", "CreateTags", "Bogus", ""];
+const ACTIONS = [
+  "DescribeRegions", "DescribeInstanceTypes", "DescribeAvailabilityZones", "DescribeAccountAttributes", "RunInstances", "DescribeInstances",
+  "DescribeInstanceStatus", "StartInstances", "StopInstances", "RebootInstances", "TerminateInstances", "GetConsoleOutput",
+  "DescribeInstanceAttribute", "ModifyInstanceAttribute", "CreateTags", "DeleteTags", "DescribeTags", "DescribeVolumes", "DescribeImages",
+  "Bogus", "",
+];
 const KEYS = [
   "Filter.1.Name", "Filter.1.Value.1", "Filter.2.Value.7", "Filter.0.Name", "Filter.x.Name", "Filter.99999999.Name", "MaxResults", "NextToken",
   "DryRun", "InstanceType.1", "RegionName.1", "ZoneName.1", "AttributeName.1", "MinCount", "MaxCount", "ImageId", "TagSpecification.1.Tag.1.Key",
   "__proto__.polluted", "constructor.prototype.x", "Unknown", "Filter", "Filter..Name", "Filter.1.Value", "BlockDeviceMapping.1.Ebs.VolumeSize",
+  "InstanceId", "InstanceId.1", "InstanceId.2", "ResourceId.1", "Tag.1.Key", "Tag.1.Value", "Attribute", "Value", "Force", "VolumeId.1",
+  "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
 ];
-const VALUES = ["", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567", "instance-type", "9".repeat(40)];
+const VALUES = [
+  "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
+  "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
+];
 
 test("random signed parameters never produce a 5xx", async () => {
   const next = rng(20261129);
   const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)];
   const codes = new Map<string, number>();
-  for (let i = 0; i < 250; i++) {
+  for (let i = 0; i < 400; i++) {
     const params = new URLSearchParams();
     const action = pick(ACTIONS);
     if (action || next() < 0.5) params.append("Action", action);
