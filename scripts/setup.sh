@@ -20,8 +20,14 @@ command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]] || need+=(na
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
+# Guests' NoCloud seeds are ISO images; socat relays their metadata-service connections.
+command -v genisoimage >/dev/null || need+=(genisoimage)
+command -v socat >/dev/null || need+=(socat)
 if $want_test; then
   command -v aws >/dev/null || need+=(awscli)
+  command -v ssh >/dev/null || need+=(openssh-client)
+  command -v readelf >/dev/null || need+=(binutils)
+  command -v puttygen >/dev/null || need+=(putty-tools)
   # The test guest is built from Debian packages with these (scripts/build-test-guest.sh).
   command -v mcopy >/dev/null || need+=(mtools)
   command -v syslinux >/dev/null || need+=(syslinux syslinux-common)

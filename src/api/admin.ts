@@ -1,6 +1,8 @@
 // Hive's own admin endpoint (`/hive/v1/...`): JSON, SigV4-signed with the admin key for the service "hive".
 import { Hono } from "hono";
+import type { NatsConnection } from "nats";
 import { mountImageRoutes, type ImageAdminTarget } from "./admin-images.ts";
+import { mountSshRoutes } from "./admin-ssh.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
 import { verifySigV4 } from "./sigv4.ts";
@@ -10,7 +12,12 @@ export const ADMIN_SERVICE = "hive";
 export type StatusProvider = () => Promise<Record<string, unknown>>;
 
 /** `images`: where image imports go (this node's daemon); without it the image routes are not offered. */
-export function adminRoutes(principals: Principals, status: StatusProvider, images?: ImageAdminTarget): Hono {
+export function adminRoutes(
+  principals: Principals,
+  status: StatusProvider,
+  images?: ImageAdminTarget,
+  bus?: { nc: NatsConnection; liveNodes: () => Promise<unknown[]> },
+): Hono {
   const admin = new Hono();
   admin.use("*", async function requireAdminSignature(c, next) {
     const { signable } = await readQueryRequest(c.req.raw.clone());
@@ -21,5 +28,6 @@ export function adminRoutes(principals: Principals, status: StatusProvider, imag
   });
   admin.get("/status", async (c) => c.json(await status()));
   if (images) mountImageRoutes(admin, images);
+  if (bus) mountSshRoutes(admin, bus.nc, bus.liveNodes);
   return admin;
 }

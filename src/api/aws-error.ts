@@ -39,6 +39,7 @@ const INVALID_VALUE: Record<string, string> = {
   "tag-limit": "TagLimitExceeded",
   "block-device-mapping": "InvalidBlockDeviceMapping",
   "user-data": "InvalidUserData.Malformed",
+  "key-format": "InvalidKey.Format",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {

@@ -32,7 +32,10 @@ const SERVICES = new Set<ServiceName>(["ec2", "sts", "iam"]);
 
 export function createGateway(deps: GatewayDeps): Hono {
   const app = new Hono();
-  app.route("/hive/v1", adminRoutes(deps.principals, deps.status, deps.node ? { nc: deps.nc, node: deps.node } : undefined));
+  app.route(
+    "/hive/v1",
+    adminRoutes(deps.principals, deps.status, deps.node ? { nc: deps.nc, node: deps.node } : undefined, { nc: deps.nc, liveNodes: deps.liveNodes }),
+  );
   app.all("/", (c) => handleQuery(c.req.raw, deps));
   app.notFound((c) => {
     const requestId = randomUUID();

@@ -54,6 +54,13 @@ const anyResource = (param: string): OwnedIds => ({
   message: (ids) => idList(NOT_FOUND_BY_PREFIX[ids[0].split("-")[0]]?.[1] ?? "resource", ids),
 });
 
+// EC2 names missing AMIs in brackets: The image id '[ami-…]' does not exist.
+const imageIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidAMIID.NotFound",
+  message: (ids) => (ids.length === 1 ? `The image id '[${ids[0]}]' does not exist` : `The image ids '[${ids.join(", ")}]' do not exist`),
+});
+
 const instanceChange = (list: string): FanoutRoute => ({ mode: "fanout", list, key: "InstanceId", owned: instanceIds("InstanceIds") });
 const oneInstance: FanoutRoute = { mode: "fanout", single: true, owned: instanceIds("InstanceId") };
 
@@ -82,6 +89,7 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
     GetConsoleOutput: oneInstance,
     DescribeInstanceAttribute: oneInstance,
     ModifyInstanceAttribute: oneInstance,
+    ModifyInstanceMetadataOptions: oneInstance,
 
     CreateTags: { mode: "fanout", owned: anyResource("Resources") },
     DeleteTags: { mode: "fanout", owned: anyResource("Resources") },
@@ -103,6 +111,18 @@ export const routes: Record<ServiceName, Readonly<Record<string, Route>>> = {
         message: (ids) => (ids.length === 1 ? `The image id '[${ids[0]}]' does not exist` : `The image ids '[${ids.join(", ")}]' do not exist`),
       },
     },
+    // Made on the node holding the instance (CreateImage) or the source image (CopyImage); RegisterImage reads a
+    // file of the data directory on whichever node takes it.
+    CreateImage: oneInstance,
+    CopyImage: { mode: "fanout", single: true, owned: imageIds("SourceImageId") },
+    RegisterImage: queue,
+    DeregisterImage: { mode: "fanout", owned: imageIds("ImageId") },
+    // Key pairs are account-wide and kept in one place: any one worker answers from the appliance's store. In a
+    // cluster they would be replicated to every node's store later; until then these stay queue routes.
+    CreateKeyPair: queue,
+    ImportKeyPair: queue,
+    DescribeKeyPairs: queue,
+    DeleteKeyPair: queue,
     DescribeVolumes: {
       mode: "fanout",
       list: "Volumes",

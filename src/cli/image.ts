@@ -1,8 +1,8 @@
 // `hive image import`: hands a disk image (file or URL) to the running appliance and follows the import to its end.
 import fs from "node:fs";
 import path from "node:path";
-import { adminGet, adminPost, type AdminTarget } from "../api/index.ts";
-import { dataPaths, loadNodeConfig, loadSecrets, readRunState } from "../config/index.ts";
+import { adminGet, adminPost } from "../api/index.ts";
+import { adminTarget } from "./admin-target.ts";
 
 export interface ImageImportFlags {
   name: string;
@@ -19,17 +19,6 @@ interface Progress {
 
 const POLL_MS = 250;
 const BAR = 30;
-
-function adminTarget(dataDir: string): AdminTarget {
-  const run = readRunState(dataDir);
-  if (!run) throw new Error(`no appliance is running on ${dataDir} (start it with: hive up)`);
-  return {
-    endpoint: run.endpoint,
-    region: loadNodeConfig(dataDir).region,
-    ca: fs.readFileSync(dataPaths(dataDir).caCert, "utf8"),
-    credentials: loadSecrets(dataDir).admin,
-  };
-}
 
 /** A URL stays as given; a local file becomes an absolute path, checked here so the error names the user's path. */
 export function resolveSource(source: string): string {

@@ -5,6 +5,7 @@ import { runUp, type UpFlags } from "./up.ts";
 import { runInit, type InitFlags } from "./init.ts";
 import { envLines } from "./env.ts";
 import { fetchStatus, formatStatus } from "./status.ts";
+import { runSsh } from "./ssh.ts";
 import { importImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
@@ -76,6 +77,17 @@ export function buildProgram(): Command {
     .action(async (flags: DataDirFlags & { json?: boolean }) => {
       const status = await fetchStatus(dataDirOf(flags));
       process.stdout.write((flags.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + "\n");
+    });
+
+  withDataDir(program.command("ssh"))
+    .description("log in to a running instance over SSH (user-mode networking: through its host port forward)")
+    .argument("<instance-id>", "the instance, i-…")
+    .argument("[command...]", "a command to run instead of a shell")
+    .option("-i, --identity <file>", "private key file (e.g. the KeyMaterial CreateKeyPair returned)")
+    .option("-l, --user <name>", "login name (default: ec2-user)")
+    .option("--print", "print the ssh command line instead of running it")
+    .action(async (instanceId: string, command: string[], flags: DataDirFlags & { identity?: string; user?: string; print?: boolean }) => {
+      process.exitCode = await runSsh(dataDirOf(flags), instanceId, flags, command);
     });
 
   program

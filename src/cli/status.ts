@@ -1,22 +1,9 @@
 // `hive status`: asks the running appliance, through its admin API, how it is doing.
 import { adminGet } from "../api/index.ts";
-import fs from "node:fs";
-import { dataPaths, loadNodeConfig, loadSecrets, readRunState } from "../config/index.ts";
+import { adminTarget } from "./admin-target.ts";
 
 export async function fetchStatus(dataDir: string): Promise<Record<string, unknown>> {
-  const run = readRunState(dataDir);
-  if (!run) throw new Error(`no appliance is running on ${dataDir} (start it with: hive up)`);
-  const config = loadNodeConfig(dataDir);
-  const secrets = loadSecrets(dataDir);
-  return (await adminGet(
-    {
-      endpoint: run.endpoint,
-      region: config.region,
-      ca: fs.readFileSync(dataPaths(dataDir).caCert, "utf8"),
-      credentials: secrets.admin,
-    },
-    "/status",
-  )) as Record<string, unknown>;
+  return (await adminGet(adminTarget(dataDir), "/status")) as Record<string, unknown>;
 }
 
 export function formatStatus(s: Record<string, unknown>): string {

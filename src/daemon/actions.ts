@@ -8,6 +8,7 @@ import type { Store } from "../store/index.ts";
 import type { DaemonContext } from "./context.ts";
 import { describeImages } from "./images.ts";
 import { describeInstanceTypes } from "./instance-types.ts";
+import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs.ts";
 import { describeRegions } from "./regions.ts";
 
 // The gateway sends the SDK-shaped input; an action without parameters may arrive with none at all.
@@ -21,4 +22,13 @@ export const actionTable = (ctx: DaemonContext, store?: Store): ActionTable => (
   "ec2.DescribeAccountAttributes": { mode: "queue", handler: (req) => describeAccountAttributes(input(req), ctx) },
   "sts.GetCallerIdentity": { mode: "queue", handler: (req) => getCallerIdentity(input(req), ctx, req.caller) },
   ...(store ? { "ec2.DescribeImages": { mode: "fanout" as const, handler: (req: ActionRequest) => describeImages(input(req), ctx, store) } } : {}),
+  // Key pairs are account-wide and live in this one store; a cluster would replicate them (see routes.ts).
+  ...(store
+    ? {
+        "ec2.CreateKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => createKeyPair(input(req), store) },
+        "ec2.ImportKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => importKeyPair(input(req), store) },
+        "ec2.DescribeKeyPairs": { mode: "queue" as const, handler: (req: ActionRequest) => describeKeyPairs(input(req), store) },
+        "ec2.DeleteKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => deleteKeyPair(input(req), store) },
+      }
+    : {}),
 });

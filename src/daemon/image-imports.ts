@@ -18,6 +18,7 @@ import {
 } from "../images/index.ts";
 import type { Store } from "../store/index.ts";
 import type { DaemonContext } from "./context.ts";
+import { IMAGE_NAME, MAX_IMAGE_DESCRIPTION } from "./image-rules.ts";
 
 export interface ImageImports {
   start(req: ImageImportRequest): ImageImportReply;
@@ -35,9 +36,8 @@ interface Running {
   done?: Promise<void>;
 }
 
-// EC2's rule for AMI names: 3 to 128 of these characters.
-const NAME = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
-const MAX_DESCRIPTION = 255;
+const NAME = IMAGE_NAME;
+const MAX_DESCRIPTION = MAX_IMAGE_DESCRIPTION;
 
 type Importer = (opts: ImportOptions) => Promise<ImportResult>;
 

@@ -17,3 +17,5 @@ export {
 } from "./instance-catalog.ts";
 export { describeAccountAttributes, MAX_INSTANCES } from "./account-attributes.ts";
 export { getCallerIdentity } from "./caller-identity.ts";
+export { releaseImageIfUnused } from "./image-files.ts";
+export { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, publicKeyOf, type KeyPairPublicKey } from "./key-pairs.ts";

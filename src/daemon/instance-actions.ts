@@ -13,6 +13,7 @@ import {
   terminateInstances,
 } from "./instances.ts";
 import { runInstances } from "./run-instances.ts";
+import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
 import { createTags, deleteTags, describeTags } from "./tags.ts";
 import { describeVolumes } from "./volumes.ts";
 
@@ -35,6 +36,7 @@ export function instanceActionTable(deps: InstanceDeps): ActionTable {
     "ec2.GetConsoleOutput": fanout(getConsoleOutput),
     "ec2.DescribeInstanceAttribute": fanout(describeInstanceAttribute),
     "ec2.ModifyInstanceAttribute": fanout(modifyInstanceAttribute),
+    "ec2.ModifyInstanceMetadataOptions": fanout(modifyInstanceMetadataOptions),
     "ec2.CreateTags": fanout((req, d) => createTags(req, d.store)),
     "ec2.DeleteTags": fanout((req, d) => deleteTags(req, d.store)),
     "ec2.DescribeTags": fanout((req, d) => describeTags(req, d.store)),

@@ -1,11 +1,15 @@
 // The instance lifecycle engine: launches, stops, reboots and terminates QEMU guests, follows their exits,
 // and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import type { NatsConnection } from "nats";
 import { requestMount, requestUnmount, type BlockService } from "../ebs/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../store/index.ts";
-import { launchVm, reattachVm, type RunningVm, type VmExitInfo } from "../vm/index.ts";
+import type { MetadataService } from "../metadata/index.ts";
+import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../vm/index.ts";
+import { macFor, seedFiles } from "./guest-config.ts";
+import { publicKeyOf } from "./key-pairs.ts";
 import type { DaemonContext } from "./context.ts";
 
 export interface InstanceManagerDeps {
@@ -13,9 +17,25 @@ export interface InstanceManagerDeps {
   store: Store;
   blocks: BlockService;
   nc: NatsConnection;
+  metadata: MetadataService;
   log: (line: string) => void;
   /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
   stopTimeoutMs?: number;
+}
+
+/** The tag through which tools find a user-mode guest's SSH port forward (127.0.0.1:<port> → guest :22). */
+export const SSH_PORT_TAG = "hive:ssh-port";
+
+/** A free TCP port on loopback, for a guest's SSH forward. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** Terminated instances stay visible this long, as on EC2. */
@@ -36,6 +56,10 @@ export class InstanceManager {
 
   runDir(id: string): string {
     return path.join(this.deps.ctx.dataDir, "instances", id);
+  }
+
+  private imdsSocket(id: string): string {
+    return path.join(this.runDir(id), "imds.sock");
   }
 
   /** Whether a QEMU process is attached for this instance now. */
@@ -82,6 +106,7 @@ export class InstanceManager {
         this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
       }
       if (vm) {
+        await this.deps.metadata.attach(rec.id, this.imdsSocket(rec.id));
         this.adopt(rec.id, vm);
         this.deps.log(`instance ${rec.id}: re-adopted QEMU pid ${vm.pid} (${rec.state})`);
         if (rec.state === "pending") this.update(rec.id, { state: "running", pid: vm.pid });
@@ -116,11 +141,44 @@ export class InstanceManager {
     await Promise.allSettled([...this.queues.values()]);
     await Promise.allSettled([...this.vms.values()].map((vm) => vm.detach()));
     this.vms.clear();
+    await this.deps.metadata.close();
   }
 
   /** Waits until every queued change of these instances has run (tests, benchmarks). */
   async settled(ids: string[] = [...this.queues.keys()]): Promise<void> {
     await Promise.allSettled(ids.map((id) => this.queues.get(id)));
+  }
+
+  // --- CreateImage support (src/daemon/image-builds.ts) ---
+  /**
+   * Runs fn in the instance's operation queue, so no launch, stop, termination or exit handling of it interleaves
+   * with a copy of its disk. With `pause` and a guest running, its vCPUs are stopped first (QMP `stop`: QEMU drains
+   * and flushes its disks) and resumed (`cont`) when fn calls resume() or ends, whichever comes first.
+   */
+  withGuestPaused<T>(id: string, pause: boolean, fn: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(id, async () => {
+        const vm = pause ? this.vms.get(id) : undefined;
+        let paused = false;
+        const resume = async (): Promise<void> => {
+          if (!paused || !vm) return;
+          paused = false;
+          await vm.qmp.cont();
+        };
+        try {
+          if (vm) {
+            await vm.qmp.stop();
+            paused = true;
+          }
+          const out = await fn(resume);
+          await resume();
+          resolve(out);
+        } catch (err) {
+          await resume().catch((e: unknown) => this.deps.log(`instance ${id}: could not resume the guest: ${String(e)}`));
+          reject(err);
+        }
+      });
+    });
   }
 
   private enqueue(id: string, op: () => Promise<void>): void {
@@ -154,9 +212,18 @@ export class InstanceManager {
         store.volumes.update(root.id, { state: "in-use", attachTime: now() });
         log(`vm ${id} step volume.create ${Math.round(performance.now() - step)} ms`);
       }
-      const step = performance.now();
+      let step = performance.now();
       const disk = await requestMount(nc, ctx.node, root.id);
       log(`vm ${id} step volume.mount ${Math.round(performance.now() - step)} ms`);
+      step = performance.now();
+      fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
+      const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
+      const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key));
+      log(`vm ${id} step seed.write ${Math.round(performance.now() - step)} ms`);
+      step = performance.now();
+      await this.deps.metadata.attach(id, this.imdsSocket(id));
+      const sshHostPort = await freePort();
+      log(`vm ${id} step imds.listen ${Math.round(performance.now() - step)} ms`);
       const vm = await launchVm(
         {
           instanceId: id,
@@ -165,15 +232,21 @@ export class InstanceManager {
           kvm: ctx.host.kvm,
           rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
           runDir: this.runDir(id),
+          seedIso,
+          sshHostPort,
+          mac: macFor(id),
+          imdsSocket: this.imdsSocket(id),
         },
         { log },
       );
+      store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(sshHostPort) }]);
       this.adopt(id, vm);
       this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
       log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
     } catch (err) {
       log(`instance ${id}: launch failed: ${err instanceof Error ? err.message : String(err)}`);
       await this.unmountRoot(id);
+      await this.deps.metadata.detach(id);
       this.update(id, {
         state: "stopped",
         stateReasonCode: "Server.InternalError",
@@ -207,6 +280,7 @@ export class InstanceManager {
 
   private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
     await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state === "terminated") return;
     const was = from ?? rec.state;
@@ -227,6 +301,7 @@ export class InstanceManager {
   private async finishTermination(id: string): Promise<void> {
     const { store } = this.deps;
     await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
     for (const vol of store.volumes.forInstance(id)) {
       if (!vol.deleteOnTermination) {
         store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null });

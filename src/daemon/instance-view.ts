@@ -1,6 +1,8 @@
 // How instance rows look to EC2 clients: Instance, Reservation, InstanceState and InstanceStatus objects.
 import type { Instance, InstanceState, InstanceStatus, Reservation, Tag } from "@aws-sdk/client-ec2";
 import type { InstanceRecord, InstanceStateName, TagRecord, VolumeRecord } from "../store/index.ts";
+import { hostnameFor, macFor, privateIpFor } from "./guest-config.ts";
+import { metadataOptionsView } from "./metadata-options.ts";
 
 export const STATE_CODES: Record<InstanceStateName, number> = {
   pending: 0,
@@ -23,11 +25,16 @@ export interface InstanceFacts {
 
 export function instanceView({ record: r, tags, rootVolume }: InstanceFacts): Instance {
   const cores = Math.max(1, Math.floor(r.vcpus / 2));
+  const live = r.state !== "terminated";
+  const region = r.az.slice(0, -1);
+  const dns = hostnameFor(r.id, region);
+  const ip = privateIpFor(r.id);
   return {
     InstanceId: r.id,
     ImageId: r.imageId,
     State: stateOf(r.state),
-    PrivateDnsName: "",
+    PrivateDnsName: live ? dns : "",
+    ...(live ? { PrivateIpAddress: ip } : {}),
     PublicDnsName: "",
     StateTransitionReason: r.stateTransitionReason ?? "",
     ...(r.keyName ? { KeyName: r.keyName } : {}),
@@ -66,6 +73,25 @@ export function instanceView({ record: r, tags, rootVolume }: InstanceFacts): In
     UsageOperation: "RunInstances",
     BootMode: "legacy-bios",
     CurrentInstanceBootMode: "legacy-bios",
+    MetadataOptions: metadataOptionsView(r),
+    NetworkInterfaces: live
+      ? [
+          {
+            NetworkInterfaceId: `eni-${r.id.slice(2)}`,
+            MacAddress: macFor(r.id),
+            PrivateIpAddress: ip,
+            PrivateDnsName: dns,
+            Status: "in-use",
+            SourceDestCheck: true,
+            InterfaceType: "interface",
+            OwnerId: r.ownerId,
+            Attachment: { AttachmentId: `eni-attach-${r.id.slice(2)}`, DeviceIndex: 0, Status: "attached", AttachTime: new Date(r.launchTime), DeleteOnTermination: true, NetworkCardIndex: 0 },
+            PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: ip, PrivateDnsName: dns }],
+            Groups: [],
+            Ipv6Addresses: [],
+          },
+        ]
+      : [],
   };
 }
 

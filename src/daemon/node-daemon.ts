@@ -7,10 +7,16 @@ import { runtimeName } from "../runtime/index.ts";
 import type { DaemonContext } from "./context.ts";
 import { actionTable } from "./actions.ts";
 import { serveImageAdmin } from "./image-admin.ts";
+import { imageActionTable } from "./image-actions.ts";
+import { imageBuilds } from "./image-builds.ts";
+import { releaseUnusedImages } from "./image-files.ts";
 import { imageImports, recoverImports } from "./image-imports.ts";
 import { instanceActionTable } from "./instance-actions.ts";
 import { instanceDeps } from "./instance-deps.ts";
 import { InstanceManager } from "./instance-manager.ts";
+import { MetadataService } from "../metadata/index.ts";
+import { metadataFacts } from "./guest-config.ts";
+import { publicKeyOf } from "./key-pairs.ts";
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -28,7 +34,17 @@ export interface DaemonOptions {
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
 export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
   const blocks = await startBlockService({ nc, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
-  const manager = new InstanceManager({ ctx, store, blocks, nc, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
+  const metadata = new MetadataService({
+    facts: (id) => {
+      const rec = store.instances.get(id);
+      return rec ? metadataFacts(rec, ctx, rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined) : undefined;
+    },
+    options: (id) => {
+      const rec = store.instances.get(id);
+      return { httpTokens: rec?.metadataHttpTokens ?? "optional", httpEndpoint: rec?.metadataHttpEndpoint ?? "enabled" };
+    },
+  });
+  const manager = new InstanceManager({ ctx, store, blocks, nc, metadata, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
@@ -45,12 +61,24 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
     memoryMiB: ctx.host.memoryMiB,
   });
 
-  const server = serveActions(nc, ctx.node, { ...actionTable(ctx, store), ...instanceActionTable(instanceDeps(ctx, store, manager)) });
+  let recovered = () => {};
+  const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
+  const server = serveActions(nc, ctx.node, {
+    ...actionTable(ctx, store),
+    ...instanceActionTable(instanceDeps(ctx, store, manager)),
+    ...imageActionTable(builds),
+  });
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
-  const images = recoverImports(ctx, store).then((failures) => {
+  const images = recoverImports(ctx, store).then(async (failures) => {
+    // Deregistered images whose last volume went while hive was down (or before the termination path released it).
+    const released = await releaseUnusedImages(store, ctx.dataDir);
+    if (released.length > 0) opts.log(`removed the files of deregistered images no volume uses: ${released.join(", ")}`);
+    recovered();
     const imports = imageImports(ctx, store, { failures });
     return { imports, subs: serveImageAdmin(nc, ctx.node, imports, (m) => process.stderr.write(`[images] ${m}\n`)) };
   });
+  // Copies wait for recovery; should it fail, they must not wait forever.
+  void images.then(recovered, recovered);
   // Announce only once the subscriptions are registered, so a gateway that hears us can reach us.
   let stopAnnouncing = () => {};
   const announced = server.ready.then(() => {
@@ -71,6 +99,7 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
       const { imports, subs } = await images;
       for (const sub of subs) sub.unsubscribe();
       await imports.stop();
+      await builds.stop();
       await server.close();
       await manager.close();
       // Guests keep running across a restart of hive, and need their disks; with none left, end the storage daemon too.

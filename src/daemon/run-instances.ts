@@ -9,6 +9,8 @@ import { assertIds, newId } from "./ids.ts";
 import { findInstanceType, fitsHost } from "./instance-catalog.ts";
 import { reservationsView } from "./instance-view.ts";
 import { checkTags } from "./tag-rules.ts";
+import { publicKeyOf } from "./key-pairs.ts";
+import { checkMetadataOptions } from "./metadata-options.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -59,10 +61,10 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   if (input.Placement?.AvailabilityZone && input.Placement.AvailabilityZone !== ctx.az) {
     throw invalidParameter("Placement.AvailabilityZone", `Invalid availability zone: [${input.Placement.AvailabilityZone}]`);
   }
-  if (input.KeyName !== undefined) {
-    // Key pairs arrive with the guest-access work; until then no name can exist.
+  if (input.KeyName !== undefined && !publicKeyOf(store, input.KeyName)) {
     throw notFound("key-pair", `The key pair '${input.KeyName}' does not exist`, "KeyName");
   }
+  const metadataOptions = checkMetadataOptions(input.MetadataOptions);
   checkUserData(input.UserData);
   const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? "stop";
 
@@ -131,6 +133,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       amiLaunchIndex: i,
       clientToken: input.ClientToken,
       updatedAt: launchTime,
+      ...metadataOptions,
     });
     volumes.push({
       id: volumeId,

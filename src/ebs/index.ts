@@ -8,6 +8,7 @@ export {
   type CreateVolumeOptions,
   type UnmountOptions,
 } from "./service.ts";
+export { clearStaleCopies, startVolumeCopy, type VolumeCopy, type VolumeCopyOptions } from "./volume-copy.ts";
 export { requestMount, requestUnmount } from "./client.ts";
 export {
   ensureStorageDaemon,

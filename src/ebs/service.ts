@@ -15,6 +15,7 @@ import { HiveError, notFound, type HiveErrorData } from "../errors/index.ts";
 import type { Store, VolumeRecord } from "../store/index.ts";
 import { exportedVolumeIds, exportVolume, unexportVolume } from "./exports.ts";
 import { newResourceId } from "./ids.ts";
+import { clearStaleCopies, startVolumeCopy, type VolumeCopy, type VolumeCopyOptions } from "./volume-copy.ts";
 import { ensureStorageDaemon, type StorageDaemon, type StorageDaemonOptions, type WantedExport } from "./storage-daemon.ts";
 import { assertVolumeId, createVolumeFile, deleteVolumeFile, type VolumeFile } from "./volumes.ts";
 
@@ -61,6 +62,11 @@ export interface BlockService {
   createRootVolume(opts: CreateRootVolumeOptions): Promise<VolumeFile>;
   /** Unexports the volume (Conflict while a client is connected) and removes its file; the row is the caller's. */
   deleteVolume(id: string): Promise<void>;
+  /**
+   * Starts copying a volume the store knows into a standalone qcow2 at `dest`; resolves once the copy's content is
+   * fixed (see startVolumeCopy), with `done` for the rest. Whoever could attach or detach it meanwhile must wait.
+   */
+  copyVolume(id: string, dest: string, opts?: VolumeCopyOptions): Promise<VolumeCopy>;
   /** Exports a volume the store knows over NBD; idempotent. */
   mount(id: string): Promise<EbsMountResult>;
   /** Stops exporting; idempotent. */
@@ -109,6 +115,9 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
     const live = await daemon.use((qmp) => exportedVolumeIds(qmp));
     exported.clear();
     for (const id of live) exported.add(id);
+    // Copies (CreateImage) that an earlier hive process started are nobody's now: their images were marked failed.
+    const stale = await daemon.use((qmp) => clearStaleCopies(qmp));
+    if (stale.length > 0) log(`cancelled copies left by an earlier run: ${stale.join(", ")}`);
   }
 
   const mount = async (id: string): Promise<EbsMountResult> => {
@@ -160,6 +169,7 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
       });
       deleteVolumeFile(dataDir, id);
     },
+    copyVolume: async (id, dest, copyOpts) => startVolumeCopy(daemon, id, fileOf(volumeRow(id)), dest, copyOpts),
     mount,
     unmount,
     exported: () => [...exported].sort(),

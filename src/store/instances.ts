@@ -33,6 +33,9 @@ const table = defineTable<InstanceRecord>("instances", {
   pid: "pid",
   terminatedAt: "terminated_at",
   updatedAt: "updated_at",
+  metadataHttpTokens: "metadata_http_tokens",
+  metadataHttpEndpoint: "metadata_http_endpoint",
+  metadataHopLimit: "metadata_hop_limit",
 });
 
 const GET = `${table.select} WHERE id = ?`;

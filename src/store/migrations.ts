@@ -105,4 +105,29 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tags_key_value ON tags(key, value);
     `,
   },
+  {
+    version: 3,
+    name: "key pairs",
+    // Only the public half is kept; names are unique and compared case-sensitively, as EC2 does.
+    sql: `
+      CREATE TABLE key_pairs (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        key_type    TEXT NOT NULL CHECK (key_type IN ('rsa', 'ed25519')),
+        fingerprint TEXT NOT NULL,
+        public_key  TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: "instance metadata options",
+    // NULL means EC2's default (tokens optional, endpoint enabled, hop limit 1), so older rows need no backfill.
+    sql: `
+      ALTER TABLE instances ADD COLUMN metadata_http_tokens TEXT;
+      ALTER TABLE instances ADD COLUMN metadata_http_endpoint TEXT;
+      ALTER TABLE instances ADD COLUMN metadata_hop_limit INTEGER;
+    `,
+  },
 ];

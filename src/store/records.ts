@@ -68,6 +68,10 @@ export interface InstanceRecord {
   /** Set when the instance reached "terminated"; rows are purged an hour later. */
   terminatedAt?: string;
   updatedAt: string;
+  /** MetadataOptions; undefined means EC2's defaults (optional, enabled, 1). */
+  metadataHttpTokens?: "optional" | "required";
+  metadataHttpEndpoint?: "enabled" | "disabled";
+  metadataHopLimit?: number;
 }
 
 export interface TagRecord {
@@ -138,4 +142,27 @@ export interface TagRepo {
   /** Tags of many resources at once, grouped by resource id; every id asked for has an entry, empty when untagged. */
   forResources(resourceIds: string[]): Map<string, TagRecord[]>;
   list(): TagRecord[]; // ordered by resource id, key
+}
+
+export type KeyPairType = "rsa" | "ed25519";
+
+export interface KeyPairRecord {
+  id: string; // key-<17 hex>
+  name: string; // unique, case-sensitive
+  type: KeyPairType;
+  /** As EC2 shows it: colon-hex MD5/SHA-1 for RSA, unpadded base64 SHA-256 for ed25519. */
+  fingerprint: string;
+  /** The public key in OpenSSH's one-line format ("ssh-ed25519 AAAA..."); the private key is never stored. */
+  publicKey: string;
+  createdAt: string;
+}
+
+export interface KeyPairRepo {
+  /** Inserts the key pair and its tags in one transaction; a name already taken throws (UNIQUE). */
+  insert(keyPair: KeyPairRecord, tags?: TagRecord[]): void;
+  get(id: string): KeyPairRecord | undefined;
+  byName(name: string): KeyPairRecord | undefined;
+  list(): KeyPairRecord[]; // ordered by name
+  /** Deletes the key pair and its tags; false when no key pair has this id. */
+  delete(id: string): boolean;
 }

@@ -4,9 +4,10 @@ import { chmodSync, closeSync, existsSync, fchmodSync, openSync } from "node:fs"
 import { loadDriver, type Driver, type DriverName } from "./driver.ts";
 import { migrate, currentVersion, type MigrationOutcome } from "./migrate.ts";
 import { migrations as shippedMigrations, type Migration } from "./migrations.ts";
-import type { ImageRepo, InstanceRepo, TagRepo, VolumeRepo } from "./records.ts";
+import type { ImageRepo, InstanceRepo, KeyPairRepo, TagRepo, VolumeRepo } from "./records.ts";
 import { imageRepo } from "./images.ts";
 import { instanceRepo } from "./instances.ts";
+import { keyPairRepo } from "./key-pairs.ts";
 import { tagRepo } from "./tags.ts";
 import { volumeRepo } from "./volumes.ts";
 
@@ -31,6 +32,7 @@ export interface Store {
   readonly volumes: VolumeRepo;
   readonly instances: InstanceRepo;
   readonly tags: TagRepo;
+  readonly keyPairs: KeyPairRepo;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -107,6 +109,7 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     volumes: volumeRepo(db),
     instances: instanceRepo(db),
     tags: tagRepo(db),
+    keyPairs: keyPairRepo(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),

@@ -17,7 +17,26 @@ export interface VmSpec {
   runDir: string;
   /** Forwards 127.0.0.1:<port> on the host to the guest's port 22. */
   sshHostPort?: number;
+  /** The guest's MAC address (default: QEMU's). */
+  mac?: string;
+  /**
+   * The metadata service's unix socket for this guest: the guest's connections to 169.254.169.254:80 are relayed
+   * there (one socat per connection), so the socket, not the guest, names the instance.
+   */
+  imdsSocket?: string;
 }
+
+/**
+ * QEMU user-mode networking as Hive lays it out: slirp only relays guest connections to addresses inside its
+ * own network, so the network is the metadata service's link-local /24 and 169.254.169.254 is inside it.
+ */
+export const USER_NET = {
+  cidr: "169.254.169.0/24",
+  gateway: "169.254.169.2",
+  dns: "169.254.169.3",
+  guestIp: "169.254.169.15",
+  imdsIp: "169.254.169.254",
+} as const;
 
 /** Commas separate options in QEMU's key=value syntax; a literal comma in a value is written twice. */
 export const qemuValue = (value: string | number): string => String(value).replaceAll(",", ",,");
@@ -59,8 +78,15 @@ export function qemuArgs(spec: VmSpec): string[] {
   } else {
     args.push("-device", "virtio-blk-pci,drive=root,bootindex=1");
   }
-  const netdev = spec.sshHostPort === undefined ? "user,id=net0" : `user,id=net0,hostfwd=tcp:127.0.0.1:${spec.sshHostPort}-:22`;
-  args.push("-netdev", netdev, "-device", "virtio-net-pci,netdev=net0");
+  const netdev = ["user,id=net0"];
+  if (spec.imdsSocket !== undefined) {
+    netdev.push(`net=${USER_NET.cidr},host=${USER_NET.gateway},dns=${USER_NET.dns},dhcpstart=${USER_NET.guestIp}`);
+  }
+  if (spec.sshHostPort !== undefined) netdev.push(`hostfwd=tcp:127.0.0.1:${spec.sshHostPort}-:22`);
+  if (spec.imdsSocket !== undefined) {
+    netdev.push(`guestfwd=tcp:${USER_NET.imdsIp}:80-cmd:socat STDIO UNIX-CONNECT:${qemuValue(spec.imdsSocket)}`);
+  }
+  args.push("-netdev", netdev.join(","), "-device", spec.mac ? `virtio-net-pci,netdev=net0,mac=${spec.mac}` : "virtio-net-pci,netdev=net0");
   // Guests block at boot waiting for entropy without a hardware RNG.
   args.push("-device", "virtio-rng-pci");
   if (spec.seedIso !== undefined) {

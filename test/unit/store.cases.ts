@@ -11,6 +11,7 @@ import {
   type DriverName,
   type ImageRecord,
   type InstanceRecord,
+  type KeyPairRecord,
   type Migration,
   type Store,
   type TagRecord,
@@ -603,6 +604,63 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       store.images.insert(image(1));
       assert.equal(store.instances.count(), 1);
       assert.equal(store.images.list().length, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  const keyPair = (n: number, over: Partial<KeyPairRecord> = {}): KeyPairRecord => ({
+    id: `key-${hex17(n)}`,
+    name: `key-name-${n}`,
+    type: "ed25519",
+    fingerprint: `fp-${n}`,
+    publicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${n}`,
+    createdAt: T0,
+    ...over,
+  });
+
+  test("key pairs round-trip, are found by id and name, list by name, and take their tags along", () =>
+    withStore((store) => {
+      const a = keyPair(1, { name: "zeta", type: "rsa", fingerprint: "1f:2e" });
+      const b = keyPair(2, { name: "alpha" });
+      store.keyPairs.insert(a, [tag(a.id, "Name", "z", "key-pair"), tag(a.id, "env", "dev", "key-pair")]);
+      store.keyPairs.insert(b);
+      assert.deepEqual(store.keyPairs.get(a.id), a);
+      assert.deepEqual(store.keyPairs.byName("alpha"), b);
+      assert.equal(store.keyPairs.byName("Alpha"), undefined, "names are case-sensitive");
+      assert.equal(store.keyPairs.get("key-missing"), undefined);
+      assert.deepEqual(ids(store.keyPairs.list()), [b.id, a.id]);
+      assert.equal(store.tags.forResource(a.id).length, 2);
+
+      assert.equal(store.keyPairs.delete(a.id), true);
+      assert.equal(store.keyPairs.get(a.id), undefined);
+      assert.deepEqual(store.tags.forResource(a.id), []);
+      assert.equal(store.keyPairs.delete(a.id), false);
+      assert.deepEqual(ids(store.keyPairs.list()), [b.id]);
+    }));
+
+  test("a key pair name is unique, and a refused insert writes none of its tags", () =>
+    withStore((store) => {
+      store.keyPairs.insert(keyPair(1, { name: "me" }));
+      assert.throws(() => store.keyPairs.insert(keyPair(2, { name: "me" }), [tag(`key-${hex17(2)}`, "k", "v", "key-pair")]), /UNIQUE/);
+      assert.deepEqual(store.tags.list(), []);
+      // @ts-expect-error -- only rsa and ed25519 exist
+      assert.throws(() => store.keyPairs.insert(keyPair(3, { type: "dsa" })), /CHECK/);
+      assert.deepEqual(ids(store.keyPairs.list()), [`key-${hex17(1)}`]);
+    }));
+
+  test("migration 3 applies to a database at version 2 and keeps its rows", async () => {
+    const path = tempDb();
+    const v2 = await openStore(path, { migrations: migrations.slice(0, 2) });
+    v2.images.insert(image(1));
+    v2.close();
+
+    const store = await openStore(path);
+    try {
+      assert.deepEqual(store.migration.applied.slice(0, 1), [3]);
+      assert.equal(store.images.list().length, 1);
+      store.keyPairs.insert(keyPair(1));
+      assert.equal(store.keyPairs.list().length, 1);
     } finally {
       store.close();
     }

@@ -1,0 +1,66 @@
+// What a guest is told about itself: its MAC and host name, the NoCloud seed, and the metadata service's view.
+import { createHash } from "node:crypto";
+import type { MetadataFacts } from "../metadata/index.ts";
+import type { InstanceRecord } from "../store/index.ts";
+import { USER_NET, type SeedFiles } from "../vm/index.ts";
+import type { DaemonContext } from "./context.ts";
+
+/** A stable, locally administered MAC (QEMU's 52:54:00 prefix) derived from the instance id. */
+export function macFor(instanceId: string): string {
+  const h = createHash("sha256").update(instanceId).digest();
+  return ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+}
+
+/** EC2's resource-based host names: i-….ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
+export function hostnameFor(instanceId: string, region: string): string {
+  return `${instanceId}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+}
+
+/** The guest's address in user-mode networking (every guest has its own slirp network, so all share it). */
+export const privateIpFor = (_instanceId: string): string => USER_NET.guestIp;
+
+export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): MetadataFacts {
+  return {
+    instanceId: r.id,
+    imageId: r.imageId,
+    instanceType: r.instanceType,
+    reservationId: r.reservationId,
+    accountId: r.ownerId,
+    region: ctx.region,
+    az: r.az,
+    azId: ctx.azId,
+    hostname: hostnameFor(r.id, ctx.region),
+    privateIp: privateIpFor(r.id),
+    mac: macFor(r.id),
+    rootDeviceName: r.rootDeviceName,
+    launchTime: r.launchTime,
+    keyName: r.keyName,
+    publicKey,
+    userData: r.userData,
+  };
+}
+
+const yamlString = (s: string): string => JSON.stringify(s);
+
+/** meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2. */
+export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): SeedFiles {
+  const metaData = [
+    `instance-id: ${r.id}`,
+    `local-hostname: ${hostnameFor(r.id, ctx.region)}`,
+    ...(publicKey ? ["public-keys:", `  - ${yamlString(publicKey)}`] : []),
+    "",
+  ].join("\n");
+  const userData = r.userData
+    ? Buffer.from(r.userData, "base64")
+    : ["#cloud-config", ...(publicKey ? ["ssh_authorized_keys:", `  - ${yamlString(publicKey)}`] : []), ""].join("\n");
+  const networkConfig = [
+    "version: 2",
+    "ethernets:",
+    "  nic0:",
+    "    match:",
+    `      macaddress: ${yamlString(macFor(r.id))}`,
+    "    dhcp4: true",
+    "",
+  ].join("\n");
+  return { "meta-data": metaData, "user-data": userData, "network-config": networkConfig };
+}
