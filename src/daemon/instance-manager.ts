@@ -9,6 +9,7 @@ import type { InstanceRecord, InstanceStateName, Patch, Store } from "../store/i
 import type { MetadataService } from "../metadata/index.ts";
 import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../vm/index.ts";
 import { macFor, seedFiles } from "./guest-config.ts";
+import { releaseImageIfUnused } from "./image-files.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import type { DaemonContext } from "./context.ts";
 
@@ -311,6 +312,8 @@ export class InstanceManager {
         store.volumes.update(vol.id, { state: "deleting" });
         await this.deps.blocks.deleteVolume(vol.id);
         store.volumes.update(vol.id, { state: "deleted" });
+        // A deregistered AMI's file waits for its last volume; this may have been it.
+        if (vol.imageId) await releaseImageIfUnused(store, this.deps.ctx.dataDir, vol.imageId);
       } catch (err) {
         this.deps.log(`volume ${vol.id}: delete failed: ${String(err)}`);
         store.volumes.update(vol.id, { state: "error" });
