@@ -7,7 +7,7 @@ import path from "node:path";
 import { freePort, HIVE_BIN, ROOT, startHive } from "../test/helpers/hive.ts";
 import { signedForm } from "../test/helpers/sign.ts";
 import { runLoad, type LoadResult } from "./load.ts";
-import { concurrentLaunch, describeScaling, launchLatency } from "./vm-bench.ts";
+import { concurrentLaunch, describeScaling, launchLatency, sshLaunch } from "./vm-bench.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -132,6 +132,7 @@ async function main() {
     results.launch = await launchLatency();
     results.concurrency = await concurrentLaunch();
     results.describeInstances = await describeScaling();
+    results.sshLaunch = await sshLaunch();
   }
 
   const t = results.throughput as Record<string, Record<string, LoadResult | undefined>>;
@@ -163,6 +164,10 @@ async function main() {
         `vCPUs held at most ${c.maxVcpusHeld} of ${c.vcpuCapacity}`,
     );
     for (const x of d) lines.push(`DescribeInstances, ${String(x.records).padStart(6)} records: p50 ${x.p50ms.toFixed(1)} ms, p99 ${x.p99ms.toFixed(1)} ms, ${x.perRecordUs.toFixed(1)} µs per record`);
+    const sl = results.sshLaunch as Awaited<ReturnType<typeof sshLaunch>>;
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    lines.push(`launch → first SSH login (${sl.accel}): bare qemu ${ms(sl.bareQemuMs)}; hive RunInstances ${ms(sl.hiveMs)}; overhead ${((100 * (med(sl.hiveMs) - med(sl.bareQemuMs))) / med(sl.bareQemuMs)).toFixed(1)}% (medians)`);
+    lines.push(`metadata service from inside a guest: ${sl.imds.rps.toFixed(0)} requests/s (${sl.imds.requests} in ${sl.imds.guestSeconds.toFixed(2)} s of guest time); the same loop against the guest's own loopback httpd: ${sl.imds.loopbackRps.toFixed(0)} requests/s`);
   }
   console.log(lines.join("\n"));
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");

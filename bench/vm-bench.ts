@@ -190,3 +190,121 @@ export async function describeScaling(sizes = [100, 1000, 10_000], samples = 15)
     await hive.stop();
   }
 }
+
+const sshArgs = (key: string, port: number, cmd: string): string[] => [
+  "-i", key, "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+  "-o", "ConnectTimeout=2", "-o", "LogLevel=ERROR", "ec2-user@127.0.0.1", cmd,
+];
+
+/** Polls until `ssh … true` succeeds; returns the moment it did. */
+async function waitForSsh(key: string, port: number, timeoutMs: number): Promise<number> {
+  const { spawnSync } = await import("node:child_process");
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (spawnSync("ssh", sshArgs(key, port, "true"), { stdio: "ignore", timeout: 5_000 }).status === 0) return performance.now();
+    await sleep(100);
+  }
+  throw new Error(`no SSH login on port ${port} within ${timeoutMs} ms`);
+}
+
+async function freeLocalPort(): Promise<number> {
+  const { freePort } = await import("../test/helpers/hive.ts");
+  return freePort();
+}
+
+/** The floor: bare QEMU with the same image, a NoCloud seed carrying the key, and an SSH port forward. */
+async function bareQemuSsh(key: string, publicKey: string, kvm: boolean): Promise<number> {
+  const { execFileSync } = await import("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-ssh-"));
+  const seed = path.join(dir, "seed");
+  fs.mkdirSync(seed);
+  fs.writeFileSync(path.join(seed, "meta-data"), "instance-id: i-0000000000bench01\nlocal-hostname: bench\n");
+  fs.writeFileSync(path.join(seed, "user-data"), `#cloud-config\nssh_authorized_keys:\n  - ${publicKey}\n`);
+  fs.writeFileSync(path.join(seed, "network-config"), "version: 2\nethernets:\n  nic0:\n    match:\n      name: \"e*\"\n    dhcp4: true\n");
+  execFileSync("genisoimage", ["-quiet", "-output", path.join(dir, "seed.iso"), "-volid", "cidata", "-joliet", "-rock", seed]);
+  const port = await freeLocalPort();
+  const t0 = performance.now();
+  const qemu = spawn("qemu-system-x86_64", [
+    "-M", "q35", ...(kvm ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", "-cpu", "max"]),
+    "-smp", "2", "-m", "1024", "-display", "none", "-nodefaults", "-no-user-config", "-serial", `file:${path.join(dir, "console.log")}`,
+    "-drive", `file=${GUEST},if=virtio,format=raw,snapshot=on`,
+    "-netdev", `user,id=net0,hostfwd=tcp:127.0.0.1:${port}-:22`, "-device", "virtio-net-pci,netdev=net0", "-device", "virtio-rng-pci",
+    "-device", "virtio-scsi-pci,id=scsi0", "-drive", `if=none,id=seed,file=${path.join(dir, "seed.iso")},format=raw,media=cdrom,readonly=on`,
+    "-device", "scsi-cd,drive=seed,bus=scsi0.0",
+  ], { stdio: "ignore" });
+  try {
+    return (await waitForSsh(key, port, 180_000)) - t0;
+  } finally {
+    qemu.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SshLaunchFigures {
+  accel: string;
+  bareQemuMs: number[];
+  hiveMs: number[];
+  imds: { requests: number; guestSeconds: number; rps: number; loopbackRps: number };
+}
+
+/** RunInstances → first SSH login (the launch time a user sees), against bare QEMU; then IMDS requests/s in the guest. */
+export async function sshLaunch(rounds = 3): Promise<SshLaunchFigures> {
+  const { execFileSync, spawnSync } = await import("node:child_process");
+  const { CreateKeyPairCommand, DescribeInstancesCommand: Describe } = await import("@aws-sdk/client-ec2");
+  const hive = await startHive();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-key-"));
+  try {
+    const kvm = /KVM is available/.test(hive.output());
+    const ami = importGuest(hive);
+    const client = ec2Client(hive);
+    const key = path.join(dir, "key.pem");
+    const created = await client.send(new CreateKeyPairCommand({ KeyName: "bench", KeyType: "ed25519" }));
+    fs.writeFileSync(key, created.KeyMaterial!.endsWith("\n") ? created.KeyMaterial! : `${created.KeyMaterial}\n`, { mode: 0o600 });
+    const publicKey = execFileSync("ssh-keygen", ["-y", "-f", key], { encoding: "utf8" }).trim();
+    const bare: number[] = [];
+    const viaHive: number[] = [];
+    let lastId = "";
+    for (let i = 0; i < rounds; i++) {
+      bare.push(await bareQemuSsh(key, publicKey, kvm));
+      const t0 = performance.now();
+      const out = await client.send(new RunInstancesCommand({ ImageId: ami, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, KeyName: "bench" }));
+      const id = out.Instances![0]!.InstanceId!;
+      let port = 0;
+      while (!port && performance.now() - t0 < 60_000) {
+        const d = await client.send(new Describe({ InstanceIds: [id] }));
+        port = Number(d.Reservations?.[0]?.Instances?.[0]?.Tags?.find((t) => t.Key === "hive:ssh-port")?.Value ?? 0);
+        if (!port) await sleep(50);
+      }
+      viaHive.push((await waitForSsh(key, port, 180_000)) - t0);
+      if (i < rounds - 1) await terminate(hive, [id]);
+      else lastId = id;
+    }
+    // IMDS from inside the last guest: N sequential GETs with a token, timed by the guest's own clock, against the
+    // same loop on a trivial HTTP server on the guest's loopback (busybox httpd): the client's own cost under emulation.
+    const d = await client.send(new Describe({ InstanceIds: [lastId] }));
+    const port = Number(d.Reservations![0]!.Instances![0]!.Tags!.find((t) => t.Key === "hive:ssh-port")!.Value);
+    const n = 100;
+    const loop = (host: string, p: number, header: string) =>
+      `s=$(cut -d' ' -f1 /proc/uptime); i=0; while [ $i -lt ${n} ]; do printf 'GET /latest/meta-data/instance-id HTTP/1.0\\r\\n${header}\\r\\n' | nc ${host} ${p} >/dev/null; i=$((i+1)); done; e=$(cut -d' ' -f1 /proc/uptime); echo "$s $e"`;
+    const tokenCmd = `printf 'PUT /latest/api/token HTTP/1.0\\r\\nX-aws-ec2-metadata-token-ttl-seconds: 300\\r\\n\\r\\n' | nc 169.254.169.254 80 | tail -n 1`;
+    const token = spawnSync("ssh", sshArgs(key, port, tokenCmd), { encoding: "utf8" }).stdout.trim();
+    const timed = (cmd: string): number => {
+      const [s, e] = spawnSync("ssh", sshArgs(key, port, cmd), { encoding: "utf8", timeout: 300_000 }).stdout.trim().split(" ").map(Number);
+      return (e ?? NaN) - (s ?? NaN);
+    };
+    const imdsSeconds = timed(loop("169.254.169.254", 80, `X-aws-ec2-metadata-token: ${token}\\r\\n`));
+    const setup = "mkdir -p /tmp/www/latest/meta-data && echo x > /tmp/www/latest/meta-data/instance-id && (busybox httpd -p 127.0.0.1:8080 -h /tmp/www || httpd -p 127.0.0.1:8080 -h /tmp/www)";
+    spawnSync("ssh", sshArgs(key, port, setup), { encoding: "utf8" });
+    const loopSeconds = timed(loop("127.0.0.1", 8080, ""));
+    await terminate(hive, [lastId]);
+    return {
+      accel: kvm ? "kvm" : "tcg",
+      bareQemuMs: bare,
+      hiveMs: viaHive,
+      imds: { requests: n, guestSeconds: imdsSeconds, rps: n / imdsSeconds, loopbackRps: n / loopSeconds },
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await hive.stop();
+  }
+}

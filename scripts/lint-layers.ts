@@ -8,10 +8,11 @@ const SRC = path.resolve(import.meta.dirname, "..", "src");
 const ALLOWED: Record<string, string[]> = {
   main: ["cli"],
   cli: ["appliance", "api", "config", "runtime"],
-  appliance: ["api", "bus", "daemon", "ebs", "images", "embedded-nats", "store", "vm", "config", "errors", "runtime"],
+  appliance: ["api", "bus", "daemon", "ebs", "images", "embedded-nats", "net", "store", "vm", "config", "errors", "runtime"],
   api: ["bus", "errors", "runtime"],
-  daemon: ["bus", "vm", "ebs", "images", "metadata", "store", "errors", "runtime"],
+  daemon: ["bus", "vm", "ebs", "images", "metadata", "net", "store", "errors", "runtime"],
   metadata: ["errors", "runtime"],
+  net: ["errors", "runtime"],
   bus: ["errors"],
   vm: ["qmp", "store", "errors", "runtime"],
   ebs: ["qmp", "bus", "store", "errors", "runtime"],

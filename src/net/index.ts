@@ -1,0 +1,9 @@
+// Bridge networking, host side: the bridge and NAT, guest taps guarded against spoofing, and guest addresses.
+export { setupBridge, teardownBridge, bridgeNetwork, checkNoCollision, DEFAULT_BRIDGE, DEFAULT_CIDR, METADATA_IP } from "./bridge.ts";
+export type { BridgeNetwork, BridgeOptions } from "./bridge.ts";
+export { createTap, deleteTap, listTaps, reconcile, tapNameFor } from "./taps.ts";
+export type { TapSpec } from "./taps.ts";
+export { guardPort, unguardPort, guardedPorts, TAP_PREFIX } from "./port-guard.ts";
+export type { PortGuard } from "./port-guard.ts";
+export { lowestFree, MemoryAddressBook } from "./addresses.ts";
+export type { AddressBook, Allocation } from "./addresses.ts";
