@@ -35,5 +35,5 @@ export async function bridgeMapKeys(map: string): Promise<string[]> {
   return objects.flatMap((o) => (o.map?.elem ?? []).map(([key]) => key));
 }
 
-/** nft string literal; callers pass only validated interface names, the quotes keep wildcards literal-free. */
+/** An nft string literal (interface names are validated before they get here). */
 export const quote = (s: string): string => JSON.stringify(s);

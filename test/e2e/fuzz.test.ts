@@ -28,6 +28,8 @@ const ACTIONS = [
   "DescribeRegions", "DescribeInstanceTypes", "DescribeAvailabilityZones", "DescribeAccountAttributes", "RunInstances", "DescribeInstances",
   "DescribeInstanceStatus", "StartInstances", "StopInstances", "RebootInstances", "TerminateInstances", "GetConsoleOutput",
   "DescribeInstanceAttribute", "ModifyInstanceAttribute", "CreateTags", "DeleteTags", "DescribeTags", "DescribeVolumes", "DescribeImages",
+  "CreateKeyPair", "ImportKeyPair", "DescribeKeyPairs", "DeleteKeyPair", "ModifyInstanceMetadataOptions", "CreateImage", "CopyImage",
+  "RegisterImage", "DeregisterImage",
   "Bogus", "",
 ];
 const KEYS = [
@@ -36,10 +38,13 @@ const KEYS = [
   "__proto__.polluted", "constructor.prototype.x", "Unknown", "Filter", "Filter..Name", "Filter.1.Value", "BlockDeviceMapping.1.Ebs.VolumeSize",
   "InstanceId", "InstanceId.1", "InstanceId.2", "ResourceId.1", "Tag.1.Key", "Tag.1.Value", "Attribute", "Value", "Force", "VolumeId.1",
   "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
+  "KeyName", "KeyType", "KeyFormat", "PublicKeyMaterial", "KeyPairId", "HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
+  "Name", "SourceImageId", "SourceRegion", "ImageLocation", "NoReboot",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
   "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
+  "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {

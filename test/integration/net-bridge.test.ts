@@ -169,6 +169,12 @@ describe("bridge networking (in network namespaces)", { skip }, () => {
     assert.deepEqual([...new Set(await hive.seen("169.254.169.254", 80))].sort(), [GUEST.ip, SPOOF].sort(), "only the guarded control saw .99");
   });
 
+  test("setupBridge again (a hive restart) keeps running guests' guards and network", async () => {
+    await hive.call("setupBridge", { name: BRIDGE, cidr: CIDR });
+    assert.deepEqual(await hive.call("guardedPorts"), [PORT]);
+    assert.equal(await connectFromGuest("169.254.169.254", 80, undefined, 5000), true);
+  });
+
   test("guests reach other networks masqueraded as the host", async () => {
     await ip(NS.hive, "link", "add", "up0", "type", "veth", "peer", "name", "o0");
     await ip(NS.hive, "link", "set", "o0", "netns", NS.outside);
