@@ -8,6 +8,7 @@ const SSH_PORT_TAG = "hive:ssh-port";
 
 interface InstanceView {
   InstanceId?: string;
+  PrivateIpAddress?: string;
   State?: { Name?: string };
   KeyName?: string;
   Tags?: Array<{ Key?: string; Value?: string }>;
@@ -27,10 +28,12 @@ export function mountSshRoutes(admin: Hono, nc: NatsConnection, liveNodes: () =>
     );
     const inst = replies.flatMap((r) => (r.ok ? (r.output.Reservations ?? []) : [])).flatMap((r) => r.Instances ?? [])[0];
     if (!inst) return c.json({ error: "InvalidInstanceID.NotFound", message: `The instance ID '${id}' does not exist` }, 404);
-    const port = inst.Tags?.find((t) => t.Key === SSH_PORT_TAG)?.Value;
-    if (inst.State?.Name !== "running" || !port) {
+    if (inst.State?.Name !== "running") {
       return c.json({ error: "IncorrectInstanceState", message: `The instance '${id}' is ${inst.State?.Name ?? "unknown"}, not running` }, 409);
     }
-    return c.json({ instanceId: id, host: "127.0.0.1", port: Number(port), user: "ec2-user", keyName: inst.KeyName });
+    // User mode: a port forward on loopback; bridge mode: the guest's own address.
+    const forwarded = inst.Tags?.find((t) => t.Key === SSH_PORT_TAG)?.Value;
+    const target = forwarded ? { host: "127.0.0.1", port: Number(forwarded) } : { host: inst.PrivateIpAddress ?? "", port: 22 };
+    return c.json({ instanceId: id, ...target, user: "ec2-user", keyName: inst.KeyName });
   });
 }

@@ -21,6 +21,10 @@ export interface ApplianceOptions {
   monitorPort: number;
   cpuOvercommit?: number;
   memOvercommit?: number;
+  /** "bridge" (default as root): Hive's bridge, a tap and an address per guest; "user": QEMU user mode, rootless. */
+  network?: "bridge" | "user";
+  /** The bridge's private network. */
+  bridgeCidr?: string;
   log: (line: string) => void;
 }
 
@@ -95,6 +99,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         host,
         overcommit: { cpu: opts.cpuOvercommit ?? 1, mem: opts.memOvercommit ?? 1 },
         dataDir: opts.dataDir,
+        network:
+          (opts.network ?? (process.getuid?.() === 0 ? "bridge" : "user")) === "bridge"
+            ? { mode: "bridge", bridge: "hivebr0", cidr: opts.bridgeCidr ?? "10.73.0.0/24" }
+            : { mode: "user" },
       },
       store,
       { log: opts.log },

@@ -43,6 +43,10 @@ export function buildProgram(): Command {
     .option("--monitor-port <port>", "NATS monitoring port (loopback)", parsePort, 8222)
     .addOption(new Option("--cpu-overcommit <ratio>", "vCPUs offered per host CPU").argParser(parseRatio).default(1))
     .addOption(new Option("--mem-overcommit <ratio>", "memory offered per byte of host memory").argParser(parseRatio).default(1))
+    .addOption(
+      new Option("--network <mode>", "guest networking: bridge (needs root; default as root) or user (QEMU user mode, rootless)").choices(["bridge", "user"]),
+    )
+    .option("--bridge-cidr <cidr>", "the bridge's private network (bridge mode)", "10.73.0.0/24")
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);
     });

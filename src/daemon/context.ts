@@ -17,4 +17,8 @@ export interface DaemonContext {
   overcommit: { cpu: number; mem: number };
   /** The data directory: images/, volumes/, instances/<id>/ live under it. */
   dataDir: string;
+  /** How guests are networked: QEMU user mode (rootless), or Hive's bridge with one tap and address per guest. */
+  network: NetworkMode;
 }
+
+export type NetworkMode = { mode: "user" } | { mode: "bridge"; bridge: string; cidr: string };

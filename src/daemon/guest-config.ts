@@ -16,8 +16,8 @@ export function hostnameFor(instanceId: string, region: string): string {
   return `${instanceId}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
 }
 
-/** The guest's address in user-mode networking (every guest has its own slirp network, so all share it). */
-export const privateIpFor = (_instanceId: string): string => USER_NET.guestIp;
+/** The guest's address: its own on the bridge; in user-mode networking every guest has its own slirp network, so all share one. */
+export const privateIpFor = (r: Pick<InstanceRecord, "privateIp">): string => r.privateIp ?? USER_NET.guestIp;
 
 export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): MetadataFacts {
   return {
@@ -30,7 +30,7 @@ export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?:
     az: r.az,
     azId: ctx.azId,
     hostname: hostnameFor(r.id, ctx.region),
-    privateIp: privateIpFor(r.id),
+    privateIp: privateIpFor(r),
     mac: macFor(r.id),
     rootDeviceName: r.rootDeviceName,
     launchTime: r.launchTime,
@@ -41,6 +41,14 @@ export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?:
 }
 
 const yamlString = (s: string): string => JSON.stringify(s);
+
+/** The bridge's gateway: the first host address of its network. */
+export function bridgeGateway(cidr: string): string {
+  const [base] = cidr.split("/");
+  const parts = base!.split(".").map(Number);
+  parts[3] = parts[3]! + 1;
+  return parts.join(".");
+}
 
 /** meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2. */
 export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): SeedFiles {
@@ -53,13 +61,19 @@ export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: str
   const userData = r.userData
     ? Buffer.from(r.userData, "base64")
     : ["#cloud-config", ...(publicKey ? ["ssh_authorized_keys:", `  - ${yamlString(publicKey)}`] : []), ""].join("\n");
+  // On the bridge the address is static (the tap's guard admits only it); user mode has QEMU's DHCP.
+  const net = ctx.network;
+  const addressing =
+    net.mode === "bridge" && r.privateIp
+      ? [`      addresses: [${yamlString(`${r.privateIp}/${net.cidr.split("/")[1]}`)}]`, `      gateway4: ${yamlString(bridgeGateway(net.cidr))}`]
+      : ["      dhcp4: true"];
   const networkConfig = [
     "version: 2",
     "ethernets:",
     "  nic0:",
     "    match:",
     `      macaddress: ${yamlString(macFor(r.id))}`,
-    "    dhcp4: true",
+    ...addressing.map((l) => l.slice(2)),
     "",
   ].join("\n");
   return { "meta-data": metaData, "user-data": userData, "network-config": networkConfig };

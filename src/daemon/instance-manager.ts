@@ -10,6 +10,7 @@ import type { MetadataService } from "../metadata/index.ts";
 import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../vm/index.ts";
 import { macFor, seedFiles } from "./guest-config.ts";
 import { releaseImageIfUnused } from "./image-files.ts";
+import { createTap, deleteTap, tapNameFor } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import type { DaemonContext } from "./context.ts";
 
@@ -107,7 +108,7 @@ export class InstanceManager {
         this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
       }
       if (vm) {
-        await this.deps.metadata.attach(rec.id, this.imdsSocket(rec.id));
+        if (this.deps.ctx.network.mode === "user") await this.deps.metadata.attach(rec.id, this.imdsSocket(rec.id));
         this.adopt(rec.id, vm);
         this.deps.log(`instance ${rec.id}: re-adopted QEMU pid ${vm.pid} (${rec.state})`);
         if (rec.state === "pending") this.update(rec.id, { state: "running", pid: vm.pid });
@@ -222,9 +223,19 @@ export class InstanceManager {
       const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key));
       log(`vm ${id} step seed.write ${Math.round(performance.now() - step)} ms`);
       step = performance.now();
-      await this.deps.metadata.attach(id, this.imdsSocket(id));
-      const sshHostPort = await freePort();
-      log(`vm ${id} step imds.listen ${Math.round(performance.now() - step)} ms`);
+      const net = ctx.network;
+      let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
+      if (net.mode === "bridge") {
+        if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
+        const tap = tapNameFor(id);
+        await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+        nic = { tap };
+        log(`vm ${id} step tap.create ${Math.round(performance.now() - step)} ms`);
+      } else {
+        await this.deps.metadata.attach(id, this.imdsSocket(id));
+        nic = { sshHostPort: await freePort(), imdsSocket: this.imdsSocket(id) };
+        log(`vm ${id} step imds.listen ${Math.round(performance.now() - step)} ms`);
+      }
       const vm = await launchVm(
         {
           instanceId: id,
@@ -234,13 +245,12 @@ export class InstanceManager {
           rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
           runDir: this.runDir(id),
           seedIso,
-          sshHostPort,
           mac: macFor(id),
-          imdsSocket: this.imdsSocket(id),
+          ...nic,
         },
         { log },
       );
-      store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(sshHostPort) }]);
+      if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
       this.adopt(id, vm);
       this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
       log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
@@ -319,7 +329,15 @@ export class InstanceManager {
         store.volumes.update(vol.id, { state: "error" });
       }
     }
-    this.update(id, { state: "terminated", pid: null, terminatedAt: now() });
+    if (this.deps.ctx.network.mode === "bridge") {
+      try {
+        await deleteTap(tapNameFor(id));
+      } catch (err) {
+        this.deps.log(`instance ${id}: removing its tap failed: ${String(err)}`);
+      }
+    }
+    // The address goes back to the pool with the termination.
+    this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
   }
 

@@ -28,7 +28,7 @@ export function instanceView({ record: r, tags, rootVolume }: InstanceFacts): In
   const live = r.state !== "terminated";
   const region = r.az.slice(0, -1);
   const dns = hostnameFor(r.id, region);
-  const ip = privateIpFor(r.id);
+  const ip = privateIpFor(r);
   return {
     InstanceId: r.id,
     ImageId: r.imageId,

@@ -15,7 +15,8 @@ import { instanceActionTable } from "./instance-actions.ts";
 import { instanceDeps } from "./instance-deps.ts";
 import { InstanceManager } from "./instance-manager.ts";
 import { MetadataService } from "../metadata/index.ts";
-import { metadataFacts } from "./guest-config.ts";
+import { macFor, metadataFacts } from "./guest-config.ts";
+import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 
 export interface RunningDaemon {
@@ -44,6 +45,16 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
       return { httpTokens: rec?.metadataHttpTokens ?? "optional", httpEndpoint: rec?.metadataHttpEndpoint ?? "enabled" };
     },
   });
+  if (ctx.network.mode === "bridge") {
+    // Rebuilt on every start: the bridge, its addresses, NAT and the guards of running guests' taps.
+    const net = await setupBridge({ name: ctx.network.bridge, cidr: ctx.network.cidr, log: opts.log });
+    const live = store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
+    await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: macFor(r.id), ip: r.privateIp }] : [])));
+    await metadata.listenTcp(net.metadataIp, 80, (ip) =>
+      store.instances.inStates(["pending", "running", "stopping"]).find((r) => r.privateIp === ip)?.id,
+    );
+    opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);
+  }
   const manager = new InstanceManager({ ctx, store, blocks, nc, metadata, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
@@ -103,8 +114,12 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
       await server.close();
       await manager.close();
       // Guests keep running across a restart of hive, and need their disks; with none left, end the storage daemon too.
-      if (store.instances.inStates(["pending", "running", "stopping", "shutting-down"]).length === 0) await blocks.shutdown();
-      else await blocks.close();
+      if (store.instances.inStates(["pending", "running", "stopping", "shutting-down"]).length === 0) {
+        await blocks.shutdown();
+        if (ctx.network.mode === "bridge") await teardownBridge({ name: ctx.network.bridge, log: opts.log });
+      } else {
+        await blocks.close();
+      }
     },
   };
 }

@@ -11,6 +11,7 @@ import { reservationsView } from "./instance-view.ts";
 import { checkTags } from "./tag-rules.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import { checkMetadataOptions } from "./metadata-options.ts";
+import { lowestFree } from "../net/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -103,7 +104,19 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   if (fit < min) {
     throw capacityExhausted(`We currently do not have sufficient ${typeName} capacity: ${fit} more fit on this node, ${min} requested.`);
   }
-  const count = Math.min(max, fit);
+  let count = Math.min(max, fit);
+  // Bridge networking: one address each, the lowest free ones, taken in the same synchronous stretch as the insert.
+  const addresses: string[] = [];
+  if (ctx.network.mode === "bridge") {
+    const used = store.instances.inStates(["pending", "running", "stopping", "stopped", "shutting-down"]).flatMap((r) => (r.privateIp ? [r.privateIp] : []));
+    for (let i = 0; i < count; i++) {
+      const ip = lowestFree(ctx.network.cidr, [...used, ...addresses]);
+      if (!ip) break;
+      addresses.push(ip);
+    }
+    if (addresses.length < min) throw capacityExhausted(`The network ${ctx.network.cidr} has no free address for ${min} more instance(s).`);
+    count = addresses.length;
+  }
   const reservationId = newId("r");
   const launchTime = new Date().toISOString();
   const instances: InstanceRecord[] = [];
@@ -134,6 +147,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       clientToken: input.ClientToken,
       updatedAt: launchTime,
       ...metadataOptions,
+      ...(addresses[i] ? { privateIp: addresses[i] } : {}),
     });
     volumes.push({
       id: volumeId,

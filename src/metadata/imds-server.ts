@@ -28,6 +28,7 @@ interface Token {
 export class MetadataService {
   private readonly servers = new Map<string, http.Server>();
   private readonly tokens = new Map<string, Token>();
+  private bridgeServer?: http.Server;
   /** Requests answered, for the benchmarks. */
   requests = 0;
 
@@ -47,17 +48,46 @@ export class MetadataService {
     this.servers.set(instanceId, server);
   }
 
+  /**
+   * Bridge networking: one listener on the metadata address, where the guest's source address (guarded on its
+   * tap against spoofing) names the instance.
+   */
+  async listenTcp(host: string, port: number, instanceForAddress: (ip: string) => string | undefined): Promise<void> {
+    if (this.bridgeServer) return;
+    const server = http.createServer((req, res) => {
+      const ip = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+      const id = instanceForAddress(ip);
+      if (!id) {
+        req.resume();
+        res.writeHead(403, { "content-type": "text/plain" });
+        res.end("Forbidden");
+        return;
+      }
+      this.handle(id, req, res);
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.bridgeServer = server;
+  }
+
   async detach(instanceId: string): Promise<void> {
+    for (const [t, tok] of this.tokens) if (tok.instanceId === instanceId) this.tokens.delete(t);
     const server = this.servers.get(instanceId);
     if (!server) return;
     this.servers.delete(instanceId);
-    for (const [t, tok] of this.tokens) if (tok.instanceId === instanceId) this.tokens.delete(t);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.servers.keys()].map((id) => this.detach(id)));
+    const bridge = this.bridgeServer;
+    this.bridgeServer = undefined;
+    if (bridge) await new Promise<void>((resolve) => bridge.close(() => resolve()));
   }
+
 
   private handle(instanceId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests++;

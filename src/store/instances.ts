@@ -36,6 +36,7 @@ const table = defineTable<InstanceRecord>("instances", {
   metadataHttpTokens: "metadata_http_tokens",
   metadataHttpEndpoint: "metadata_http_endpoint",
   metadataHopLimit: "metadata_hop_limit",
+  privateIp: "private_ip",
 });
 
 const GET = `${table.select} WHERE id = ?`;

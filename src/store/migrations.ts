@@ -130,4 +130,12 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN metadata_hop_limit INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: "instance private addresses",
+    // Bridge networking hands each instance an address of its own; NULL in user-mode networking and once terminated.
+    sql: `
+      ALTER TABLE instances ADD COLUMN private_ip TEXT;
+    `,
+  },
 ];

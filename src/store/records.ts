@@ -72,6 +72,8 @@ export interface InstanceRecord {
   metadataHttpTokens?: "optional" | "required";
   metadataHttpEndpoint?: "enabled" | "disabled";
   metadataHopLimit?: number;
+  /** The address bridge networking gave the instance (freed, i.e. cleared, at termination). */
+  privateIp?: string;
 }
 
 export interface TagRecord {

@@ -24,6 +24,8 @@ export interface VmSpec {
    * there (one socat per connection), so the socket, not the guest, names the instance.
    */
   imdsSocket?: string;
+  /** Bridge networking: the tap Hive made for this guest (then no user-mode forwards apply). */
+  tap?: string;
 }
 
 /**
@@ -78,12 +80,12 @@ export function qemuArgs(spec: VmSpec): string[] {
   } else {
     args.push("-device", "virtio-blk-pci,drive=root,bootindex=1");
   }
-  const netdev = ["user,id=net0"];
-  if (spec.imdsSocket !== undefined) {
+  const netdev = spec.tap !== undefined ? [`tap,id=net0,ifname=${qemuValue(spec.tap)},script=no,downscript=no`] : ["user,id=net0"];
+  if (spec.tap === undefined && spec.imdsSocket !== undefined) {
     netdev.push(`net=${USER_NET.cidr},host=${USER_NET.gateway},dns=${USER_NET.dns},dhcpstart=${USER_NET.guestIp}`);
   }
-  if (spec.sshHostPort !== undefined) netdev.push(`hostfwd=tcp:127.0.0.1:${spec.sshHostPort}-:22`);
-  if (spec.imdsSocket !== undefined) {
+  if (spec.tap === undefined && spec.sshHostPort !== undefined) netdev.push(`hostfwd=tcp:127.0.0.1:${spec.sshHostPort}-:22`);
+  if (spec.tap === undefined && spec.imdsSocket !== undefined) {
     netdev.push(`guestfwd=tcp:${USER_NET.imdsIp}:80-cmd:socat STDIO UNIX-CONNECT:${qemuValue(spec.imdsSocket)}`);
   }
   args.push("-netdev", netdev.join(","), "-device", spec.mac ? `virtio-net-pci,netdev=net0,mac=${spec.mac}` : "virtio-net-pci,netdev=net0");

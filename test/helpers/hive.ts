@@ -49,8 +49,9 @@ interface Spawned {
 }
 
 /** Spawns `hive up` and resolves once it prints its ready line. */
-async function spawnHive(args: string[], home: string): Promise<Spawned> {
-  const proc = spawn(HIVE_BIN, ["up", ...args], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+async function spawnHive(args: string[], home: string, netns?: string): Promise<Spawned> {
+  const [cmd, ...argv] = [...(netns ? ["ip", "netns", "exec", netns] : []), HIVE_BIN, "up", ...args];
+  const proc = spawn(cmd!, argv, { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -73,7 +74,7 @@ async function spawnHive(args: string[], home: string): Promise<Spawned> {
 }
 
 /** `hive up` on free ports; resolves once the ready line is printed. */
-export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: boolean } = {}): Promise<HiveInstance> {
+export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: boolean; netns?: string } = {}): Promise<HiveInstance> {
   if (!fs.existsSync(HIVE_BIN)) throw new Error(`${HIVE_BIN} is missing: run 'npm run build' (npm test builds it)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-"));
   const dataDir = path.join(tmp, "data");
@@ -84,10 +85,13 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     "--data-dir", dataDir, ...(opts.awsProfile ? [] : ["--no-aws-profile"]),
     "--gateway-port", String(ports.gateway), "--nats-port", String(ports.nats),
     "--leaf-port", String(ports.leaf), "--monitor-port", String(ports.monitor),
+    // Tests use QEMU user-mode networking unless they ask for the bridge (then inside their own network namespace).
+    ...(extraArgs.includes("--network") ? [] : ["--network", "user"]),
     ...extraArgs,
   ];
-  let current = await spawnHive(args, home);
+  let current = await spawnHive(args, home, opts.netns);
   const env = parseEnv(runHive(["env", "--data-dir", dataDir], { HOME: home }).stdout);
+  if (opts.netns) env.HIVE_NETNS = opts.netns;
   const hive: HiveInstance = {
     dataDir,
     home,
@@ -106,7 +110,7 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     },
     restart: async () => {
       if (current.proc.exitCode === null && current.proc.signalCode === null) throw new Error("hive is still running");
-      current = await spawnHive(args, home);
+      current = await spawnHive(args, home, opts.netns);
       hive.proc = current.proc;
     },
     stop: async () => {
@@ -129,8 +133,11 @@ export function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
+/** A hive command; inside the test's network namespace when `env.HIVE_NETNS` names one. */
 export function runHive(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(HIVE_BIN, args, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
+  const ns = env.HIVE_NETNS;
+  const [cmd, ...argv] = [...(ns ? ["ip", "netns", "exec", ns] : []), HIVE_BIN, ...args];
+  const r = spawnSync(cmd!, argv, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -143,7 +150,9 @@ export interface AwsResult {
 
 /** The real aws CLI, pointed at the appliance through `hive env`'s variables. */
 export function aws(hive: HiveInstance, args: string[], override: Record<string, string> = {}): AwsResult {
-  const r = spawnSync("aws", [...args, "--output", "json"], {
+  const ns = hive.env.HIVE_NETNS;
+  const [cmd, ...argv] = [...(ns ? ["ip", "netns", "exec", ns] : []), "aws", ...args, "--output", "json"];
+  const r = spawnSync(cmd!, argv, {
     env: { ...process.env, HOME: hive.home, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...hive.env, ...override },
     encoding: "utf8",
     timeout: 60_000,

@@ -29,7 +29,7 @@ const ctxFor = (host: HostFacts): DaemonContext => ({
   endpoint: "https://localhost:9999",
   accountId: "123456789012",
   host,
-  overcommit: { cpu: 1, mem: 1 },
+  overcommit: { cpu: 1, mem: 1 }, network: { mode: "user" },
   dataDir: "/nonexistent",
 });
 const ctx = ctxFor(intelHost);

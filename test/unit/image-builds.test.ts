@@ -63,7 +63,7 @@ describe("image actions", () => {
     store.images.insert(image());
     const ctx: DaemonContext = {
       node: "node-1", region: "us-east-1", az: "us-east-1a", azId: "use1-az1", endpoint: "https://localhost:9999", accountId: "123456789012",
-      host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false }, overcommit: { cpu: 1, mem: 1 }, dataDir: dir,
+      host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false }, overcommit: { cpu: 1, mem: 1 }, network: { mode: "user" }, dataDir: dir,
     };
     // Neither is reached by these cases: volume copies are covered by test/integration/volume-copy.test.ts and the e2e suite.
     builds = imageBuilds({ ctx, store, blocks: {} as BlockService, manager: {} as InstanceManager, log: (l) => logs.push(l) });

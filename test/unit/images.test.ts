@@ -22,7 +22,7 @@ const ctxFor = (dataDir: string): DaemonContext => ({
   endpoint: "https://localhost:9999",
   accountId: ACCOUNT,
   host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: true },
-  overcommit: { cpu: 1, mem: 1 },
+  overcommit: { cpu: 1, mem: 1 }, network: { mode: "user" },
   dataDir,
 });
 

@@ -1,0 +1,124 @@
+// End to end, bridge networking: hive runs inside a network namespace of the test's own (so the guests' private
+// addresses never touch the host's network), gives each guest an address on its bridge, serves the metadata
+// service there by source address, and lets the host reach every guest directly over SSH.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { aws, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+
+const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
+const ns = `hive-e2e-${randomBytes(3).toString("hex")}`;
+const inNs = (cmd: string[], timeout = 60_000) => spawnSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8", timeout });
+
+const skip = (() => {
+  if (process.getuid?.() !== 0) return "bridge networking needs root";
+  if (spawnSync("ip", ["netns", "add", ns]).status !== 0) return "cannot create a network namespace here";
+  inNs(["ip", "link", "set", "lo", "up"]);
+  return false;
+})();
+
+let hive: HiveInstance;
+let tmp = "";
+let key = "";
+let ids: string[] = [];
+const ips: Record<string, string> = {};
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bridge-"));
+  const ratio = String(4 / Math.max(1, Math.min(4, os.availableParallelism())));
+  hive = await startHive(["--network", "bridge", "--bridge-cidr", "10.73.0.0/24", "--cpu-overcommit", ratio], { netns: ns });
+});
+after(async () => {
+  if (skip) return;
+  await hive?.stop();
+  spawnSync("ip", ["netns", "del", ns]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const ok = (args: string[]) => {
+  const r = aws(hive, args);
+  assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim() ? r.json() : {};
+};
+const consoleText = (id: string): string => ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "";
+async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-2000)}`);
+}
+const ssh = (ip: string, command: string) =>
+  inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `ec2-user@${ip}`, command]);
+const imds = (method: string, p: string, headers: string[] = []) =>
+  `printf '${method} ${p} HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\n${headers.map((h) => `${h}\\r\\n`).join("")}\\r\\n' | nc 169.254.169.254 80`;
+
+describe("bridge networking", { skip }, () => {
+  test("guests get their own addresses on the bridge and the host reaches them over SSH", async () => {
+    const env = { HOME: hive.home, HIVE_NETNS: ns };
+    const imported = runHive(["image", "import", GUEST, "--name", "bridge-guest", "--data-dir", hive.dataDir], env);
+    assert.equal(imported.status, 0, imported.stderr);
+    const created = ok(["ec2", "create-key-pair", "--key-name", "me", "--key-type", "ed25519"]);
+    key = path.join(tmp, "me.pem");
+    fs.writeFileSync(key, created.KeyMaterial.endsWith("\n") ? created.KeyMaterial : `${created.KeyMaterial}\n`, { mode: 0o600 });
+    const script = path.join(tmp, "setup.sh");
+    fs.writeFileSync(script, "#!/bin/sh\necho bridge-user-data-$(hostname) > /tmp/proof\n");
+    const res = ok(["ec2", "run-instances", "--image-id", imported.stdout.trim(), "--count", "2", "--key-name", "me", "--user-data", `file://${script}`]);
+    ids = res.Instances.map((i: any) => i.InstanceId);
+    for (const i of res.Instances) ips[i.InstanceId] = i.PrivateIpAddress;
+    assert.deepEqual(Object.values(ips).sort(), ["10.73.0.2", "10.73.0.3"]);
+    // The gateway listens on the namespace's loopback, so the aws CLI (run inside it) is the client here.
+    await until("both to run", () =>
+      ok(["ec2", "describe-instances", "--instance-ids", ...ids]).Reservations.flatMap((r: any) => r.Instances).every((i: any) => i.State.Name === "running"),
+    );
+    for (const id of ids) await until(`${id} to accept SSH`, () => consoleText(id).includes("HIVE-GUEST-SSH-READY"));
+    for (const id of ids) {
+      const r = ssh(ips[id]!, "hostname; ip -4 addr show eth0 | grep inet");
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`${id}\\.ec2\\.internal`));
+      assert.match(r.stdout, new RegExp(`inet ${ips[id]!.replaceAll(".", "\\.")}/24`));
+    }
+    const viaCli = runHive(["ssh", ids[0]!, "--print", "--data-dir", hive.dataDir], env);
+    assert.match(viaCli.stdout, new RegExp(`ec2-user@${ips[ids[0]!]!.replaceAll(".", "\\.")}`));
+  });
+
+  test("the metadata service on the bridge knows each guest by its address, and tokens stay with their guest", () => {
+    const [a, b] = ids as [string, string];
+    const tokenOf = (id: string) => ssh(ips[id]!, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
+    const ta = tokenOf(a);
+    const tb = tokenOf(b);
+    assert.match(ta, /^[A-Za-z0-9_-]{20,}$/);
+    const own = ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${ta}`])).stdout;
+    assert.ok(own.trim().endsWith(a), own);
+    const ipOf = ssh(ips[b]!, imds("GET", "/latest/meta-data/local-ipv4", [`X-aws-ec2-metadata-token: ${tb}`])).stdout;
+    assert.ok(ipOf.trim().endsWith(ips[b]!), ipOf);
+    assert.match(ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${tb}`])).stdout, /^HTTP\/1\.[01] 401/);
+  });
+
+  test("a terminated guest's address goes back to the pool and is never handed out twice meanwhile", async () => {
+    const [a] = ids as [string];
+    ok(["ec2", "terminate-instances", "--instance-ids", a]);
+    await until("the termination", () => ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances[0].State.Name === "terminated");
+    const again = ok(["ec2", "run-instances", "--image-id", ok(["ec2", "describe-images"]).Images[0].ImageId, "--key-name", "me"]);
+    assert.equal(again.Instances[0].PrivateIpAddress, ips[a], "the lowest free address is reused after termination");
+    assert.notEqual(again.Instances[0].PrivateIpAddress, ips[ids[1]!]);
+    ok(["ec2", "terminate-instances", "--instance-ids", again.Instances[0].InstanceId, ids[1]!]);
+    await until("all terminated", () =>
+      ok(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances).every((i: any) => i.State.Name === "terminated"),
+    );
+  });
+
+  test("hive stopping with no guests left removes its bridge and NAT rules", async () => {
+    assert.equal(inNs(["ip", "link", "show", "hivebr0"]).status, 0);
+    hive.proc.kill("SIGTERM");
+    await new Promise((r) => hive.proc.once("exit", r));
+    assert.notEqual(inNs(["ip", "link", "show", "hivebr0"]).status, 0, "the bridge is still there");
+    assert.doesNotMatch(inNs(["nft", "list", "tables"]).stdout, /hive/);
+  });
+});
