@@ -49,10 +49,10 @@ CMDLINE="console=ttyS0 quiet panic=-1 mitigations=off nokaslr tsc=reliable no_ti
 # ACPI_BUTTON turns the ACPI power button into a KEY_POWER input event; INPUT_EVDEV exposes it as /dev/input/event*.
 # These are loaded before READY.
 NEEDED_FEATURES=("ACPI_BUTTON:button" "INPUT_EVDEV:evdev")
-# Loaded after READY by /etc/hive/boot.d/10-drivers: the NIC, and the CD-ROM on virtio-scsi holding the NoCloud seed.
-# (No virtio_blk: the initramfs never reads the disk it booted from.)
+# Loaded after READY by /etc/hive/boot.d/10-drivers: the NIC, the CD-ROM on virtio-scsi holding the NoCloud seed, and
+# virtio_blk so user data can read and write the disk it booted from (/dev/vda; tests prove images carry disk contents).
 ACCESS_FEATURES=("VIRTIO_PCI:virtio_pci" "VIRTIO_NET:virtio_net" "SCSI_VIRTIO:virtio_scsi" "BLK_DEV_SR:sr_mod"
-  "ISO9660_FS:isofs")
+  "ISO9660_FS:isofs" "VIRTIO_BLK:virtio_blk")
 # insmod arguments. scan=sync: virtio_scsi's insmod returns only when its LUNs are known, so no polling for sr0.
 declare -A MODULE_ARGS=([scsi_mod]="scan=sync")
 # The SSH server and every package its shared libraries come from (checked: build_rootfs_tree fails when a DT_NEEDED

@@ -3,6 +3,7 @@
 // the compiled hive, real QEMU guests and the aws CLI.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CreateImageCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
@@ -16,6 +17,7 @@ let source = "";
 let fromRunning = "";
 let noReboot = "";
 let booted = "";
+let diskMarker = "";
 
 before(async () => {
   assert.ok(fs.existsSync(GUEST), `${GUEST} is missing: run scripts/build-test-guest.sh (npm test does)`);
@@ -72,8 +74,20 @@ async function watchUntilAvailable(id: string): Promise<{ states: string[]; ms: 
   }
 }
 
-async function runOne(ami: string): Promise<string> {
-  const id = ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"]).Instances[0].InstanceId as string;
+// User data runs as root in the test guest: it can write to and read from the disk it booted from (/dev/vda).
+const DISK_OFFSET = 60 * 1024 * 1024;
+const WRITE_MARKER = `#!/bin/sh\nprintf 'hive-disk-marker-%s' "$(cat /proc/sys/kernel/random/uuid | cut -c1-8)" > /tmp/m\ndd if=/tmp/m of=/dev/vda bs=1 seek=${DISK_OFFSET} conv=notrunc 2>/dev/null && sync && echo "wrote $(cat /tmp/m)"\n`;
+const READ_MARKER = `#!/bin/sh\necho "found $(dd if=/dev/vda bs=1 skip=${DISK_OFFSET} count=25 2>/dev/null)"\n`;
+const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;
+
+async function runOne(ami: string, userData?: string): Promise<string> {
+  const args = ["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"];
+  if (userData) {
+    const file = path.join(os.tmpdir(), `hive-ud-${process.pid}-${Date.now()}.sh`);
+    fs.writeFileSync(file, userData);
+    args.push("--user-data", `file://${file}`);
+  }
+  const id = ok(args).Instances[0].InstanceId as string;
   await until(`${id} running`, () => stateOf(id) === "running");
   await until(`${id}'s boot marker`, () => readyCount(id) >= 1);
   return id;
@@ -81,7 +95,9 @@ async function runOne(ami: string): Promise<string> {
 
 describe("create-image", () => {
   test("from a running instance: pending at once, then available; the guest was paused, not stopped, and runs on", async () => {
-    source = await runOne(baseAmi);
+    source = await runOne(baseAmi, WRITE_MARKER);
+    await until("the user data to write its marker to the disk", () => /HIVE-USERDATA: wrote hive-disk-marker-[0-9a-f]{8}/.test(consoleOf(source)));
+    diskMarker = /HIVE-USERDATA: wrote (hive-disk-marker-[0-9a-f]{8})/.exec(consoleOf(source))![1]!;
     // Through the SDK: the CLI's start-up alone outlasts the copy of the small test guest, hiding `pending`.
     const ec2 = ec2Client(hive);
     const t0 = performance.now();
@@ -131,10 +147,12 @@ describe("create-image", () => {
     assert.equal(stateOf(source), "running");
   });
 
-  test("an instance launched from the new AMI boots", async () => {
-    booted = await runOne(fromRunning);
+  test("an instance launched from the new AMI boots with the first one's disk contents", async () => {
+    booted = await runOne(fromRunning, READ_MARKER);
     const inst = ok(["ec2", "describe-instances", "--instance-ids", booted]).Reservations[0].Instances[0];
     assert.equal(inst.ImageId, fromRunning);
+    await until("the new instance to read the marker from its disk", () => consoleOf(booted).includes("HIVE-USERDATA: found "));
+    assert.match(consoleOf(booted), new RegExp(`HIVE-USERDATA: found ${diskMarker}`));
   });
 
   test("a name in use, an unknown or malformed instance, and a bad name are refused", () => {
