@@ -29,7 +29,7 @@ export interface InstanceManagerDeps {
 export const SSH_PORT_TAG = "hive:ssh-port";
 
 /** A free TCP port on loopback, for a guest's SSH forward. */
-function freePort(): Promise<number> {
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);
@@ -38,6 +38,23 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Ports handed to guests launching now: QEMU binds its forward only once it starts, so two concurrent launches
+ * could otherwise be offered the same free port.
+ */
+const portsInFlight = new Set<number>();
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (portsInFlight.has(port)) continue;
+    portsInFlight.add(port);
+    // QEMU holds it well before this; the set only has to cover the launch itself.
+    setTimeout(() => portsInFlight.delete(port), 120_000).unref();
+    return port;
+  }
 }
 
 /** Terminated instances stay visible this long, as on EC2. */

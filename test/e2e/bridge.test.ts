@@ -8,7 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { aws, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { awsDriver, imdsExchange } from "../helpers/e2e.ts";
+import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 const ns = `hive-e2e-${randomBytes(3).toString("hex")}`;
@@ -40,24 +41,10 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const ok = (args: string[]) => {
-  const r = aws(hive, args);
-  assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim() ? r.json() : {};
-};
-const consoleText = (id: string): string => ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "";
-async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-2000)}`);
-}
+const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
 const ssh = (ip: string, command: string) =>
   inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `ec2-user@${ip}`, command]);
-const imds = (method: string, p: string, headers: string[] = []) =>
-  `printf '${method} ${p} HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\n${headers.map((h) => `${h}\\r\\n`).join("")}\\r\\n' | nc 169.254.169.254 80`;
+const imds = imdsExchange;
 
 describe("bridge networking", { skip }, () => {
   test("guests get their own addresses on the bridge and the host reaches them over SSH", async () => {

@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CreateImageCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import { aws, ec2Client, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { awsDriver } from "../helpers/e2e.ts";
+import { ec2Client, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 
@@ -30,25 +31,7 @@ after(async () => {
   await hive?.stop();
 });
 
-const ok = (args: string[]) => {
-  const r = aws(hive, args);
-  assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim() ? r.json() : {};
-};
-const fails = (args: string[], code: string) => {
-  const r = aws(hive, args);
-  assert.notEqual(r.status, 0, `aws ${args.join(" ")} should fail with ${code}`);
-  assert.match(r.stderr, new RegExp(`\\(${code.replaceAll(".", "\\.")}\\)`), r.stderr);
-  return r.stderr;
-};
-async function until(what: string, check: () => boolean, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-3000)}`);
-}
+const { ok, fails, until, consoleOf } = awsDriver(() => hive);
 const stateOf = (id: string): string => ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0].State.Name;
 const readyCount = (id: string): number =>
   ((ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string).match(/HIVE-GUEST-READY/g)?.length ?? 0;
@@ -78,7 +61,6 @@ async function watchUntilAvailable(id: string): Promise<{ states: string[]; ms: 
 const DISK_OFFSET = 60 * 1024 * 1024;
 const WRITE_MARKER = `#!/bin/sh\nprintf 'hive-disk-marker-%s' "$(cat /proc/sys/kernel/random/uuid | cut -c1-8)" > /tmp/m\ndd if=/tmp/m of=/dev/vda bs=1 seek=${DISK_OFFSET} conv=notrunc 2>/dev/null && sync && echo "wrote $(cat /tmp/m)"\n`;
 const READ_MARKER = `#!/bin/sh\necho "found $(dd if=/dev/vda bs=1 skip=${DISK_OFFSET} count=25 2>/dev/null)"\n`;
-const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;
 
 async function runOne(ami: string, userData?: string): Promise<string> {
   const args = ["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"];

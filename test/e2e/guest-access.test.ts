@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { waitUntilInstanceRunning } from "@aws-sdk/client-ec2";
+import { awsDriver, imdsExchange } from "../helpers/e2e.ts";
 import { aws, ec2Client, HIVE_BIN, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
@@ -29,20 +30,8 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const ok = (args: string[]) => {
-  const r = aws(hive, args);
-  assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim() ? r.json() : {};
-};
-const consoleText = (id: string): string => ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "";
-async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-2000)}`);
-}
+const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
+
 /** Runs a shell command in the guest through `hive ssh`, as a user would. */
 function inGuest(id: string, command: string, key = keyFile) {
   const r = spawnSync(HIVE_BIN, ["ssh", id, "--data-dir", hive.dataDir, "-i", key, "--", command], {
@@ -52,9 +41,7 @@ function inGuest(id: string, command: string, key = keyFile) {
   });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
-/** An HTTP/1.0 exchange with the metadata service from inside the guest (busybox has nc, not curl). */
-const imds = (method: string, p: string, headers: string[] = []) =>
-  `printf '${method} ${p} HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\n${headers.map((h) => `${h}\\r\\n`).join("")}\\r\\n' | nc 169.254.169.254 80`;
+const imds = imdsExchange;
 
 describe("key pairs", () => {
   test("create-key-pair hands out a private key that ssh-keygen reads back to the public key Hive keeps", () => {

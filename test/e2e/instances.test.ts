@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DescribeInstancesCommand, waitUntilInstanceRunning } from "@aws-sdk/client-ec2";
-import { alive, aws, ec2Client, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { awsDriver } from "../helpers/e2e.ts";
+import { alive, ec2Client, ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 // Two t3.micro (2 vCPUs each) fit on a 2-CPU host with --cpu-overcommit 2, and a third does not.
@@ -27,31 +28,9 @@ after(async () => {
   await hive?.stop();
 });
 
-const ok = (args: string[]) => {
-  const r = aws(hive, args);
-  assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim() ? r.json() : {};
-};
-const fails = (args: string[], code: string) => {
-  const r = aws(hive, args);
-  assert.notEqual(r.status, 0, `aws ${args.join(" ")} should fail with ${code}`);
-  assert.match(r.stderr, new RegExp(`\\(${code.replace(".", "\\.")}\\)`), r.stderr);
-  return r.stderr;
-};
+const { ok, fails, until, consoleOf: consoleText } = awsDriver(() => hive);
 const states = (ids: string[]) =>
   Object.fromEntries(ok(["ec2", "describe-instances", "--instance-ids", ...ids]).Reservations.flatMap((r: any) => r.Instances).map((i: any) => [i.InstanceId, i.State.Name]));
-const consoleText = (id: string) => {
-  const out = ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "";
-  return out as string;
-};
-async function until(what: string, check: () => boolean, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-3000)}`);
-}
 const readyCount = (id: string) => (consoleText(id).match(/HIVE-GUEST-READY/g) ?? []).length;
 
 describe("images", () => {

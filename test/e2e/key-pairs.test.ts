@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ImportKeyPairCommand } from "@aws-sdk/client-ec2";
-import { aws, ec2Client, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { awsDriver } from "../helpers/e2e.ts";
+import { ec2Client, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -25,17 +26,7 @@ describe("e2e: key pairs", { skip: !(has("ssh-keygen") && has("openssl")) && "ne
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const ok = (args: string[]) => {
-    const r = aws(hive, args);
-    assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim() ? r.json() : {};
-  };
-  const fails = (args: string[], code: string) => {
-    const r = aws(hive, args);
-    assert.notEqual(r.status, 0, `aws ${args.join(" ")} should fail with ${code}`);
-    assert.match(r.stderr, new RegExp(`\\(${code.replace(".", "\\.")}\\)`), r.stderr);
-    return r.stderr;
-  };
+  const { ok, fails } = awsDriver(() => hive);
   /** A shell command in the scratch directory, with the appliance's AWS variables, as a user would type it. */
   const sh = (script: string): string => {
     const r = spawnSync("sh", ["-c", script], {

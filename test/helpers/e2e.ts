@@ -1,0 +1,33 @@
+// What the end-to-end suites share: aws CLI calls that must succeed or fail with a code, waiting, the console.
+import assert from "node:assert/strict";
+import { aws, type HiveInstance } from "./hive.ts";
+
+/** Helpers bound to the suite's appliance (a getter, since suites start it in `before`). */
+export function awsDriver(hiveOf: () => HiveInstance) {
+  const ok = (args: string[]) => {
+    const r = aws(hiveOf(), args);
+    assert.equal(r.status, 0, `aws ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim() ? r.json() : {};
+  };
+  const fails = (args: string[], code: string): string => {
+    const r = aws(hiveOf(), args);
+    assert.notEqual(r.status, 0, `aws ${args.join(" ")} should fail with ${code}`);
+    assert.match(r.stderr, new RegExp(`\\(${code.replaceAll(".", "\\.")}\\)`), r.stderr);
+    return r.stderr;
+  };
+  const until = async (what: string, check: () => boolean, ms = 120_000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (check()) return;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    assert.fail(`timed out waiting for ${what}\n${hiveOf().output().slice(-3000)}`);
+  };
+  /** The guest's serial console, as GetConsoleOutput --latest returns it. */
+  const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;
+  return { ok, fails, until, consoleOf };
+}
+
+/** A shell pipeline for the guest: one HTTP/1.0 exchange with the metadata service (busybox has nc, not curl). */
+export const imdsExchange = (method: string, path: string, headers: string[] = []): string =>
+  `printf '${method} ${path} HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\n${headers.map((h) => `${h}\\r\\n`).join("")}\\r\\n' | nc 169.254.169.254 80`;
