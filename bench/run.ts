@@ -160,7 +160,7 @@ async function main() {
     lines.push(`launch → guest marker (${l.accel}): bare qemu ${ms(l.bareQemuMs)}; hive RunInstances ${ms(l.hiveMs)}; overhead ${l.overheadPct.toFixed(1)}% (medians)`);
     lines.push(
       `${c.requested} concurrent RunInstances, room for ${c.capacity}: ${c.launched} launched, ${c.refused} refused (${c.refusedCodes.join(", ") || "-"}); ` +
-        `all running after ${(c.allRunningMs / 1000).toFixed(1)} s, all booted after ${(c.allBootedMs / 1000).toFixed(1)} s; ` +
+        `all running after ${(c.allRunningMs / 1000).toFixed(1)} s, ${c.booted} of ${c.launched} booted after ${(c.allBootedMs / 1000).toFixed(1)} s; ` +
         `vCPUs held at most ${c.maxVcpusHeld} of ${c.vcpuCapacity}`,
     );
     for (const x of d) lines.push(`DescribeInstances, ${String(x.records).padStart(6)} records: p50 ${x.p50ms.toFixed(1)} ms, p99 ${x.p99ms.toFixed(1)} ms, ${x.perRecordUs.toFixed(1)} µs per record`);
