@@ -88,6 +88,18 @@ describe("bridge networking", { skip }, () => {
     assert.match(ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${tb}`])).stdout, /^HTTP\/1\.[01] 401/);
   });
 
+  test("after kill -9 of hive, the guests keep their network and a new hive serves their metadata again", async () => {
+    const [a] = ids as [string];
+    await hive.kill9();
+    assert.equal(ssh(ips[a]!, "true").status, 0, "the guest lost its network when hive died");
+    await hive.restart();
+    assert.equal(ssh(ips[a]!, "true").status, 0, "the guest lost its network when hive came back");
+    const token = ssh(ips[a]!, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
+    const id = ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${token}`])).stdout;
+    assert.ok(id.trim().endsWith(a), id);
+    assert.equal(ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances[0].State.Name, "running");
+  });
+
   test("a terminated guest's address goes back to the pool and is never handed out twice meanwhile", async () => {
     const [a] = ids as [string];
     ok(["ec2", "terminate-instances", "--instance-ids", a]);
