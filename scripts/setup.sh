@@ -23,6 +23,9 @@ command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
 # Guests' NoCloud seeds are ISO images; socat relays their metadata-service connections.
 command -v genisoimage >/dev/null || need+=(genisoimage)
 command -v socat >/dev/null || need+=(socat)
+# Bridge networking (the default as root): iproute2 for the bridge and taps, nftables for NAT and the taps' guards.
+command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || [[ -x /usr/sbin/nft ]] || need+=(nftables)
 if $want_test; then
   command -v aws >/dev/null || need+=(awscli)
   command -v ssh >/dev/null || need+=(openssh-client)
