@@ -7,7 +7,8 @@ import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
 import { ebsPaths, type EbsPaths } from "./paths.ts";
-import { isStorageDaemon, processAlive, readPidFile } from "./proc.ts";
+import { pidRunning, readPidFile, RestartBackoff } from "../runtime/index.ts";
+import { isStorageDaemon } from "./proc.ts";
 
 /** A volume that must be exported whenever a fresh storage daemon comes up. */
 export interface WantedExport {
@@ -40,10 +41,6 @@ export interface StorageDaemonOptions {
   onRestartError?: (err: Error) => void;
 }
 
-const FIRST_BACKOFF_MS = 200;
-const MAX_BACKOFF_MS = 5_000;
-/** A daemon that stayed up this long counts as healthy again: the next crash restarts quickly. */
-const STABLE_AFTER_MS = 10_000;
 /** Catches a death the QMP socket did not report (it always should; this is the belt to its braces). */
 const LIVENESS_EVERY_MS = 1_000;
 /** The kernel's limit on a unix socket path (sun_path), terminating NUL included. */
@@ -64,7 +61,7 @@ export class StorageDaemon {
   /** Set from detach() or shutdown(): no more restarts. */
   private stopping = false;
   private restarts = 0;
-  private backoffMs = FIRST_BACKOFF_MS;
+  private readonly backoff = new RestartBackoff();
   private restartTimer?: NodeJS.Timeout;
   private livenessTimer?: NodeJS.Timeout;
   private lastReattached = false;
@@ -299,7 +296,7 @@ export class StorageDaemon {
     // The monitor socket closes the moment the daemon dies, whoever its parent is.
     session.qmp.on("close", () => this.onGone(session));
     this.livenessTimer = setInterval(() => {
-      if (!processAlive(session.pid)) this.onGone(session);
+      if (!pidRunning(session.pid)) this.onGone(session);
     }, LIVENESS_EVERY_MS);
     this.livenessTimer.unref();
   }
@@ -319,14 +316,13 @@ export class StorageDaemon {
     void session.qmp.close();
     this.opts.onExit?.({ pid: session.pid, expected: this.stopping });
     if (this.stopping) return;
-    if (performance.now() - session.startedAt >= STABLE_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
-    this.log(`qemu-storage-daemon (pid ${session.pid}) went away; restarting in ${this.backoffMs}ms`);
+    const wait = this.backoff.exited(performance.now() - session.startedAt);
+    this.log(`qemu-storage-daemon (pid ${session.pid}) went away; restarting in ${wait}ms`);
     this.scheduleRestart();
   }
 
   private scheduleRestart(): void {
-    const wait = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    const wait = this.backoff.next();
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping) return;
@@ -345,7 +341,7 @@ export class StorageDaemon {
   }
 
   private async waitUp(): Promise<QmpClient> {
-    const timeoutMs = (this.opts.readyTimeoutMs ?? 10_000) + MAX_BACKOFF_MS;
+    const timeoutMs = (this.opts.readyTimeoutMs ?? 10_000) + RestartBackoff.MAX_MS;
     for (;;) {
       if (this.stopping) throw unavailable("the block storage daemon is stopped");
       if (this.session) return this.session.qmp;
@@ -385,7 +381,7 @@ function wrapQmpError(err: unknown): unknown {
 
 async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
-  while (processAlive(pid)) {
+  while (pidRunning(pid)) {
     if (performance.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -4,7 +4,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import {
   chmodSync,
   closeSync,
-  readFileSync,
   mkdirSync,
   openSync,
   readSync,
@@ -16,6 +15,7 @@ import {
 import { get as httpGet } from "node:http";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
+import { pidRunning, processArgv, readPidFile, RestartBackoff, signal } from "../runtime/index.ts";
 import { resolveNatsServer } from "./binary.ts";
 import { hostPort, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
 
@@ -52,10 +52,6 @@ export interface NatsSupervisorOptions extends NatsConfigOptions {
   log?: (message: string) => void;
 }
 
-const FIRST_BACKOFF_MS = 200;
-const MAX_BACKOFF_MS = 5_000;
-/** A server that stayed up this long counts as healthy again: the next crash restarts quickly. */
-const STABLE_AFTER_MS = 10_000;
 const PROBE_EVERY_MS = 20;
 
 export class NatsSupervisor {
@@ -69,7 +65,7 @@ export class NatsSupervisor {
   private ready = false;
   private stopping = false;
   private restarts = 0;
-  private backoffMs = FIRST_BACKOFF_MS;
+  private readonly backoff = new RestartBackoff();
   private restartTimer?: NodeJS.Timeout;
   private readonly killOnExit = (): void => {
     // Our process is going away and cannot wait: make sure nats-server does not outlive it.
@@ -137,32 +133,16 @@ export class NatsSupervisor {
    * but only if that process really is nats-server running our config.
    */
   private async endStaleServer(): Promise<void> {
-    const pidFile = this.opts.pidFile;
-    if (!pidFile) return;
-    let pid: number;
-    let cmdline: string;
-    try {
-      pid = Number(readFileSync(pidFile, "utf8").trim());
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      return;
-    }
-    if (!cmdline.includes("nats-server") || !cmdline.includes(this.confPath)) return;
+    const pid = this.opts.pidFile ? readPidFile(this.opts.pidFile) : undefined;
+    const argv = pid === undefined ? undefined : processArgv(pid);
+    if (pid === undefined || !argv || !/nats-server/.test(argv[0] ?? "") || !argv.includes(this.confPath) || !pidRunning(pid)) return;
     this.log(`ending nats-server pid ${pid} left over from an earlier run`);
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      return;
-    }
+    signal(pid, "SIGTERM");
     for (let waited = 0; waited < 3_000; waited += 50) {
-      if (!processLives(pid)) return;
+      if (!pidRunning(pid)) return;
       await delay(50);
     }
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
+    signal(pid, "SIGKILL");
   }
 
   private writeConfig(): void {
@@ -262,14 +242,13 @@ export class NatsSupervisor {
     }
     // A failed start is reported to start()'s caller; only a server that was serving gets restarted.
     if (expected || !wasReady) return;
-    if (performance.now() - started >= STABLE_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
-    this.log(`nats-server (pid ${child.pid}) died (${describeExit(exit)}); restarting in ${this.backoffMs}ms`);
+    const wait = this.backoff.exited(performance.now() - started);
+    this.log(`nats-server (pid ${child.pid}) died (${describeExit(exit)}); restarting in ${wait}ms`);
     this.scheduleRestart();
   }
 
   private scheduleRestart(): void {
-    const wait = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    const wait = this.backoff.next();
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping) return;
@@ -306,15 +285,6 @@ export class NatsSupervisor {
 }
 
 /** Builds a supervisor and starts it. */
-/** Alive and not a zombie (an orphan nobody reaps stays in /proc with state Z). */
-function processLives(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 export async function startNats(opts: NatsSupervisorOptions): Promise<NatsSupervisor> {
   const supervisor = new NatsSupervisor(opts);
   await supervisor.start();

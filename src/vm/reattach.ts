@@ -1,7 +1,8 @@
 // Re-adopts a QEMU that kept running while Hive restarted: pidfile, process identity, then QMP.
 
 import { QmpClient } from "../qmp/index.ts";
-import { isQemuFor, pidRunning, processIdentity, readPidFile } from "./qemu-process.ts";
+import { pidRunning, processIdentity, readPidFile } from "../runtime/index.ts";
+import { isQemuFor } from "./qemu-process.ts";
 import { runPaths } from "./run-dir.ts";
 import { QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
 import { StepRunner } from "./steps.ts";

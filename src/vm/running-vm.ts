@@ -2,7 +2,7 @@
 
 import type { ChildProcess } from "node:child_process";
 import type { QmpClient, QmpShutdownData } from "../qmp/index.ts";
-import { pidRunning, signal } from "./qemu-process.ts";
+import { pidRunning, signal } from "../runtime/index.ts";
 import { qemuOutputSinceLaunch, runPaths } from "./run-dir.ts";
 
 export type VmLog = (line: string) => void;
