@@ -1,7 +1,7 @@
 // Shared by the NATS integration tests: free ports, temp data dirs and a real nats-server under the supervisor.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,20 +68,8 @@ export async function startTestNats(extra: Partial<NatsSupervisorOptions> = {}):
   };
 }
 
-/** Alive means running: a zombie waiting for a reaper (after its parent died) counts as gone. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-}
+/** Alive means running: a zombie waiting for a reaper counts as gone (the product's own check). */
+export { pidRunning as pidAlive } from "../../src/runtime/index.ts";
 
 export async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,6 @@
 // Shared by the QEMU tests: temp dirs, a qemu-storage-daemon serving a scratch disk over NBD, and process bookkeeping.
 
+import { pidRunning } from "../../src/runtime/index.ts";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,19 +13,8 @@ export function tempDir(label: string): { path: string; remove: () => void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Alive means running: a zombie counts as gone. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+/** Alive means running: a zombie waiting for a reaper counts as gone (the product's own check). */
+export const pidAlive = pidRunning;
 
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
