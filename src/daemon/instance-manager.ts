@@ -13,6 +13,7 @@ import { releaseImageIfUnused } from "./image-files.ts";
 import { createTap, deleteTap, tapNameFor } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import type { DaemonContext } from "./context.ts";
+import type { HopLimitRules } from "./hop-limits.ts";
 
 export interface InstanceManagerDeps {
   ctx: DaemonContext;
@@ -20,6 +21,8 @@ export interface InstanceManagerDeps {
   blocks: BlockService;
   nc: NatsConnection;
   metadata: MetadataService;
+  /** Bridge mode: the metadata token responses' TTL per guest address. */
+  hopLimits?: HopLimitRules;
   log: (line: string) => void;
   /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
   stopTimeoutMs?: number;
@@ -72,6 +75,11 @@ export class InstanceManager {
   private closing = false;
 
   constructor(private readonly deps: InstanceManagerDeps) {}
+
+  /** Brings the host's hop-limit rules in line with the store (bridge mode; nothing to do in user mode). */
+  async syncHopLimits(): Promise<void> {
+    await this.deps.hopLimits?.sync();
+  }
 
   runDir(id: string): string {
     return path.join(this.deps.ctx.dataDir, "instances", id);
@@ -246,6 +254,7 @@ export class InstanceManager {
         if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
         const tap = tapNameFor(id);
         await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+        await this.syncHopLimits();
         nic = { tap };
         log(`vm ${id} step tap.create ${Math.round(performance.now() - step)} ms`);
       } else {
@@ -355,6 +364,7 @@ export class InstanceManager {
     }
     // The address goes back to the pool with the termination.
     this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
+    await this.syncHopLimits();
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
   }
 

@@ -39,12 +39,14 @@ export function metadataOptionsView(r: InstanceRecord): InstanceMetadataOptionsR
   };
 }
 
-export function modifyInstanceMetadataOptions(req: ActionRequest<ModifyInstanceMetadataOptionsRequest>, deps: InstanceDeps) {
+export async function modifyInstanceMetadataOptions(req: ActionRequest<ModifyInstanceMetadataOptionsRequest>, deps: InstanceDeps) {
   const id = req.input.InstanceId ?? "";
   assertIds("i", [id], "InstanceId");
   const r = deps.store.instances.get(id);
   if (!r) return { _owned: [] };
   const patch = checkMetadataOptions(req.input);
   deps.store.instances.update(id, patch);
+  // A new hop limit is on the wire before the call returns.
+  if (patch.metadataHopLimit !== undefined) await deps.manager.syncHopLimits();
   return { InstanceId: id, InstanceMetadataOptions: metadataOptionsView({ ...r, ...patch }), _owned: [id] };
 }

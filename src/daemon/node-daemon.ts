@@ -18,6 +18,7 @@ import { MetadataService } from "../metadata/index.ts";
 import { macFor, metadataFacts } from "./guest-config.ts";
 import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
+import { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -45,9 +46,11 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
       return { httpTokens: rec?.metadataHttpTokens ?? "optional", httpEndpoint: rec?.metadataHttpEndpoint ?? "enabled" };
     },
   });
+  let hopLimits: HopLimitRules | undefined;
   if (ctx.network.mode === "bridge") {
     // Rebuilt on every start: the bridge, its addresses, NAT and the guards of running guests' taps.
-    const net = await setupBridge({ name: ctx.network.bridge, cidr: ctx.network.cidr, log: opts.log });
+    const net = await setupBridge({ name: ctx.network.bridge, cidr: ctx.network.cidr, hopLimits: hopLimitsOf(store), log: opts.log });
+    hopLimits = new HopLimitRules(store, opts.log);
     const live = store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
     await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: macFor(r.id), ip: r.privateIp }] : [])));
     await metadata.listenTcp(net.metadataIp, 80, (ip) =>
@@ -55,7 +58,7 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
     );
     opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);
   }
-  const manager = new InstanceManager({ ctx, store, blocks, nc, metadata, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
+  const manager = new InstanceManager({ ctx, store, blocks, nc, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);

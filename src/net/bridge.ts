@@ -6,6 +6,7 @@ import { HiveError, invalidParameter } from "../errors/index.ts";
 import { ipJson, linkExists, nftScript, run } from "./exec.ts";
 import { blockOf, formatCidr, formatIpv4, overlaps, parseCidr, parseIpv4, contains, type Cidr } from "./ipv4.ts";
 import { hiveTables, quote, TABLE } from "./nft.ts";
+import { hopLimitChains, hopLimitRules, type HopLimit } from "./hop-limit.ts";
 import { TAP_PREFIX, portGuardBase } from "./port-guard.ts";
 
 export const DEFAULT_BRIDGE = "hivebr0";
@@ -16,6 +17,8 @@ export const METADATA_IP = "169.254.169.254";
 export interface BridgeOptions {
   name?: string;
   cidr?: string;
+  /** The guests' metadata hop limits, set in the same transaction that rebuilds the table. */
+  hopLimits?: HopLimit[];
   log?: (line: string) => void;
 }
 
@@ -136,6 +139,7 @@ export function inetRuleset(net: BridgeNetwork): string {
     "    type nat hook postrouting priority srcnat; policy accept;",
     `    ip saddr ${net.cidr} ip daddr != ${net.cidr} oifname != ${br} masquerade`,
     "  }",
+    ...hopLimitChains(br, net.metadataIp),
     "}",
     "",
   ].join("\n");
@@ -176,7 +180,7 @@ export async function setupBridge(opts: BridgeOptions = {}): Promise<BridgeNetwo
   // Per network namespace: this is the namespace hive runs in.
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1\n");
 
-  await nftScript(inetRuleset(net) + portGuardBase());
+  await nftScript(inetRuleset(net) + hopLimitRules(opts.hopLimits ?? []) + portGuardBase());
   log(`bridge ${net.name} up: gateway ${net.gateway}/${net.prefix}, metadata ${net.metadataIp}, NAT for ${net.cidr}`);
   return net;
 }

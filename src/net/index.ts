@@ -7,3 +7,5 @@ export { guardPort, unguardPort, guardedPorts, TAP_PREFIX } from "./port-guard.t
 export type { PortGuard } from "./port-guard.ts";
 export { lowestFree, MemoryAddressBook } from "./addresses.ts";
 export type { AddressBook, Allocation } from "./addresses.ts";
+export { setHopLimits, DEFAULT_HOP_LIMIT } from "./hop-limit.ts";
+export type { HopLimit } from "./hop-limit.ts";

@@ -45,6 +45,24 @@ const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
 const ssh = (ip: string, command: string) =>
   inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `ec2-user@${ip}`, command]);
 const imds = imdsExchange;
+const tokenOf = (ip: string) => ssh(ip, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
+
+/**
+ * What a packet capture on the host would show: packets from the metadata service to the first guest, counted by
+ * TTL as they leave (after hive's own rules), in a table of the test's own. Gone with the namespace.
+ */
+const TTLS = [1, 5, 64];
+const probeTtls = () => {
+  const ip = ips[ids[0]!];
+  const probe = [
+    "add table inet probe",
+    "add chain inet probe out { type filter hook postrouting priority 500; }",
+    ...TTLS.flatMap((t) => [`add counter inet probe ttl${t}`, `add rule inet probe out ip saddr 169.254.169.254 tcp sport 80 ip daddr ${ip} ip ttl ${t} counter name ttl${t}`]),
+  ].join("; ");
+  assert.equal(inNs(["nft", probe]).status, 0);
+};
+const packets = (ttl: number): number =>
+  JSON.parse(inNs(["nft", "-j", "list", "counter", "inet", "probe", `ttl${ttl}`]).stdout).nftables.find((o: any) => o.counter).counter.packets;
 
 describe("bridge networking", { skip }, () => {
   test("guests get their own addresses on the bridge and the host reaches them over SSH", async () => {
@@ -77,9 +95,8 @@ describe("bridge networking", { skip }, () => {
 
   test("the metadata service on the bridge knows each guest by its address, and tokens stay with their guest", () => {
     const [a, b] = ids as [string, string];
-    const tokenOf = (id: string) => ssh(ips[id]!, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
-    const ta = tokenOf(a);
-    const tb = tokenOf(b);
+    const ta = tokenOf(ips[a]!);
+    const tb = tokenOf(ips[b]!);
     assert.match(ta, /^[A-Za-z0-9_-]{20,}$/);
     const own = ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${ta}`])).stdout;
     assert.ok(own.trim().endsWith(a), own);
@@ -88,13 +105,35 @@ describe("bridge networking", { skip }, () => {
     assert.match(ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${tb}`])).stdout, /^HTTP\/1\.[01] 401/);
   });
 
+  test("HttpPutResponseHopLimit: token responses reach the guest with the instance's hop limit as their TTL", () => {
+    const [a] = ids as [string];
+    probeTtls();
+    const token = () => tokenOf(ips[a]!);
+    const view = () => ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances[0].MetadataOptions.HttpPutResponseHopLimit;
+    assert.equal(view(), 1);
+    assert.match(token(), /^[A-Za-z0-9_-]{20,}$/, "one hop: the instance itself gets its token");
+    assert.ok(packets(1) > 0 && packets(5) === 0, `TTL 1: ${packets(1)}, TTL 5: ${packets(5)}`);
+
+    const modified = ok(["ec2", "modify-instance-metadata-options", "--instance-id", a, "--http-put-response-hop-limit", "5"]);
+    assert.equal(modified.InstanceMetadataOptions.HttpPutResponseHopLimit, 5);
+    assert.equal(view(), 5);
+    assert.match(token(), /^[A-Za-z0-9_-]{20,}$/);
+    assert.ok(packets(5) > 0, "the new limit is on the wire as soon as the call returns");
+    // Other metadata requests are not limited: they leave with the host's usual TTL.
+    const before = packets(64);
+    assert.match(ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id")).stdout, /^HTTP\/1\.[01] 200/);
+    assert.ok(packets(64) > before, "a GET leaves with TTL 64");
+  });
+
   test("after kill -9 of hive, the guests keep their network and a new hive serves their metadata again", async () => {
     const [a] = ids as [string];
     await hive.kill9();
     assert.equal(ssh(ips[a]!, "true").status, 0, "the guest lost its network when hive died");
     await hive.restart();
     assert.equal(ssh(ips[a]!, "true").status, 0, "the guest lost its network when hive came back");
-    const token = ssh(ips[a]!, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
+    const ttl5 = packets(5);
+    const token = tokenOf(ips[a]!);
+    assert.ok(packets(5) > ttl5, "the instance's hop limit of 5 is back on the wire after the restart");
     const id = ssh(ips[a]!, imds("GET", "/latest/meta-data/instance-id", [`X-aws-ec2-metadata-token: ${token}`])).stdout;
     assert.ok(id.trim().endsWith(a), id);
     assert.equal(ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances[0].State.Name, "running");

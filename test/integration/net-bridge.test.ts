@@ -14,7 +14,7 @@ import { tapNameFor } from "../../src/net/index.ts";
 const exec = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const tag = randomBytes(3).toString("hex");
-const NS = { hive: `hive-t-${tag}-h`, guest: `hive-t-${tag}-g`, outside: `hive-t-${tag}-o` };
+const NS = { hive: `hive-t-${tag}-h`, guest: `hive-t-${tag}-g`, outside: `hive-t-${tag}-o`, container: `hive-t-${tag}-c` };
 const BRIDGE = "hivebr0";
 const CIDR = "10.73.0.0/24";
 const PORT = "hvt-t0000001"; // the guest's port on the bridge (a veth standing in for its tap)
@@ -99,6 +99,20 @@ async function connectFromGuest(host: string, port: number, localAddress?: strin
   } catch {
     return false;
   }
+}
+
+/** Connects from `ns`, sends `request` and returns what came back before the server closed or `timeoutMs` passed. */
+async function exchange(ns: string, host: string, port: number, request: string, timeoutMs = 3000): Promise<string> {
+  const script = `
+    let got = "";
+    const done = () => { process.stdout.write(got); process.exit(0); };
+    const s = require("node:net").connect({ host: ${JSON.stringify(host)}, port: ${port} }, () => s.write(${JSON.stringify(request)}));
+    s.setEncoding("utf8");
+    s.on("data", (d) => (got += d));
+    s.on("end", done);
+    s.on("error", done);
+    setTimeout(done, ${timeoutMs});`;
+  return (await exec("ip", ["netns", "exec", ns, process.execPath, "-e", script])).stdout;
 }
 
 describe("bridge networking (in network namespaces)", { skip }, () => {
@@ -193,6 +207,34 @@ describe("bridge networking (in network namespaces)", { skip }, () => {
     } finally {
       server.kill();
     }
+  });
+
+  test("a token response leaves with the guest's hop limit: the guest gets it, a container behind the guest's NAT needs 2", async () => {
+    // The "container": a namespace one hop behind the guest, masqueraded by it as Docker's default bridge does.
+    await ip(NS.guest, "link", "add", "cveth0", "type", "veth", "peer", "name", "ceth0");
+    await ip(NS.guest, "link", "set", "ceth0", "netns", NS.container);
+    await ip(NS.guest, "addr", "add", "192.168.77.1/24", "dev", "cveth0");
+    await ip(NS.guest, "link", "set", "cveth0", "up");
+    await ip(NS.container, "addr", "add", "192.168.77.2/24", "dev", "ceth0");
+    await ip(NS.container, "link", "set", "ceth0", "up");
+    await ip(NS.container, "route", "add", "default", "via", "192.168.77.1");
+    await inNs(NS.guest, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    await inNs(NS.guest, "nft", "add table ip cnat; add chain ip cnat post { type nat hook postrouting priority srcnat; }; add rule ip cnat post oifname geth0 masquerade");
+    const PUT = "PUT /latest/api/token HTTP/1.1\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\n\r\n";
+    const GET = "GET /latest/meta-data/ HTTP/1.1\r\n\r\n";
+
+    await hive.call("setHopLimits", [{ ip: GUEST.ip, hops: 1 }]);
+    assert.equal(await exchange(NS.guest, "169.254.169.254", 80, PUT), "hello\nreply\n", "the guest itself is one hop away");
+    // The greeting (sent before the PUT arrived) reaches the container; the answer to the PUT dies in the guest's forwarding.
+    assert.equal(await exchange(NS.container, "169.254.169.254", 80, PUT), "hello\n", "hop limit 1 keeps the token from the container");
+    assert.equal(await exchange(NS.container, "169.254.169.254", 80, GET), "hello\nreply\n", "only token requests are limited");
+
+    await hive.call("setHopLimits", [{ ip: GUEST.ip, hops: 2 }]);
+    assert.equal(await exchange(NS.container, "169.254.169.254", 80, PUT), "hello\nreply\n", "hop limit 2 reaches the container");
+    // A guest with no rule of its own gets EC2's default of 1, never the host's TTL of 64.
+    await hive.call("setHopLimits", []);
+    assert.equal(await exchange(NS.container, "169.254.169.254", 80, PUT), "hello\n");
+    await assert.rejects(hive.call("setHopLimits", [{ ip: GUEST.ip, hops: 65 }]), /hop limit is 1 to 64/);
   });
 
   test("taps: created attached and guarded, idempotent, reconciled after a restart, deleted with their guard", async () => {

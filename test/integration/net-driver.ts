@@ -29,7 +29,11 @@ async function handle(req: Request): Promise<unknown> {
     seen.set(key, []);
     const server = net.createServer((sock) => {
       seen.get(key)!.push(sock.remoteAddress!.replace(/^::ffff:/, ""));
-      sock.end("hello\n");
+      // A greeting at once, then one answer to whatever the client sends (an HTTP-like exchange).
+      sock.write("hello\n");
+      sock.once("data", () => sock.end("reply\n"));
+      sock.on("end", () => sock.end());
+      sock.on("error", () => sock.destroy());
     });
     servers.push(server);
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(req.port, req.host, () => resolve()));
