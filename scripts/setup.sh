@@ -35,6 +35,11 @@ if $want_test; then
   command -v mcopy >/dev/null || need+=(mtools)
   command -v syslinux >/dev/null || need+=(syslinux syslinux-common)
   command -v cpio >/dev/null || need+=(cpio)
+  # The stock-style cloud image (scripts/build-cloud-guest.sh, root only) comes from debootstrap and mke2fs -d.
+  if [[ $(id -u) -eq 0 ]]; then
+    command -v debootstrap >/dev/null || need+=(debootstrap)
+    command -v mke2fs >/dev/null || [[ -x /usr/sbin/mke2fs ]] || need+=(e2fsprogs)
+  fi
 fi
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]} from Debian's packages" >&2
@@ -53,4 +58,6 @@ fi
 
 if $want_test; then
   bash scripts/build-test-guest.sh
+  # Needs root (debootstrap); its e2e test skips without root, as bridge networking's does.
+  if [[ $(id -u) -eq 0 ]]; then bash scripts/build-cloud-guest.sh; fi
 fi
