@@ -12,6 +12,7 @@ import { awsDriver, imdsExchange } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
+const CLOUD_IMAGE = path.join(ROOT, "build", "cloud-guest", "debian-cloud.raw");
 const ns = `hive-e2e-${randomBytes(3).toString("hex")}`;
 const inNs = (cmd: string[], timeout = 60_000) => spawnSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8", timeout });
 
@@ -42,8 +43,8 @@ after(async () => {
 });
 
 const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
-const ssh = (ip: string, command: string) =>
-  inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `ec2-user@${ip}`, command]);
+const ssh = (ip: string, command: string, user = "ec2-user") =>
+  inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `${user}@${ip}`, command]);
 const imds = imdsExchange;
 const tokenOf = (ip: string) => ssh(ip, `${imds("PUT", "/latest/api/token", ["X-aws-ec2-metadata-token-ttl-seconds: 60"])} | tail -n 1`).stdout.trim();
 
@@ -150,6 +151,25 @@ describe("bridge networking", { skip }, () => {
     await until("all terminated", () =>
       ok(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances).every((i: any) => i.State.Name === "terminated"),
     );
+  });
+
+  test("a stock cloud image takes its static address from the seed through cloud-init and is reached at it", async () => {
+    assert.ok(fs.existsSync(CLOUD_IMAGE), `${CLOUD_IMAGE} is missing: run scripts/setup.sh --test`);
+    const imported = runHive(["image", "import", CLOUD_IMAGE, "--name", "debian-cloud", "--data-dir", hive.dataDir], { HOME: hive.home, HIVE_NETNS: ns });
+    assert.equal(imported.status, 0, imported.stderr);
+    const script = path.join(tmp, "cloud.sh");
+    fs.writeFileSync(script, "#!/bin/sh\necho cloud-bridge-user-data > /var/tmp/proof\n");
+    const res = ok(["ec2", "run-instances", "--image-id", imported.stdout.trim(), "--instance-type", "t3.micro", "--key-name", "me", "--user-data", `file://${script}`]);
+    const id = res.Instances[0].InstanceId;
+    const ip = res.Instances[0].PrivateIpAddress;
+    await until("SSH to the cloud image at its private address", () => ssh(ip, "test -f /var/tmp/proof", "debian").status === 0, 600_000);
+    const r = ssh(ip, "ip -4 -o addr show scope global; ip route show default; cat /var/tmp/proof", "debian");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`inet ${ip.replaceAll(".", "\\.")}/24`));
+    assert.match(r.stdout, /default via 10\.73\.0\.1/);
+    assert.match(r.stdout, /cloud-bridge-user-data/);
+    ok(["ec2", "terminate-instances", "--instance-ids", id]);
+    await until("its termination", () => ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0].State.Name === "terminated");
   });
 
   test("hive stopping with no guests left removes its bridge and NAT rules", async () => {
