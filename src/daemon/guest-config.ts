@@ -2,13 +2,26 @@
 import { createHash } from "node:crypto";
 import type { MetadataFacts } from "../metadata/index.ts";
 import type { InstanceRecord } from "../store/index.ts";
-import { USER_NET, type SeedFiles } from "../vm/index.ts";
+import { USER_NET, type SeedFiles, type SystemIdentity } from "../vm/index.ts";
 import type { DaemonContext } from "./context.ts";
 
 /** A stable, locally administered MAC (QEMU's 52:54:00 prefix) derived from the instance id. */
 export function macFor(instanceId: string): string {
   const h = createHash("sha256").update(instanceId).digest();
   return ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+}
+
+/**
+ * The machine as EC2's firmware describes it: vendor "Amazon EC2", the instance type as product, and a system UUID
+ * beginning "ec2" that is also the serial number. cloud-init, systemd-detect-virt and agents built for EC2 look for
+ * exactly this before they use EC2's ways (cloud-init asks the metadata service for an IMDSv2 token only then).
+ * The UUID is derived from the instance id, so it is stable across stops and restarts.
+ */
+export function systemIdentityFor(r: Pick<InstanceRecord, "id" | "instanceType">): SystemIdentity {
+  const h = createHash("sha256").update(`hive-system-uuid:${r.id}`).digest("hex");
+  const hex = `ec2${h.slice(0, 29)}`;
+  const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join("-");
+  return { vendor: "Amazon EC2", product: r.instanceType, uuid };
 }
 
 /** EC2's resource-based host names: i-….ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
@@ -50,8 +63,11 @@ export function bridgeGateway(cidr: string): string {
   return parts.join(".");
 }
 
-/** meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2. */
-export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): SeedFiles {
+/**
+ * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
+ * (on the bridge: the static address, the gateway and `nameservers`, the host's resolvers).
+ */
+export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, nameservers: string[] = []): SeedFiles {
   const metaData = [
     `instance-id: ${r.id}`,
     `local-hostname: ${hostnameFor(r.id, ctx.region)}`,
@@ -65,7 +81,11 @@ export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: str
   const net = ctx.network;
   const addressing =
     net.mode === "bridge" && r.privateIp
-      ? [`      addresses: [${yamlString(`${r.privateIp}/${net.cidr.split("/")[1]}`)}]`, `      gateway4: ${yamlString(bridgeGateway(net.cidr))}`]
+      ? [
+          `      addresses: [${yamlString(`${r.privateIp}/${net.cidr.split("/")[1]}`)}]`,
+          `      gateway4: ${yamlString(bridgeGateway(net.cidr))}`,
+          ...(nameservers.length ? ["      nameservers:", `        addresses: [${nameservers.map(yamlString).join(", ")}]`] : []),
+        ]
       : ["      dhcp4: true"];
   const networkConfig = [
     "version: 2",

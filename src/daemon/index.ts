@@ -19,3 +19,4 @@ export { describeAccountAttributes, MAX_INSTANCES } from "./account-attributes.t
 export { getCallerIdentity } from "./caller-identity.ts";
 export { releaseImageIfUnused } from "./image-files.ts";
 export { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, publicKeyOf, type KeyPairPublicKey } from "./key-pairs.ts";
+export { seedFiles, systemIdentityFor, macFor, hostnameFor } from "./guest-config.ts";

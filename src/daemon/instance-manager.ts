@@ -8,9 +8,9 @@ import { requestMount, requestUnmount, type BlockService } from "../ebs/index.ts
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../store/index.ts";
 import type { MetadataService } from "../metadata/index.ts";
 import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../vm/index.ts";
-import { macFor, seedFiles } from "./guest-config.ts";
+import { macFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseImageIfUnused } from "./image-files.ts";
-import { createTap, deleteTap, tapNameFor } from "../net/index.ts";
+import { createTap, deleteTap, hostResolvers, tapNameFor } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import type { DaemonContext } from "./context.ts";
 import type { HopLimitRules } from "./hop-limits.ts";
@@ -245,7 +245,9 @@ export class InstanceManager {
       step = performance.now();
       fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
       const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
-      const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key));
+      // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
+      const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
+      const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
       log(`vm ${id} step seed.write ${Math.round(performance.now() - step)} ms`);
       step = performance.now();
       const net = ctx.network;
@@ -272,6 +274,7 @@ export class InstanceManager {
           runDir: this.runDir(id),
           seedIso,
           mac: macFor(id),
+          system: systemIdentityFor(rec),
           ...nic,
         },
         { log },

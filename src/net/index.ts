@@ -9,3 +9,4 @@ export { lowestFree, MemoryAddressBook } from "./addresses.ts";
 export type { AddressBook, Allocation } from "./addresses.ts";
 export { setHopLimits, DEFAULT_HOP_LIMIT } from "./hop-limit.ts";
 export type { HopLimit } from "./hop-limit.ts";
+export { hostResolvers, usableResolvers } from "./resolvers.ts";

@@ -1,7 +1,7 @@
 // Virtual machines on this host: host facts, the QEMU command line, launching, re-adopting and watching QEMU, the console.
 
 export { hostFacts, probeHostFacts, cpuVendorFrom, archFrom, type HostFacts, type CpuVendor, type HostArch } from "./host.ts";
-export { qemuArgs, qemuValue, USER_NET, type VmSpec } from "./qemu-args.ts";
+export { qemuArgs, qemuValue, USER_NET, type SystemIdentity, type VmSpec } from "./qemu-args.ts";
 export { writeSeedIso, type SeedFiles } from "./seed-iso.ts";
 export { launchVm, type LaunchOptions } from "./launcher.ts";
 export { reattachVm, type ReattachOptions } from "./reattach.ts";

@@ -26,6 +26,17 @@ export interface VmSpec {
   imdsSocket?: string;
   /** Bridge networking: the tap Hive made for this guest (then no user-mode forwards apply). */
   tap?: string;
+  /** What the guest's firmware tables (SMBIOS, read as /sys/class/dmi/id) say the machine is. */
+  system?: SystemIdentity;
+}
+
+export interface SystemIdentity {
+  /** BIOS vendor, system manufacturer and chassis maker and asset tag, e.g. "Amazon EC2". */
+  vendor: string;
+  /** The system product name, e.g. the instance type. */
+  product: string;
+  /** The system UUID, also given as its serial number. */
+  uuid: string;
 }
 
 /**
@@ -64,6 +75,14 @@ export function qemuArgs(spec: VmSpec): string[] {
     "-chardev", `socket,${opts([["id", "console0"], ["path", p.consoleSocket]])},server=on,wait=off,${opts([["logfile", p.consoleLog]])},logappend=on`,
     "-serial", "chardev:console0",
   ];
+  if (spec.system) {
+    const { vendor, product, uuid } = spec.system;
+    args.push(
+      "-smbios", `type=0,${opts([["vendor", vendor]])}`,
+      "-smbios", `type=1,${opts([["manufacturer", vendor], ["product", product], ["serial", uuid], ["uuid", uuid]])}`,
+      "-smbios", `type=3,${opts([["manufacturer", vendor], ["asset", vendor]])}`,
+    );
+  }
   // reconnect-delay: a restarted storage daemon stalls guest I/O for up to 5 s instead of failing it.
   const root = opts([
     ["driver", "nbd"],

@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { awsDriver, imdsExchange } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { usableResolvers } from "../../src/net/index.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 const CLOUD_IMAGE = path.join(ROOT, "build", "cloud-guest", "debian-cloud.raw");
@@ -42,7 +43,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
+const { ok, until, consoleOf: consoleText, createKeyFile } = awsDriver(() => hive);
 const ssh = (ip: string, command: string, user = "ec2-user") =>
   inNs(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `${user}@${ip}`, command]);
 const imds = imdsExchange;
@@ -70,9 +71,8 @@ describe("bridge networking", { skip }, () => {
     const env = { HOME: hive.home, HIVE_NETNS: ns };
     const imported = runHive(["image", "import", GUEST, "--name", "bridge-guest", "--data-dir", hive.dataDir], env);
     assert.equal(imported.status, 0, imported.stderr);
-    const created = ok(["ec2", "create-key-pair", "--key-name", "me", "--key-type", "ed25519"]);
     key = path.join(tmp, "me.pem");
-    fs.writeFileSync(key, created.KeyMaterial.endsWith("\n") ? created.KeyMaterial : `${created.KeyMaterial}\n`, { mode: 0o600 });
+    createKeyFile("me", key, "ed25519");
     const script = path.join(tmp, "setup.sh");
     fs.writeFileSync(script, "#!/bin/sh\necho bridge-user-data-$(hostname) > /tmp/proof\n");
     const res = ok(["ec2", "run-instances", "--image-id", imported.stdout.trim(), "--count", "2", "--key-name", "me", "--user-data", `file://${script}`]);
@@ -163,11 +163,15 @@ describe("bridge networking", { skip }, () => {
     const id = res.Instances[0].InstanceId;
     const ip = res.Instances[0].PrivateIpAddress;
     await until("SSH to the cloud image at its private address", () => ssh(ip, "test -f /var/tmp/proof", "debian").status === 0, 600_000);
-    const r = ssh(ip, "ip -4 -o addr show scope global; ip route show default; cat /var/tmp/proof", "debian");
+    const r = ssh(ip, "ip -4 -o addr show scope global; ip route show default; cat /var/tmp/proof; cat /etc/network/interfaces.d/*", "debian");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`inet ${ip.replaceAll(".", "\\.")}/24`));
     assert.match(r.stdout, /default via 10\.73\.0\.1/);
     assert.match(r.stdout, /cloud-bridge-user-data/);
+    // The host's resolvers (as hive, inside the namespace, sees them) reach the guest's network configuration.
+    const resolvers = inNs(["cat", "/etc/resolv.conf"]).stdout;
+    const expected = usableResolvers(resolvers);
+    if (expected.length) assert.match(r.stdout, new RegExp(`dns-nameservers ${expected.join(" ").replaceAll(".", "\\.")}`), r.stdout);
     ok(["ec2", "terminate-instances", "--instance-ids", id]);
     await until("its termination", () => ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0].State.Name === "terminated");
   });

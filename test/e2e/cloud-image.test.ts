@@ -33,7 +33,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const { ok, until, consoleOf } = awsDriver(() => hive);
+const { ok, until, consoleOf, createKeyFile } = awsDriver(() => hive);
 
 /** Runs a command in the guest as the image's default user through `hive ssh`; `input` goes to its stdin. */
 function inGuest(command: string, input?: string) {
@@ -46,11 +46,12 @@ function inGuest(command: string, input?: string) {
   return { status: r.status, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
-// Run inside the guest with its own python3: IMDSv2 by hand, then cloud-init's EC2 crawler (what its Ec2 data source
-// uses on AWS) walking the whole meta-data tree with the token.
+// Run inside the guest with its own python3 (as root): IMDSv2 by hand, then cloud-init's own EC2 data source as it runs
+// on AWS: it recognises EC2 by the machine's firmware tables, fetches a token and crawls everything with it.
 const IMDS_CHECK = `
-import json, urllib.request, urllib.error
-from cloudinit.sources.helpers import ec2
+import json, tempfile, urllib.request, urllib.error
+from cloudinit import distros, helpers
+from cloudinit.sources.DataSourceEc2 import DataSourceEc2
 base = "http://169.254.169.254"
 def call(method, path, headers):
     req = urllib.request.Request(base + path, method=method, headers=headers)
@@ -64,9 +65,25 @@ out = {"token_status": status}
 out["tokenless_status"] = call("GET", "/latest/meta-data/instance-id", {})[0]
 out["instance_id"] = call("GET", "/latest/meta-data/instance-id", {"X-aws-ec2-metadata-token": token})[1]
 out["bad_ttl_status"] = call("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "21601"})[0]
-md = ec2.get_instance_metadata("latest", base, headers_cb=lambda url: {"X-aws-ec2-metadata-token": token}, retries=1)
-out["crawled"] = {k: md.get(k) for k in ("instance-id", "local-ipv4", "placement", "public-keys", "instance-type")}
-out["user_data"] = ec2.get_instance_userdata("latest", base, headers_cb=lambda url: {"X-aws-ec2-metadata-token": token}, retries=1).decode()
+tmp = tempfile.mkdtemp()
+paths = helpers.Paths({"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"})
+distro = distros.fetch("debian")("debian", {}, paths)
+cfg = {"datasource": {"Ec2": {"metadata_urls": [base], "max_wait": 30, "timeout": 5}}}
+ds = DataSourceEc2(cfg, distro, paths)
+out["ds"] = {
+    "found": ds.get_data(),
+    "cloud_name": ds.cloud_name,
+    "token_used": bool(ds._api_token),
+    "api_version": ds.get_metadata_api_version(),
+    "instance_id": ds.get_instance_id(),
+    "region": ds.region,
+    "az": ds.availability_zone,
+    "local_hostname": ds.get_hostname().hostname,
+    "keys": ds.get_public_ssh_keys(),
+    "user_data": (ds.get_userdata_raw() or b"").decode(),
+    "identity_instance_id": ds.identity.get("instanceId"),
+    "network": ds.network_config,
+}
 print(json.dumps(out))
 `;
 
@@ -74,9 +91,8 @@ describe("a stock-style Debian cloud image", { skip }, () => {
   test("cloud-init installs the key for the default user and runs the user data; SSH works as on AWS", async () => {
     const imported = runHive(["image", "import", IMAGE, "--name", "debian-cloud", "--data-dir", hive.dataDir], { HOME: hive.home });
     assert.equal(imported.status, 0, imported.stderr);
-    const created = ok(["ec2", "create-key-pair", "--key-name", "me", "--key-type", "ed25519"]);
     key = path.join(tmp, "me.pem");
-    fs.writeFileSync(key, created.KeyMaterial.endsWith("\n") ? created.KeyMaterial : `${created.KeyMaterial}\n`, { mode: 0o600 });
+    createKeyFile("me", key, "ed25519");
     const script = path.join(tmp, "setup.sh");
     fs.writeFileSync(script, "#!/bin/sh\necho \"cloud-user-data-ran on $(hostname)\" | tee /var/tmp/proof\n");
     const res = ok([
@@ -88,30 +104,47 @@ describe("a stock-style Debian cloud image", { skip }, () => {
     await until("cloud-init to run the user data", () => consoleOf(id).includes("cloud-user-data-ran on"), 600_000);
     await until("SSH as the default user", () => inGuest("true").status === 0, 180_000);
 
-    const r = inGuest("cloud-init status --wait >/dev/null; cloud-init status; cat /run/cloud-init/cloud-id; hostname; cat /var/tmp/proof; sudo -n true && echo sudo-ok");
+    const r = inGuest(
+      "cloud-init status --wait >/dev/null; cloud-init status; cat /run/cloud-init/cloud-id; hostname; cat /var/tmp/proof; sudo -n true && echo sudo-ok; " +
+        "cat /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name; systemd-detect-virt",
+    );
     assert.equal(r.status, 0, r.err);
-    const [status, cloudId, hostname, proof, sudo] = r.out.trim().split("\n");
+    const [status, cloudId, hostname, proof, sudo, vendor, product, virt] = r.out.trim().split("\n");
     const why = () => inGuest("cloud-init status --long; sudo grep -E 'WARNING|ERROR|Traceback' /var/log/cloud-init.log | tail -n 40").out;
     assert.equal(status, "status: done", why());
     assert.equal(cloudId, "nocloud", "cloud-init took its data from Hive's NoCloud seed");
     assert.match(hostname!, new RegExp(`^${id}(\\.|$)`), "cloud-init set the seed's local-hostname");
     assert.equal(proof, `cloud-user-data-ran on ${hostname}`);
     assert.equal(sudo, "sudo-ok", "the default user has passwordless sudo, as on Debian's images");
+    assert.deepEqual([vendor, product, virt], ["Amazon EC2", "t3.micro", "amazon"], "the machine presents itself as EC2 does");
   });
 
-  test("inside, IMDSv2 and cloud-init's EC2 crawler read this instance's metadata; tokenless reads are refused", () => {
-    const r = inGuest("python3 -", IMDS_CHECK);
+  test("inside, IMDSv2 works, tokenless reads are refused, and cloud-init's EC2 data source reads this instance", () => {
+    const r = inGuest("sudo -n python3 -", IMDS_CHECK);
     assert.equal(r.status, 0, r.err);
     const out = JSON.parse(r.out.trim().split("\n").pop()!);
     assert.equal(out.token_status, 200);
     assert.equal(out.tokenless_status, 401, "HttpTokens=required");
     assert.equal(out.bad_ttl_status, 400, "a TTL over 21600 s");
     assert.equal(out.instance_id, id);
-    assert.equal(out.crawled["instance-id"], id);
-    assert.equal(out.crawled["instance-type"], "t3.micro");
-    assert.match(out.crawled.placement["availability-zone"], /^us-east-1[a-z]$/);
+
+    const [instance] = ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances;
+    const ds = out.ds;
+    assert.equal(ds.cloud_name, "aws", "cloud-init recognises the machine as EC2");
+    assert.equal(ds.found, true, "the data source found the metadata service");
+    assert.equal(ds.token_used, true, "and used it with an IMDSv2 token, as on AWS");
+    assert.equal(ds.api_version, "2021-03-23", "the newest metadata version cloud-init asks for is served");
+    assert.equal(ds.instance_id, id);
+    assert.equal(ds.identity_instance_id, id, "the instance identity document");
+    assert.equal(ds.az, instance.Placement.AvailabilityZone);
+    assert.equal(ds.region, instance.Placement.AvailabilityZone.slice(0, -1));
+    assert.equal(ds.local_hostname.split(".")[0], id);
     const openssh = ok(["ec2", "describe-key-pairs", "--key-names", "me", "--include-public-key"]).KeyPairs[0].PublicKey.split(" ").slice(0, 2).join(" ");
-    assert.ok(JSON.stringify(out.crawled["public-keys"]).includes(openssh), JSON.stringify(out.crawled["public-keys"]));
-    assert.match(out.user_data, /^#!\/bin\/sh\n/);
+    assert.ok(ds.keys.some((k: string) => k.startsWith(openssh)), JSON.stringify(ds.keys));
+    assert.match(ds.user_data, /^#!\/bin\/sh\n/);
+    // Its network configuration comes from network/interfaces/macs/: DHCP on the NIC with this instance's MAC.
+    const nic = Object.values(ds.network.ethernets as Record<string, any>).find((e) => e.match?.macaddress === instance.NetworkInterfaces[0].MacAddress);
+    assert.ok(nic, JSON.stringify(ds.network));
+    assert.equal(nic.dhcp4, true);
   });
 });

@@ -30,7 +30,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const { ok, until, consoleOf: consoleText } = awsDriver(() => hive);
+const { ok, until, consoleOf: consoleText, createKeyFile } = awsDriver(() => hive);
 
 /** Runs a shell command in the guest through `hive ssh`, as a user would. */
 function inGuest(id: string, command: string, key = keyFile) {
@@ -46,9 +46,8 @@ const imds = imdsExchange;
 describe("key pairs", () => {
   test("create-key-pair hands out a private key that ssh-keygen reads back to the public key Hive keeps", () => {
     keyFile = path.join(tmp, "me.pem");
-    const created = ok(["ec2", "create-key-pair", "--key-name", "me"]);
+    const created = createKeyFile("me", keyFile);
     assert.match(created.KeyMaterial, /^-----BEGIN RSA PRIVATE KEY-----\n/);
-    fs.writeFileSync(keyFile, created.KeyMaterial.endsWith("\n") ? created.KeyMaterial : `${created.KeyMaterial}\n`, { mode: 0o600 });
     const derived = spawnSync("ssh-keygen", ["-y", "-f", keyFile], { encoding: "utf8" }).stdout.trim();
     const [kp] = ok(["ec2", "describe-key-pairs", "--key-names", "me", "--include-public-key"]).KeyPairs;
     assert.equal(kp.PublicKey.split(" ").slice(0, 2).join(" "), derived.split(" ").slice(0, 2).join(" "));

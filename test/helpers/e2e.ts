@@ -1,5 +1,6 @@
 // What the end-to-end suites share: aws CLI calls that must succeed or fail with a code, waiting, the console.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { aws, type HiveInstance } from "./hive.ts";
 
 /** Helpers bound to the suite's appliance (a getter, since suites start it in `before`). */
@@ -25,7 +26,13 @@ export function awsDriver(hiveOf: () => HiveInstance) {
   };
   /** The guest's serial console, as GetConsoleOutput --latest returns it. */
   const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;
-  return { ok, fails, until, consoleOf };
+  /** create-key-pair, its private key saved 0600 at `file` as `ssh -i` wants it (with a final newline). */
+  const createKeyFile = (name: string, file: string, keyType: "rsa" | "ed25519" = "rsa"): { KeyMaterial: string } => {
+    const created = ok(["ec2", "create-key-pair", "--key-name", name, "--key-type", keyType]);
+    fs.writeFileSync(file, created.KeyMaterial.endsWith("\n") ? created.KeyMaterial : `${created.KeyMaterial}\n`, { mode: 0o600 });
+    return created;
+  };
+  return { ok, fails, until, consoleOf, createKeyFile };
 }
 
 /** A shell pipeline for the guest: one HTTP/1.0 exchange with the metadata service (busybox has nc, not curl). */

@@ -95,3 +95,13 @@ test("commas in paths are doubled so QEMU reads them as part of the value", () =
 test("pure: the same spec gives the same arguments", () => {
   assert.deepEqual(qemuArgs(spec({ sshHostPort: 2222, seedIso: "/s.iso" })), qemuArgs(spec({ sshHostPort: 2222, seedIso: "/s.iso" })));
 });
+
+test("system identity: SMBIOS BIOS vendor, system (maker, product, serial, uuid) and chassis; none without one", () => {
+  assert.deepEqual(valuesOf(qemuArgs(spec()), "-smbios"), []);
+  const args = qemuArgs(spec({ system: { vendor: "Amazon EC2", product: "t3.micro", uuid: "ec2a1b2c-0000-1111-2222-333344445555" } }));
+  assert.deepEqual(valuesOf(args, "-smbios"), [
+    "type=0,vendor=Amazon EC2",
+    "type=1,manufacturer=Amazon EC2,product=t3.micro,serial=ec2a1b2c-0000-1111-2222-333344445555,uuid=ec2a1b2c-0000-1111-2222-333344445555",
+    "type=3,manufacturer=Amazon EC2,asset=Amazon EC2",
+  ]);
+});
