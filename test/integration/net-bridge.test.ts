@@ -54,6 +54,16 @@ const hiveTables = async (ns: string): Promise<string[]> =>
     .sort();
 const links = async (ns: string): Promise<string[]> => (await ipJson<{ ifname: string }>(ns, "link", "show")).map((l) => l.ifname);
 
+/** A veth pair from one namespace to another, each end addressed and up. */
+async function vethPair(a: { ns: string; dev: string; addr: string }, b: { ns: string; dev: string; addr: string }): Promise<void> {
+  await ip(a.ns, "link", "add", a.dev, "type", "veth", "peer", "name", b.dev);
+  await ip(a.ns, "link", "set", b.dev, "netns", b.ns);
+  for (const end of [a, b]) {
+    await ip(end.ns, "addr", "add", end.addr, "dev", end.dev);
+    await ip(end.ns, "link", "set", end.dev, "up");
+  }
+}
+
 /** The stand-in for hive: a long-lived child in the hive namespace running src/net calls and TCP listeners. */
 class Driver {
   private next = 1;
@@ -190,12 +200,7 @@ describe("bridge networking (in network namespaces)", { skip }, () => {
   });
 
   test("guests reach other networks masqueraded as the host", async () => {
-    await ip(NS.hive, "link", "add", "up0", "type", "veth", "peer", "name", "o0");
-    await ip(NS.hive, "link", "set", "o0", "netns", NS.outside);
-    await ip(NS.hive, "addr", "add", "10.200.0.1/24", "dev", "up0");
-    await ip(NS.hive, "link", "set", "up0", "up");
-    await ip(NS.outside, "addr", "add", "10.200.0.2/24", "dev", "o0");
-    await ip(NS.outside, "link", "set", "o0", "up");
+    await vethPair({ ns: NS.hive, dev: "up0", addr: "10.200.0.1/24" }, { ns: NS.outside, dev: "o0", addr: "10.200.0.2/24" });
     const server = spawn("ip", ["netns", "exec", NS.outside, process.execPath, "-e",
       `require("node:net").createServer((s) => { console.log(s.remoteAddress); s.end("hi\\n"); }).listen(9000, "10.200.0.2", () => console.log("listening"));`]);
     try {
@@ -211,12 +216,7 @@ describe("bridge networking (in network namespaces)", { skip }, () => {
 
   test("a token response leaves with the guest's hop limit: the guest gets it, a container behind the guest's NAT needs 2", async () => {
     // The "container": a namespace one hop behind the guest, masqueraded by it as Docker's default bridge does.
-    await ip(NS.guest, "link", "add", "cveth0", "type", "veth", "peer", "name", "ceth0");
-    await ip(NS.guest, "link", "set", "ceth0", "netns", NS.container);
-    await ip(NS.guest, "addr", "add", "192.168.77.1/24", "dev", "cveth0");
-    await ip(NS.guest, "link", "set", "cveth0", "up");
-    await ip(NS.container, "addr", "add", "192.168.77.2/24", "dev", "ceth0");
-    await ip(NS.container, "link", "set", "ceth0", "up");
+    await vethPair({ ns: NS.guest, dev: "cveth0", addr: "192.168.77.1/24" }, { ns: NS.container, dev: "ceth0", addr: "192.168.77.2/24" });
     await ip(NS.container, "route", "add", "default", "via", "192.168.77.1");
     await inNs(NS.guest, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     await inNs(NS.guest, "nft", "add table ip cnat; add chain ip cnat post { type nat hook postrouting priority srcnat; }; add rule ip cnat post oifname geth0 masquerade");
