@@ -111,17 +111,22 @@ async function connectFromGuest(host: string, port: number, localAddress?: strin
   }
 }
 
-/** Connects from `ns`, sends `request` and returns what came back before the server closed or `timeoutMs` passed. */
-async function exchange(ns: string, host: string, port: number, request: string, timeoutMs = 3000): Promise<string> {
+/**
+ * Connects from `ns`, waits for the server's greeting, sends `request`, and returns what came back before the server
+ * closed or `answerMs` passed after the request (connecting and the greeting may take up to 15 s on a loaded machine).
+ * A connection error is appended as "ERR:<code>".
+ */
+async function exchange(ns: string, host: string, port: number, request: string, answerMs = 3000): Promise<string> {
   const script = `
     let got = "";
     const done = () => { process.stdout.write(got); process.exit(0); };
-    const s = require("node:net").connect({ host: ${JSON.stringify(host)}, port: ${port} }, () => s.write(${JSON.stringify(request)}));
+    const s = require("node:net").connect({ host: ${JSON.stringify(host)}, port: ${port} });
     s.setEncoding("utf8");
+    s.once("data", () => { s.write(${JSON.stringify(request)}); setTimeout(done, ${answerMs}); });
     s.on("data", (d) => (got += d));
     s.on("end", done);
-    s.on("error", done);
-    setTimeout(done, ${timeoutMs});`;
+    s.on("error", (e) => { got += "ERR:" + e.code; done(); });
+    setTimeout(done, 15000);`;
   return (await exec("ip", ["netns", "exec", ns, process.execPath, "-e", script])).stdout;
 }
 
@@ -225,7 +230,7 @@ describe("bridge networking (in network namespaces)", { skip }, () => {
 
     await hive.call("setHopLimits", [{ ip: GUEST.ip, hops: 1 }]);
     assert.equal(await exchange(NS.guest, "169.254.169.254", 80, PUT), "hello\nreply\n", "the guest itself is one hop away");
-    // The greeting (sent before the PUT arrived) reaches the container; the answer to the PUT dies in the guest's forwarding.
+    // The greeting (sent before the PUT) reaches the container; the answer to the PUT dies in the guest's forwarding.
     assert.equal(await exchange(NS.container, "169.254.169.254", 80, PUT), "hello\n", "hop limit 1 keeps the token from the container");
     assert.equal(await exchange(NS.container, "169.254.169.254", 80, GET), "hello\nreply\n", "only token requests are limited");
 
