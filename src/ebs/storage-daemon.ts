@@ -7,7 +7,7 @@ import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
 import { ebsPaths, type EbsPaths } from "./paths.ts";
-import { pidRunning, readPidFile, RestartBackoff } from "../runtime/index.ts";
+import { pidRunning, readPidFile, RestartBackoff, RestartLoop } from "../runtime/index.ts";
 import { isStorageDaemon } from "./proc.ts";
 
 /** A volume that must be exported whenever a fresh storage daemon comes up. */
@@ -60,9 +60,14 @@ export class StorageDaemon {
   private child?: ChildProcess;
   /** Set from detach() or shutdown(): no more restarts. */
   private stopping = false;
-  private restarts = 0;
-  private readonly backoff = new RestartBackoff();
-  private restartTimer?: NodeJS.Timeout;
+  private readonly restarts = new RestartLoop({
+    attempt: () => this.attachOrSpawn().then(() => {}),
+    stopped: () => this.stopping,
+    failed: (err) => {
+      this.log(`restart failed: ${err.message}`);
+      this.opts.onRestartError?.(err);
+    },
+  });
   private livenessTimer?: NodeJS.Timeout;
   private lastReattached = false;
   /** Settles when a session is up; replaced whenever the daemon goes away. */
@@ -93,7 +98,7 @@ export class StorageDaemon {
   }
 
   get restartCount(): number {
-    return this.restarts;
+    return this.restarts.attempts;
   }
 
   /** Reattaches to the daemon named by the pidfile if it is ours and alive, or starts a new one. */
@@ -185,7 +190,7 @@ export class StorageDaemon {
       pid: session.pid,
       ms: Math.round(performance.now() - started),
       reattached: this.lastReattached,
-      restarts: this.restarts,
+      restarts: this.restarts.attempts,
       reexported,
     };
     this.log(
@@ -304,8 +309,7 @@ export class StorageDaemon {
   private stopWatching(): void {
     clearInterval(this.livenessTimer);
     this.livenessTimer = undefined;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.restarts.cancel();
   }
 
   private onGone(session: Session): void {
@@ -316,24 +320,8 @@ export class StorageDaemon {
     void session.qmp.close();
     this.opts.onExit?.({ pid: session.pid, expected: this.stopping });
     if (this.stopping) return;
-    const wait = this.backoff.exited(performance.now() - session.startedAt);
+    const wait = this.restarts.exited(performance.now() - session.startedAt);
     this.log(`qemu-storage-daemon (pid ${session.pid}) went away; restarting in ${wait}ms`);
-    this.scheduleRestart();
-  }
-
-  private scheduleRestart(): void {
-    const wait = this.backoff.next();
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.restarts++;
-      this.attachOrSpawn().catch((err: Error) => {
-        if (this.stopping) return;
-        this.log(`restart failed: ${err.message}`);
-        this.opts.onRestartError?.(err);
-        if (!this.restartTimer) this.scheduleRestart();
-      });
-    }, wait);
   }
 
   private resetUp(): void {

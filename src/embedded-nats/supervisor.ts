@@ -15,7 +15,7 @@ import {
 import { get as httpGet } from "node:http";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
-import { pidRunning, processArgv, readPidFile, RestartBackoff, signal } from "../runtime/index.ts";
+import { pidRunning, processArgv, readPidFile, RestartLoop, signal } from "../runtime/index.ts";
 import { resolveNatsServer } from "./binary.ts";
 import { hostPort, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
 
@@ -64,9 +64,15 @@ export class NatsSupervisor {
   private childExited?: Promise<void>;
   private ready = false;
   private stopping = false;
-  private restarts = 0;
-  private readonly backoff = new RestartBackoff();
-  private restartTimer?: NodeJS.Timeout;
+  private readonly restarts = new RestartLoop({
+    attempt: () => this.spawnAndWait(),
+    stopped: () => this.stopping,
+    failed: async (err) => {
+      this.log(`restart failed: ${err.message}`);
+      this.opts.onRestartError?.(err);
+      await this.killChild(1_000);
+    },
+  });
   private readonly killOnExit = (): void => {
     // Our process is going away and cannot wait: make sure nats-server does not outlive it.
     this.child?.kill("SIGKILL");
@@ -99,7 +105,7 @@ export class NatsSupervisor {
 
   /** How many times the server was restarted after dying. */
   get restartCount(): number {
-    return this.restarts;
+    return this.restarts.attempts;
   }
 
   /** Writes the config, spawns nats-server and resolves once it accepts clients; rejects with a clear reason. */
@@ -122,8 +128,7 @@ export class NatsSupervisor {
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.restarts.cancel();
     await this.killChild(this.opts.stopTimeoutMs ?? 5_000);
     process.off("exit", this.killOnExit);
   }
@@ -217,7 +222,7 @@ export class NatsSupervisor {
     this.ready = true;
     const ms = Math.round(performance.now() - started);
     this.log(`nats-server ready (pid ${child.pid}, ${ms}ms) on ${this.clientUrl}`);
-    this.opts.onReady?.({ pid: child.pid as number, ms, restarts: this.restarts });
+    this.opts.onReady?.({ pid: child.pid as number, ms, restarts: this.restarts.attempts });
   }
 
   /** Ready means the client port accepts connections and the monitor says healthy. */
@@ -242,26 +247,8 @@ export class NatsSupervisor {
     }
     // A failed start is reported to start()'s caller; only a server that was serving gets restarted.
     if (expected || !wasReady) return;
-    const wait = this.backoff.exited(performance.now() - started);
+    const wait = this.restarts.exited(performance.now() - started);
     this.log(`nats-server (pid ${child.pid}) died (${describeExit(exit)}); restarting in ${wait}ms`);
-    this.scheduleRestart();
-  }
-
-  private scheduleRestart(): void {
-    const wait = this.backoff.next();
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.restarts++;
-      this.spawnAndWait().catch((err: Error) => {
-        if (this.stopping) return;
-        this.log(`restart failed: ${err.message}`);
-        this.opts.onRestartError?.(err);
-        void this.killChild(1_000).then(() => {
-          if (!this.stopping && !this.restartTimer) this.scheduleRestart();
-        });
-      });
-    }, wait);
   }
 
   private async killChild(graceMs: number): Promise<void> {

@@ -1,4 +1,5 @@
-// Restart back-off for supervised children: 200 ms doubling to 5 s, back to the start after a stable run.
+// Restarting supervised children: the back-off (200 ms doubling to 5 s, back to the start after a stable run) and
+// the loop that retries with it until the child serves again or its owner stops.
 
 export class RestartBackoff {
   static readonly FIRST_MS = 200;
@@ -18,5 +19,51 @@ export class RestartBackoff {
     const wait = this.current;
     this.current = Math.min(this.current * 2, RestartBackoff.MAX_MS);
     return wait;
+  }
+}
+
+export interface RestartLoopOptions {
+  /** One restart attempt: resolves once the child serves again. */
+  attempt: () => Promise<void>;
+  /** True once the owner stops the child: no attempt starts and no failure is retried. */
+  stopped: () => boolean;
+  /** A failed attempt, handled (logged, reported, cleaned up) before the next one is scheduled. */
+  failed: (err: Error) => void | Promise<void>;
+}
+
+/** Restarts a child that went away, with back-off, until an attempt succeeds or the owner stops. */
+export class RestartLoop {
+  private readonly backoff = new RestartBackoff();
+  private timer?: NodeJS.Timeout;
+  /** Restart attempts made so far. */
+  attempts = 0;
+
+  constructor(private readonly opts: RestartLoopOptions) {}
+
+  /** The child went away after running `upMs`: schedules its restart and returns the wait before it. */
+  exited(upMs: number): number {
+    const wait = this.backoff.exited(upMs);
+    this.schedule();
+    return wait;
+  }
+
+  /** Drops a scheduled attempt (an attempt already running finishes, and is not retried once stopped). */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.opts.stopped()) return;
+      this.attempts++;
+      this.opts.attempt().catch(async (err: Error) => {
+        if (this.opts.stopped()) return;
+        await this.opts.failed(err);
+        // The child may have gone away again meanwhile and scheduled its own restart.
+        if (!this.opts.stopped() && !this.timer) this.schedule();
+      });
+    }, this.backoff.next());
   }
 }
