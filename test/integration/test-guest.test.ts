@@ -231,6 +231,12 @@ function seedIso(dir: string, files: Record<string, string>): string {
   return iso;
 }
 
+/** A virtio NIC on QEMU user networking, with 127.0.0.1:<port> forwarded to <guestIp or the DHCP address>:22. */
+function userNic(port: number, guestIp = "", extraNetdev?: string): string[] {
+  const netdev = [`user,id=n0,hostfwd=tcp:127.0.0.1:${port}-${guestIp}:22`, ...(extraNetdev ? [extraNetdev] : [])].join(",");
+  return ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"];
+}
+
 /** QEMU arguments for the seed ISO as a CD-ROM on virtio-scsi, as the appliance attaches it. */
 function seedArgs(iso: string): string[] {
   return [
@@ -399,8 +405,7 @@ describe("test guest", () => {
       let guest: Guest | undefined;
       try {
         guest = bootGuest(dir.path, raw, [
-          "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-10.0.2.50:22`,
-          "-device", "virtio-net-pci,netdev=n0",
+          ...userNic(port, "10.0.2.50"),
           ...seedArgs(iso),
         ]);
         await waitForSsh(guest, (m) => t.diagnostic(m));
@@ -432,8 +437,7 @@ describe("test guest", () => {
       let guest: Guest | undefined;
       try {
         guest = bootGuest(dir.path, raw, [
-          "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22,${imds.netdev}`,
-          "-device", "virtio-net-pci,netdev=n0",
+          ...userNic(port, "", imds.netdev),
           ...seedArgs(iso),
         ]);
         await waitForSsh(guest, (m) => t.diagnostic(m));
@@ -467,8 +471,7 @@ describe("test guest", () => {
       let guest: Guest | undefined;
       try {
         guest = bootGuest(dir.path, raw, [
-          "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22,${imds.netdev}`,
-          "-device", "virtio-net-pci,netdev=n0",
+          ...userNic(port, "", imds.netdev),
         ]);
         await waitForSsh(guest, (m) => t.diagnostic(m));
         await waitForLog(guest, /HIVE-GUEST-USERDATA-DONE status=3/, 30_000);
@@ -500,8 +503,7 @@ describe("test guest", () => {
       let guest: Guest | undefined;
       try {
         guest = bootGuest(dir.path, raw, [
-          "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
-          "-device", "virtio-net-pci,netdev=n0",
+          ...userNic(port),
         ]);
         await waitForSsh(guest, (m) => t.diagnostic(m));
         assert.match(readLog(guest.log), /HIVE-GUEST-META instance-id= via=none keys=none user-data=none/);
