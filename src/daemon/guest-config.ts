@@ -1,7 +1,7 @@
 // What a guest is told about itself: its MAC and host name, the NoCloud seed, and the metadata service's view.
 import { createHash } from "node:crypto";
 import type { MetadataFacts } from "../metadata/index.ts";
-import type { InstanceRecord } from "../store/index.ts";
+import type { InstanceRecord, Store } from "../store/index.ts";
 import { USER_NET, type SeedFiles, type SystemIdentity } from "../vm/index.ts";
 import type { DaemonContext } from "./context.ts";
 
@@ -27,6 +27,13 @@ export function systemIdentityFor(r: Pick<InstanceRecord, "id" | "instanceType">
 /** EC2's resource-based host names: i-….ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
 export function hostnameFor(instanceId: string, region: string): string {
   return `${instanceId}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+}
+
+/** The instances holding an address on the bridge: every one from RunInstances until it is terminated. */
+export function addressHolders(store: Store): (InstanceRecord & { privateIp: string })[] {
+  return store.instances
+    .inStates(["pending", "running", "stopping", "stopped", "shutting-down"])
+    .filter((r): r is InstanceRecord & { privateIp: string } => !!r.privateIp);
 }
 
 /** The guest's address: its own on the bridge; in user-mode networking every guest has its own slirp network, so all share one. */

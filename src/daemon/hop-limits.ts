@@ -2,12 +2,11 @@
 // host's rules (src/net/hop-limit.ts) whenever an address or a limit changes.
 import { DEFAULT_HOP_LIMIT, setHopLimits, type HopLimit } from "../net/index.ts";
 import type { Store } from "../store/index.ts";
+import { addressHolders } from "./guest-config.ts";
 
-/** Every instance that holds an address on the bridge: from RunInstances until it is terminated. */
+/** The hop limit of every address on the bridge. */
 export function hopLimitsOf(store: Store): HopLimit[] {
-  return store.instances
-    .inStates(["pending", "running", "stopping", "stopped", "shutting-down"])
-    .flatMap((r) => (r.privateIp ? [{ ip: r.privateIp, hops: r.metadataHopLimit ?? DEFAULT_HOP_LIMIT }] : []));
+  return addressHolders(store).map((r) => ({ ip: r.privateIp, hops: r.metadataHopLimit ?? DEFAULT_HOP_LIMIT }));
 }
 
 export class HopLimitRules {

@@ -11,6 +11,7 @@ import { reservationsView } from "./instance-view.ts";
 import { checkTags } from "./tag-rules.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import { checkMetadataOptions } from "./metadata-options.ts";
+import { addressHolders } from "./guest-config.ts";
 import { lowestFree } from "../net/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
@@ -108,7 +109,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   // Bridge networking: one address each, the lowest free ones, taken in the same synchronous stretch as the insert.
   const addresses: string[] = [];
   if (ctx.network.mode === "bridge") {
-    const used = store.instances.inStates(["pending", "running", "stopping", "stopped", "shutting-down"]).flatMap((r) => (r.privateIp ? [r.privateIp] : []));
+    const used = addressHolders(store).map((r) => r.privateIp);
     for (let i = 0; i < count; i++) {
       const ip = lowestFree(ctx.network.cidr, [...used, ...addresses]);
       if (!ip) break;
