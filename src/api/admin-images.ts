@@ -1,11 +1,9 @@
 // The admin API's image routes: start an import on this node's daemon over the bus, and report its progress.
 import type { Context, Hono } from "hono";
-import { ErrorCode, type NatsConnection, type NatsError } from "nats";
+import { randomUUID } from "node:crypto";
 import {
-  decodeJson,
-  encodeJson,
   subjects,
-  type AdminReply,
+  type Bus,
   type ImageImportReply,
   type ImageImportRequest,
   type ImageProgress,
@@ -15,7 +13,7 @@ import { awsErrorFromDomain } from "./aws-error.ts";
 
 /** Where image requests go: the daemon of the node this gateway belongs to. */
 export interface ImageAdminTarget {
-  nc: NatsConnection;
+  bus: Bus;
   node: string;
   timeoutMs?: number;
 }
@@ -36,19 +34,8 @@ function errorJson(c: Context, err: HiveError) {
   return c.json({ error: code, message: err.message }, STATUS[err.kind] ?? 500);
 }
 
-async function ask<O>(target: ImageAdminTarget, subject: string, body: unknown): Promise<O> {
-  let data: Uint8Array;
-  try {
-    data = (await target.nc.request(subject, encodeJson(body), { timeout: target.timeoutMs ?? 10_000 })).data;
-  } catch (err) {
-    const code = (err as NatsError).code;
-    const why = code === ErrorCode.NoResponders ? "no daemon is serving it" : code === ErrorCode.Timeout ? "no answer in time" : String(err);
-    throw new HiveError({ kind: "Unavailable", message: `node ${target.node} did not answer ${subject}: ${why}` });
-  }
-  const reply = decodeJson<AdminReply<O>>(data);
-  if (!reply.ok) throw HiveError.fromJSON(reply.error);
-  return reply.output;
-}
+const ask = <O>(target: ImageAdminTarget, subject: string, input: unknown): Promise<O> =>
+  target.bus.request<O>(subject, { requestId: randomUUID(), input }, target.timeoutMs ?? 10_000);
 
 /** POST /images `{ source, name, description? }` → `{ imageId }`; GET /images/:id/progress → ImageProgress. */
 export function mountImageRoutes(admin: Hono, target: ImageAdminTarget): void {

@@ -1,7 +1,9 @@
 // GET /hive/v1/instances/:id/ssh — where to reach a guest's SSH server (user-mode networking forwards a host port).
 import type { Hono } from "hono";
-import type { NatsConnection } from "nats";
-import { fanOutAction } from "../bus/index.ts";
+import { randomUUID } from "node:crypto";
+import { HiveError } from "../errors/index.ts";
+import { awsErrorFromDomain, AwsError } from "./aws-error.ts";
+import type { Dispatch } from "./dispatch.ts";
 
 /** The tag the daemon keeps on each user-mode guest; mirrors SSH_PORT_TAG in src/daemon. */
 const SSH_PORT_TAG = "hive:ssh-port";
@@ -14,19 +16,22 @@ interface InstanceView {
   Tags?: Array<{ Key?: string; Value?: string }>;
 }
 
-export function mountSshRoutes(admin: Hono, nc: NatsConnection, liveNodes: () => Promise<unknown[]>): void {
+const ADMIN_CALLER = { accountId: "", arn: "", userId: "", accessKeyId: "" };
+
+export function mountSshRoutes(admin: Hono, dispatch: Dispatch): void {
   admin.get("/instances/:id/ssh", async (c) => {
     const id = c.req.param("id");
     if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id)) return c.json({ error: "InvalidInstanceID.Malformed", message: `Invalid id: "${id}"` }, 400);
-    const expected = Math.max(1, (await liveNodes()).length);
-    const replies = await fanOutAction<{ Reservations?: Array<{ Instances?: InstanceView[] }> }>(
-      nc,
-      "ec2",
-      "DescribeInstances",
-      { requestId: `admin-ssh-${id}`, caller: { accountId: "", arn: "", userId: "", accessKeyId: "" }, region: "", input: { InstanceIds: [id] }, nodes: expected },
-      { expected, timeoutMs: 3_000 },
-    );
-    const inst = replies.flatMap((r) => (r.ok ? (r.output.Reservations ?? []) : [])).flatMap((r) => r.Instances ?? [])[0];
+    let out: { Reservations?: Array<{ Instances?: InstanceView[] }> };
+    try {
+      out = await dispatch({ service: "ec2", action: "DescribeInstances", input: { InstanceIds: [id] }, caller: ADMIN_CALLER, region: "", requestId: randomUUID() });
+    } catch (err) {
+      // Not found, or a node that did not answer: the same words and codes as the EC2 API.
+      const aws = err instanceof AwsError ? err : err instanceof HiveError ? awsErrorFromDomain(err) : undefined;
+      if (!aws) throw err;
+      return c.json({ error: aws.code, message: aws.message }, aws.code.endsWith(".NotFound") ? 404 : aws.status === 503 ? 503 : 400);
+    }
+    const inst = (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])[0];
     if (!inst) return c.json({ error: "InvalidInstanceID.NotFound", message: `The instance ID '${id}' does not exist` }, 404);
     if (inst.State?.Name !== "running") {
       return c.json({ error: "IncorrectInstanceState", message: `The instance '${id}' is ${inst.State?.Name ?? "unknown"}, not running` }, 409);

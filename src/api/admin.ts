@@ -1,8 +1,9 @@
 // Hive's own admin endpoint (`/hive/v1/...`): JSON, SigV4-signed with the admin key for the service "hive".
 import { Hono } from "hono";
-import type { NatsConnection } from "nats";
-import { mountImageRoutes, type ImageAdminTarget } from "./admin-images.ts";
+import type { Bus } from "../bus/index.ts";
+import { mountImageRoutes } from "./admin-images.ts";
 import { mountSshRoutes } from "./admin-ssh.ts";
+import type { Dispatch } from "./dispatch.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
 import { verifySigV4 } from "./sigv4.ts";
@@ -11,13 +12,17 @@ export const ADMIN_SERVICE = "hive";
 
 export type StatusProvider = () => Promise<Record<string, unknown>>;
 
-/** `images`: where image imports go (this node's daemon); without it the image routes are not offered. */
-export function adminRoutes(
-  principals: Principals,
-  status: StatusProvider,
-  images?: ImageAdminTarget,
-  bus?: { nc: NatsConnection; liveNodes: () => Promise<unknown[]> },
-): Hono {
+export interface AdminDeps {
+  principals: Principals;
+  status: StatusProvider;
+  bus: Bus;
+  /** This gateway's node: image imports run on its daemon; without it the image routes are not offered. */
+  node?: string;
+  /** AWS actions, as the gateway sends them (the SSH route reads DescribeInstances). */
+  dispatch: Dispatch;
+}
+
+export function adminRoutes({ principals, status, bus, node, dispatch }: AdminDeps): Hono {
   const admin = new Hono();
   admin.use("*", async function requireAdminSignature(c, next) {
     const { signable } = await readQueryRequest(c.req.raw.clone());
@@ -27,7 +32,7 @@ export function adminRoutes(
     await next();
   });
   admin.get("/status", async (c) => c.json(await status()));
-  if (images) mountImageRoutes(admin, images);
-  if (bus) mountSshRoutes(admin, bus.nc, bus.liveNodes);
+  if (node) mountImageRoutes(admin, { bus, node });
+  mountSshRoutes(admin, dispatch);
   return admin;
 }

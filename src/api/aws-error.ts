@@ -62,7 +62,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "Unsupported":
       return new AwsError("UnsupportedOperation", err.message);
     case "Unavailable":
-      return new AwsError("ServiceUnavailable", err.message, 503);
+      return new AwsError("Unavailable", err.message, 503);
     default:
       return new AwsError("InternalError", "An internal error has occurred", 500);
   }

@@ -1,45 +1,56 @@
 // Merges the per-node replies of a fanned-out action into one answer: listings are united and paginated,
 // resources named by id must be held by some node, and single-resource actions take the owner's reply.
+// A node that did not answer may hold what the others lack: then the answer is Unavailable, never NotFound.
+import { decodePageToken, encodePageToken, type Merge, type OwnedIds, type Travel } from "../actions/index.ts";
+import { unavailable } from "../errors/index.ts";
 import { AwsError } from "./aws-error.ts";
-import type { FanoutRoute } from "./routes.ts";
 
 type Item = Record<string, unknown>;
 
-const encodeToken = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString("base64url");
-
-function decodeToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { after?: unknown };
-    if (typeof parsed.after === "string") return parsed.after;
-  } catch {
-    // fall through to the error below
-  }
-  throw new AwsError("InvalidParameterValue", `The parameter NextToken is invalid: ${token.slice(0, 64)}`);
-}
-
 const asIds = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : []);
 
-/** Ids the caller named that no node said it holds are an error, as AWS reports them. */
-function checkOwned(route: FanoutRoute, outputs: Item[], input: Item): void {
-  if (!route.owned) return;
-  const asked = asIds(input[route.owned.param]);
+const silent = (missing: string[], what: string): Error =>
+  unavailable(`node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not answer in time, so ${what} cannot be known; try again`);
+
+/** Ids the caller named that no node said it holds are an error, as AWS reports them, if every node answered. */
+function checkOwned(owned: OwnedIds | undefined, outputs: Item[], input: Item, missing: string[]): void {
+  if (!owned) return;
+  const asked = asIds(input[owned.param]);
   if (asked.length === 0) return;
-  const owned = new Set(outputs.flatMap((o) => asIds(o._owned)));
-  const missing = asked.filter((id) => !owned.has(id));
-  if (missing.length > 0) throw new AwsError(route.owned.code(missing[0]), route.owned.message(missing));
+  const held = new Set(outputs.flatMap((o) => asIds(o._owned)));
+  const unknown = asked.filter((id) => !held.has(id));
+  if (unknown.length === 0) return;
+  if (missing.length > 0) throw silent(missing, `whether ${unknown.join(", ")} exist${unknown.length === 1 ? "s" : ""}`);
+  throw new AwsError(owned.code(unknown[0]), owned.message(unknown));
 }
 
-export function mergeReplies(route: FanoutRoute, outputs: Item[], input: Item): Item {
-  checkOwned(route, outputs, input);
-  if (route.single) return outputs.find((o) => asIds(o._owned).length > 0) ?? {};
-  if (!route.list) return {};
-  return mergeListings(route, outputs, input);
+/** One answer from every node's output; `missing` names the live nodes that did not answer. */
+export function mergeReplies(travel: Travel, outputs: Item[], input: Item, missing: string[] = []): Item {
+  switch (travel.kind) {
+    case "owner":
+      checkOwned(travel.owned, outputs, input, missing);
+      return strip(outputs.find((o) => asIds(o._owned).length > 0) ?? {});
+    case "owners":
+      checkOwned(travel.owned, outputs, input, missing);
+      return travel.merge ? mergeListings(travel.merge, outputs, input, missing) : {};
+    case "every":
+      checkOwned(travel.owned, outputs, input, missing);
+      return mergeListings(travel.merge, outputs, input, missing);
+    default:
+      return strip(outputs[0] ?? {});
+  }
 }
+
+const strip = (o: Item): Item => {
+  if (!("_owned" in o)) return o;
+  const { _owned: _, ...rest } = o;
+  return rest;
+};
 
 /** Union of every node's list (first node wins on duplicate keys), sorted by key, then one page of it. */
-export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item): Item {
-  const list = route.list!;
-  const keyOf = typeof route.key === "function" ? route.key : (item: Item) => String(item[(route.key as string) ?? ""]);
+export function mergeListings(merge: Merge, outputs: Item[], input: Item, missing: string[] = []): Item {
+  const list = merge.list;
+  const keyOf = typeof merge.key === "function" ? merge.key : (item: Item) => String(item[merge.key as string]);
   const byKey = new Map<string, Item>();
   for (const out of outputs) {
     const items = out[list];
@@ -50,19 +61,21 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
     }
   }
   const keys = [...byKey.keys()].sort();
-  for (const named of route.named ?? []) {
+  for (const named of merge.named ?? []) {
     const asked = input[named.param];
     if (!Array.isArray(asked)) continue;
     const found = new Set([...byKey.values()].map((item) => String(item[named.field])));
-    const missing = (asked as unknown[]).map(String).find((name) => !found.has(name));
-    if (missing !== undefined) throw new AwsError("InvalidParameterValue", named.message(missing));
+    const absent = (asked as unknown[]).map(String).find((name) => !found.has(name));
+    if (absent === undefined) continue;
+    if (missing.length > 0) throw silent(missing, `whether ${absent} exists`);
+    throw new AwsError("InvalidParameterValue", named.message(absent));
   }
-  if (!route.paginated) return { [list]: keys.map((k) => byKey.get(k)) };
+  if (!merge.paginated) return { [list]: keys.map((k) => byKey.get(k)) };
 
   const max = input.MaxResults;
   let start = 0;
   if (typeof input.NextToken === "string" && input.NextToken !== "") {
-    const after = decodeToken(input.NextToken);
+    const after = decodePageToken(input.NextToken);
     start = keys.findIndex((k) => k > after);
     if (start < 0) start = keys.length;
   }
@@ -72,6 +85,6 @@ export function mergeListings(route: FanoutRoute, outputs: Item[], input: Item):
   const more = start + size < keys.length;
   return {
     [list]: page.map((k) => byKey.get(k)),
-    ...(more ? { NextToken: encodeToken(page[page.length - 1]) } : {}),
+    ...(more ? { NextToken: encodePageToken(page[page.length - 1]) } : {}),
   };
 }

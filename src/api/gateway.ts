@@ -1,42 +1,37 @@
 // The AWS gateway as a Hono app: authenticate, decode with the service model, forward over NATS, encode the answer.
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import type { NatsConnection } from "nats";
-import { fanOutAction, requestAction, type ActionReply, type ActionRequest, type Heartbeat } from "../bus/index.ts";
+import { actionSpec } from "../actions/index.ts";
+import type { Bus } from "../bus/index.ts";
 import { HiveError } from "../errors/index.ts";
 import { AwsError, awsAuthError, awsErrorFromDomain } from "./aws-error.ts";
 import { CodecError, codecFor, type ServiceCodec, type ServiceName } from "./codec/index.ts";
-import { mergeReplies } from "./fanout-merge.ts";
+import { dispatcher, type Dispatch, type NodeSource } from "./dispatch.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
-import { routeFor } from "./routes.ts";
 import { scopeService, verifySigV4 } from "./sigv4.ts";
 import { adminRoutes, type StatusProvider } from "./admin.ts";
 
 export interface GatewayDeps {
-  nc: NatsConnection;
+  bus: Bus;
   principals: Principals;
-  /** The nodes currently announcing themselves, for fan-out. */
-  liveNodes: () => Promise<Heartbeat[]>;
+  /** The nodes currently announcing themselves, and how long a fan-out waits for them. */
+  nodes: NodeSource;
   status: StatusProvider;
   /** This gateway's own node: the admin API's image imports run there. */
   node?: string;
   log: (line: string) => void;
-  /** How long a queue request waits for its daemon. */
+  /** How long a single-node request waits for its daemon. */
   requestTimeoutMs?: number;
-  /** How long a fan-out waits for every live node. */
-  fanoutTimeoutMs?: number;
 }
 
 const SERVICES = new Set<ServiceName>(["ec2", "sts", "iam"]);
 
 export function createGateway(deps: GatewayDeps): Hono {
   const app = new Hono();
-  app.route(
-    "/hive/v1",
-    adminRoutes(deps.principals, deps.status, deps.node ? { nc: deps.nc, node: deps.node } : undefined, { nc: deps.nc, liveNodes: deps.liveNodes }),
-  );
-  app.all("/", (c) => handleQuery(c.req.raw, deps));
+  const dispatch = dispatcher({ bus: deps.bus, nodes: deps.nodes, log: deps.log, requestTimeoutMs: deps.requestTimeoutMs });
+  app.route("/hive/v1", adminRoutes({ principals: deps.principals, status: deps.status, bus: deps.bus, node: deps.node, dispatch }));
+  app.all("/", (c) => handleQuery(c.req.raw, deps, dispatch));
   app.notFound((c) => {
     const requestId = randomUUID();
     return xmlResponse(codecFor("ec2").serializeError("InvalidAction", `No such resource: ${c.req.path}`, requestId), 404, requestId);
@@ -44,7 +39,7 @@ export function createGateway(deps: GatewayDeps): Hono {
   return app;
 }
 
-async function handleQuery(raw: Request, deps: GatewayDeps): Promise<Response> {
+async function handleQuery(raw: Request, deps: GatewayDeps, dispatch: Dispatch): Promise<Response> {
   const requestId = randomUUID();
   let service: ServiceName = "ec2";
   let action = "";
@@ -67,35 +62,17 @@ async function handleQuery(raw: Request, deps: GatewayDeps): Promise<Response> {
       throw new AwsError("InvalidAction", `The action ${action.slice(0, 128)} is not valid for this web service.`);
     }
     const input = codec.parseInput(action, params);
-    const route = routeFor(service, action);
-    if (!route) {
+    if (!actionSpec(service, action)) {
       throw new AwsError("UnsupportedOperation", `The action ${action} is not supported by Hive yet.`);
     }
     if (input.DryRun === true) {
       throw new AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
     }
-
-    let output: Record<string, unknown>;
-    if (route.mode === "queue") {
-      const message: ActionRequest = { requestId, caller: principal.caller, region: auth.region, input };
-      output = unwrap(await requestAction(deps.nc, service, action, message, deps.requestTimeoutMs ?? 60_000));
-    } else {
-      const expected = Math.max(1, (await deps.liveNodes()).length);
-      // `nodes` tells a daemon whether it answers alone, and so may judge unknown ids itself before acting.
-      const message: ActionRequest = { requestId, caller: principal.caller, region: auth.region, input, nodes: expected };
-      const replies = await fanOutAction(deps.nc, service, action, message, { expected, timeoutMs: deps.fanoutTimeoutMs ?? 3_000 });
-      if (replies.length === 0) throw new HiveError({ kind: "Unavailable", message: `no daemon answered ${service}.${action}` });
-      output = mergeReplies(route, replies.map(unwrap), input);
-    }
+    const output = await dispatch({ service, action, input, caller: principal.caller, region: auth.region, requestId });
     return xmlResponse(codec.serializeOutput(action, output, requestId), 200, requestId);
   } catch (err) {
     return errorResponse(err, codecFor(service), requestId, action, deps.log);
   }
-}
-
-function unwrap(reply: ActionReply): Record<string, unknown> {
-  if (!reply.ok) throw HiveError.fromJSON(reply.error);
-  return (reply.output ?? {}) as Record<string, unknown>;
 }
 
 function errorResponse(err: unknown, codec: ServiceCodec, requestId: string, action: string, log: (l: string) => void): Response {

@@ -119,13 +119,16 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       port: opts.gatewayPort,
       cert: fs.readFileSync(paths.serverCert, "utf8"),
       key: fs.readFileSync(paths.serverKey, "utf8"),
-      nc: gatewayBus,
+      bus: gatewayBus,
       principals: new Principals(config.accountId, [secrets.admin]),
       node: config.node,
-      // The first ping round settles in the background; fan-outs made before then wait for it.
-      liveNodes: async () => {
-        await nodes.ready;
-        return nodes.live();
+      nodes: {
+        // The first ping round settles in the background; fan-outs made before then wait for it.
+        live: async () => {
+          await nodes.ready;
+          return nodes.live();
+        },
+        deadlineMs: () => nodes.deadlineMs(),
       },
       log: opts.log,
       status: async () => ({
@@ -136,9 +139,10 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
         runtime: runtimeName(),
         pid: process.pid,
-        nats: { connected: !gatewayBus.isClosed() && gatewayBus.info !== undefined, url: nats.clientUrl, pid: nats.pid, restarts: nats.restartCount, running: nats.running },
+        nats: { connected: gatewayBus.connected, url: nats.clientUrl, pid: nats.pid, restarts: nats.restartCount, running: nats.running },
         daemon: daemon.status(),
         nodes: nodes.live(),
+        fanoutDeadlineMs: nodes.deadlineMs(),
       }),
     });
     cleanups.push(() => gateway.close());

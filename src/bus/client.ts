@@ -1,6 +1,7 @@
-// Connecting to Hive's bus, and the JSON encoding every bus message uses.
+// Connecting to Hive's bus.
 
-import { connect, type NatsConnection } from "nats";
+import { connect } from "nats";
+import { Bus } from "./bus.ts";
 
 export interface BusConnectOptions {
   /** e.g. nats://127.0.0.1:4222 (several may be given comma-separated). */
@@ -12,8 +13,8 @@ export interface BusConnectOptions {
 }
 
 /** Connects and keeps reconnecting forever: the server may restart under us or not be up yet. */
-export function connectBus(opts: BusConnectOptions): Promise<NatsConnection> {
-  return connect({
+export async function connectBus(opts: BusConnectOptions): Promise<Bus> {
+  const nc = await connect({
     servers: opts.servers.split(",").map((s) => s.trim()).filter((s) => s !== ""),
     user: opts.user,
     pass: opts.pass,
@@ -22,35 +23,5 @@ export function connectBus(opts: BusConnectOptions): Promise<NatsConnection> {
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
   });
-}
-
-
-const BYTES = "$bytes";
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/**
- * Binary values (the model's blobs: user data, public keys) travel as base64 rather than as {"0":…,"1":…}.
- * The holder's own value is read because a Buffer's toJSON has already run when the replacer sees `value`.
- */
-function replacer(this: unknown, key: string, value: unknown): unknown {
-  const original = (this as Record<string, unknown>)[key];
-  return original instanceof Uint8Array ? { [BYTES]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString("base64") } : value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    const b = (value as Record<string, unknown>)[BYTES];
-    if (typeof b === "string" && Object.keys(value).length === 1) return new Uint8Array(Buffer.from(b, "base64"));
-  }
-  return value;
-}
-
-export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value, replacer));
-}
-
-/** Throws on anything that is not JSON; callers decide what a bad message means. */
-export function decodeJson<T = unknown>(data: Uint8Array): T {
-  return JSON.parse(decoder.decode(data), reviver) as T;
+  return new Bus(nc);
 }

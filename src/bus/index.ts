@@ -1,16 +1,7 @@
-// Hive's message bus: subjects and payloads, the connection, action RPC and the node registry.
+// Hive's message bus: subjects and payloads, the connection, the one request/reply envelope and the node registry.
 
 export * from "./subjects.ts";
-export { connectBus, decodeJson, encodeJson, type BusConnectOptions } from "./client.ts";
-export {
-  fanOutAction,
-  requestAction,
-  serveActions,
-  type ActionEntry,
-  type ActionHandler,
-  type ActionServer,
-  type ActionTable,
-  type FanOutOptions,
-  type ServeOptions,
-} from "./rpc.ts";
-export { announce, NODE_TTL_MS, watchNodes, type NodeWatch, type WatchOptions } from "./nodes.ts";
+export { connectBus, type BusConnectOptions } from "./client.ts";
+export { decodeJson, encodeJson } from "./json.ts";
+export { Bus, PART_BYTES, type EnvelopeHandler, type FanOutResult, type Served, type ServeOptions } from "./bus.ts";
+export { announce, FANOUT_CEILING_MS, FANOUT_FLOOR_MS, NODE_TTL_MS, watchNodes, type NodeWatch, type WatchOptions } from "./nodes.ts";

@@ -1,4 +1,4 @@
-// Every NATS subject, queue group and payload type Hive uses, declared once.
+// Every NATS subject, queue group and payload type Hive uses, declared once (AWS actions: src/actions).
 
 /** Queue group for actions any one node may answer (load-balanced). */
 export const WORKERS_QUEUE = "hive-workers";
@@ -10,15 +10,15 @@ export const subjects = {
   heartbeat: "hive.node.heartbeat",
   /** A gateway asks every daemon to answer with its Heartbeat now, instead of waiting for the next one. */
   nodePing: "hive.node.ping",
-  /** Per-node status, answered by that node's daemon only. */
+  /** Per-node status, answered by that node's daemon only: {} → NodeStatus. */
   nodeStatus: (node: string): string => `hive.admin.${node}.status`,
-  /** Export a volume of this node over NBD: EbsVolumeRequest → EbsReply<EbsMountResult>. */
+  /** Export a volume of this node over NBD: EbsVolumeRequest → EbsMountResult. */
   ebsMount: (node: string): string => `ebs.${node}.mount`,
-  /** Stop exporting a volume of this node: EbsVolumeRequest → EbsReply<{}>. */
+  /** Stop exporting a volume of this node: EbsVolumeRequest → {}. */
   ebsUnmount: (node: string): string => `ebs.${node}.unmount`,
-  /** Starts importing a disk image on that node: ImageImportRequest → AdminReply<ImageImportReply>. */
+  /** Starts importing a disk image on that node: ImageImportRequest → ImageImportReply. */
   imageImport: (node: string): string => `hive.admin.${node}.images.import`,
-  /** How an import on that node is going: ImageProgressRequest → AdminReply<ImageProgress>. */
+  /** How an import on that node is going: ImageProgressRequest → ImageProgress. */
   imageProgress: (node: string): string => `hive.admin.${node}.images.progress`,
 } as const;
 
@@ -33,19 +33,25 @@ export interface Caller {
   accessKeyId: string;
 }
 
-/** Gateway → daemon: one AWS action with its typed input. */
-export interface ActionRequest<I = unknown> {
+/**
+ * The one request envelope on the bus. AWS actions carry the caller, the signed region and (when fanned out) how
+ * many nodes were asked; Hive's own exchanges (block storage, image admin, status) carry the input alone.
+ */
+export interface Envelope<I = unknown> {
   requestId: string;
-  caller: Caller;
-  /** The region the request was signed for. */
-  region: string;
   input: I;
-  /** For fanned-out actions: how many nodes were asked (1 = this daemon answers alone). */
+  caller?: Caller;
+  /** The region the request was signed for. */
+  region?: string;
+  /** For fanned-out actions: how many nodes were asked (1 = this node answers alone). */
   nodes?: number;
 }
 
-/** Daemon → gateway. */
-export type ActionReply<O = unknown> =
+/** An AWS action's envelope: the caller and the signed region are always there. */
+export type ActionRequest<I = unknown> = Envelope<I> & { caller: Caller; region: string };
+
+/** The one reply: the output, or the domain error that stopped it; `node` names who answered. */
+export type Reply<O = unknown> =
   | { ok: true; node: string; output: O }
   | { ok: false; node: string; error: import("../errors/index.ts").HiveErrorData };
 
@@ -84,12 +90,6 @@ export interface EbsMountResult {
   socket: string;
   exportName: string;
 }
-
-/** A block service's answer: the result's fields beside ok: true, or the domain error. */
-export type EbsReply<T = object> = ({ ok: true } & T) | { ok: false; error: import("../errors/index.ts").HiveErrorData };
-
-/** Daemon → admin caller: the answer, or the domain error that stopped it. */
-export type AdminReply<O> = { ok: true; output: O } | { ok: false; error: import("../errors/index.ts").HiveErrorData };
 
 export interface ImageImportRequest {
   /** A path on the node's file system or an http(s) URL. */

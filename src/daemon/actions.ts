@@ -1,34 +1,32 @@
-// The action table: which bus subject runs which handler, and whether one node or every node answers it.
-
-import type { ActionRequest, ActionTable } from "../bus/index.ts";
+// The region's catalogue and key pairs, bound to the catalogue's declarations: regions, zones, instance types,
+// account attributes, the caller's identity, and the key pairs kept in the region's store.
+import type { Ec2Actions, Handlers } from "../actions/index.ts";
+import type { Store } from "../store/index.ts";
 import { describeAccountAttributes } from "./account-attributes.ts";
 import { describeAvailabilityZones } from "./availability-zones.ts";
 import { getCallerIdentity } from "./caller-identity.ts";
-import type { Store } from "../store/index.ts";
 import type { DaemonContext } from "./context.ts";
-import { describeImages } from "./images.ts";
 import { describeInstanceTypes } from "./instance-types.ts";
 import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs.ts";
 import { describeRegions } from "./regions.ts";
 
-// The gateway sends the SDK-shaped input; an action without parameters may arrive with none at all.
-const input = <I>(req: ActionRequest): I => (req.input ?? {}) as I;
+export const catalogueHandlers = (ctx: DaemonContext) =>
+  ({
+    DescribeRegions: (req) => describeRegions(req.input ?? {}, ctx),
+    DescribeAvailabilityZones: (req) => describeAvailabilityZones(req.input ?? {}, ctx),
+    DescribeInstanceTypes: (req) => describeInstanceTypes(req.input ?? {}, ctx),
+    DescribeAccountAttributes: (req) => describeAccountAttributes(req.input ?? {}, ctx),
+  }) satisfies Partial<Handlers<Ec2Actions>>;
 
-/** Every action this daemon serves, bound to its context; keys are bus subjects ("service.Action"). */
-export const actionTable = (ctx: DaemonContext, store?: Store): ActionTable => ({
-  "ec2.DescribeRegions": { mode: "queue", handler: (req) => describeRegions(input(req), ctx) },
-  "ec2.DescribeAvailabilityZones": { mode: "fanout", handler: (req) => describeAvailabilityZones(input(req), ctx) },
-  "ec2.DescribeInstanceTypes": { mode: "fanout", handler: (req) => describeInstanceTypes(input(req), ctx) },
-  "ec2.DescribeAccountAttributes": { mode: "queue", handler: (req) => describeAccountAttributes(input(req), ctx) },
-  "sts.GetCallerIdentity": { mode: "queue", handler: (req) => getCallerIdentity(input(req), ctx, req.caller) },
-  ...(store ? { "ec2.DescribeImages": { mode: "fanout" as const, handler: (req: ActionRequest) => describeImages(input(req), ctx, store) } } : {}),
-  // Key pairs are account-wide and live in this one store; a cluster would replicate them (see routes.ts).
-  ...(store
-    ? {
-        "ec2.CreateKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => createKeyPair(input(req), store) },
-        "ec2.ImportKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => importKeyPair(input(req), store) },
-        "ec2.DescribeKeyPairs": { mode: "queue" as const, handler: (req: ActionRequest) => describeKeyPairs(input(req), store) },
-        "ec2.DeleteKeyPair": { mode: "queue" as const, handler: (req: ActionRequest) => deleteKeyPair(input(req), store) },
-      }
-    : {}),
-});
+export const keyPairHandlers = (store: Store) =>
+  ({
+    CreateKeyPair: (req) => createKeyPair(req.input ?? {}, store),
+    ImportKeyPair: (req) => importKeyPair(req.input ?? {}, store),
+    DescribeKeyPairs: (req) => describeKeyPairs(req.input ?? {}, store),
+    DeleteKeyPair: (req) => deleteKeyPair(req.input ?? {}, store),
+  }) satisfies Partial<Handlers<Ec2Actions>>;
+
+export const stsHandlers = (ctx: DaemonContext) =>
+  ({
+    GetCallerIdentity: (req) => getCallerIdentity(req.input ?? {}, ctx, req.caller),
+  }) satisfies Handlers<import("../actions/index.ts").Catalogue["sts"]>;

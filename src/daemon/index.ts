@@ -1,7 +1,7 @@
 // The node daemon: EC2/STS actions as pure handlers, the table the bus serves them from, and the daemon's start-up.
 
 export type { DaemonContext } from "./context.ts";
-export { actionTable } from "./actions.ts";
+export { catalogueHandlers, keyPairHandlers, stsHandlers } from "./actions.ts";
 export { startDaemon, type RunningDaemon } from "./node-daemon.ts";
 export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./filters.ts";
 export { describeRegions, endpointHost } from "./regions.ts";

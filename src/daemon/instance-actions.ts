@@ -1,5 +1,5 @@
-// The bus table of the instance, tag and volume actions, bound to the lifecycle engine and the store.
-import type { ActionRequest, ActionTable } from "../bus/index.ts";
+// The instance, tag and volume actions bound to the catalogue's declarations, over the lifecycle engine and the store.
+import type { Ec2Actions, Handlers } from "../actions/index.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
 import {
   describeInstanceAttribute,
@@ -12,34 +12,30 @@ import {
   stopInstances,
   terminateInstances,
 } from "./instances.ts";
-import { runInstances } from "./run-instances.ts";
 import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
+import { runInstances } from "./run-instances.ts";
 import { createTags, deleteTags, describeTags } from "./tags.ts";
 import { describeVolumes } from "./volumes.ts";
 
-// Each handler knows its own input type; the bus only knows JSON.
-type Handler = (req: ActionRequest<any>, deps: InstanceDeps) => unknown;
+export const instanceHandlers = (deps: InstanceDeps) =>
+  ({
+    RunInstances: (req) => runInstances(req, deps),
+    DescribeInstances: (req) => describeInstances(req, deps),
+    DescribeInstanceStatus: (req) => describeInstanceStatus(req, deps),
+    StartInstances: (req) => startInstances(req, deps),
+    StopInstances: (req) => stopInstances(req, deps),
+    RebootInstances: (req) => rebootInstances(req, deps),
+    TerminateInstances: (req) => terminateInstances(req, deps),
+    GetConsoleOutput: (req) => getConsoleOutput(req, deps),
+    DescribeInstanceAttribute: (req) => describeInstanceAttribute(req, deps),
+    ModifyInstanceAttribute: (req) => modifyInstanceAttribute(req, deps),
+    ModifyInstanceMetadataOptions: (req) => modifyInstanceMetadataOptions(req, deps),
+  }) satisfies Partial<Handlers<Ec2Actions>>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const withInput = (req: ActionRequest): ActionRequest<any> => ({ ...req, input: req.input ?? {} });
-
-export function instanceActionTable(deps: InstanceDeps): ActionTable {
-  const fanout = (h: Handler) => ({ mode: "fanout" as const, handler: (req: ActionRequest) => h(withInput(req), deps) });
-  return {
-    "ec2.RunInstances": { mode: "queue", handler: (req) => runInstances(withInput(req), deps) },
-    "ec2.DescribeInstances": fanout(describeInstances),
-    "ec2.DescribeInstanceStatus": fanout(describeInstanceStatus),
-    "ec2.StartInstances": fanout(startInstances),
-    "ec2.StopInstances": fanout(stopInstances),
-    "ec2.RebootInstances": fanout(rebootInstances),
-    "ec2.TerminateInstances": fanout(terminateInstances),
-    "ec2.GetConsoleOutput": fanout(getConsoleOutput),
-    "ec2.DescribeInstanceAttribute": fanout(describeInstanceAttribute),
-    "ec2.ModifyInstanceAttribute": fanout(modifyInstanceAttribute),
-    "ec2.ModifyInstanceMetadataOptions": fanout(modifyInstanceMetadataOptions),
-    "ec2.CreateTags": fanout((req, d) => createTags(req, d.store)),
-    "ec2.DeleteTags": fanout((req, d) => deleteTags(req, d.store)),
-    "ec2.DescribeTags": fanout((req, d) => describeTags(req, d.store)),
-    "ec2.DescribeVolumes": fanout((req, d) => describeVolumes(req, d.store)),
-  };
-}
+export const tagAndVolumeHandlers = (deps: InstanceDeps) =>
+  ({
+    CreateTags: (req) => createTags(req, deps.store),
+    DeleteTags: (req) => deleteTags(req, deps.store),
+    DescribeTags: (req) => describeTags(req, deps.store),
+    DescribeVolumes: (req) => describeVolumes(req, deps.store),
+  }) satisfies Partial<Handlers<Ec2Actions>>;

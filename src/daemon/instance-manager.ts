@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import type { NatsConnection } from "nats";
+import type { Bus } from "../bus/index.ts";
 import { requestMount, requestUnmount, type BlockService } from "../ebs/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../store/index.ts";
 import type { MetadataService } from "../metadata/index.ts";
@@ -19,7 +19,7 @@ export interface InstanceManagerDeps {
   ctx: DaemonContext;
   store: Store;
   blocks: BlockService;
-  nc: NatsConnection;
+  bus: Bus;
   metadata: MetadataService;
   /** Bridge mode: the metadata token responses' TTL per guest address. */
   hopLimits?: HopLimitRules;
@@ -226,7 +226,7 @@ export class InstanceManager {
   private async doLaunch(id: string): Promise<void> {
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state !== "pending" || this.closing) return;
-    const { ctx, store, nc, log } = this.deps;
+    const { ctx, store, bus, log } = this.deps;
     const t0 = performance.now();
     try {
       const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
@@ -240,7 +240,7 @@ export class InstanceManager {
         log(`vm ${id} step volume.create ${Math.round(performance.now() - step)} ms`);
       }
       let step = performance.now();
-      const disk = await requestMount(nc, ctx.node, root.id);
+      const disk = await requestMount(bus, ctx.node, root.id);
       log(`vm ${id} step volume.mount ${Math.round(performance.now() - step)} ms`);
       step = performance.now();
       fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
@@ -375,7 +375,7 @@ export class InstanceManager {
     const rec = this.deps.store.instances.get(id);
     if (!rec?.rootVolumeId) return;
     try {
-      await requestUnmount(this.deps.nc, this.deps.ctx.node, rec.rootVolumeId, { force: true });
+      await requestUnmount(this.deps.bus, this.deps.ctx.node, rec.rootVolumeId, { force: true });
     } catch (err) {
       this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
     }

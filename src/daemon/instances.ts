@@ -5,6 +5,7 @@ import type {
   DescribeInstanceStatusRequest,
   DescribeInstancesRequest,
   GetConsoleOutputRequest,
+  Instance,
   InstanceAttribute,
   InstanceStateChange,
   ModifyInstanceAttributeRequest,
@@ -48,7 +49,7 @@ export function describeInstances(req: ActionRequest<DescribeInstancesRequest>, 
   const rows = select(req, deps, req.input.InstanceIds, "InstanceId");
   const items: InstanceWithReservation[] = deps.facts(rows).map((f) => ({ instance: instanceView(f), reservationId: f.record.reservationId, ownerId: f.record.ownerId }));
   const kept = applyFilters(items, req.input.Filters, instanceFilterFields, instanceFilterDynamic);
-  const byReservation = new Map<string, { ReservationId: string; OwnerId: string; Groups: []; Instances: unknown[] }>();
+  const byReservation = new Map<string, { ReservationId: string; OwnerId: string; Groups: []; Instances: Instance[] }>();
   for (const x of kept) {
     let r = byReservation.get(x.reservationId);
     if (!r) byReservation.set(x.reservationId, (r = { ReservationId: x.reservationId, OwnerId: x.ownerId, Groups: [], Instances: [] }));

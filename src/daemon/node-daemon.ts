@@ -1,17 +1,17 @@
 // Starts this node's daemon on the bus: serves the action table, announces the node, answers status requests.
-import type { NatsConnection } from "nats";
-import { announce, encodeJson, serveActions, subjects, type NodeStatus } from "../bus/index.ts";
+import type { ServiceHandlers } from "../actions/index.ts";
+import { announce, subjects, type Bus, type NodeStatus } from "../bus/index.ts";
 import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import type { DaemonContext } from "./context.ts";
-import { actionTable } from "./actions.ts";
+import { catalogueHandlers, keyPairHandlers, stsHandlers } from "./actions.ts";
 import { serveImageAdmin } from "./image-admin.ts";
-import { imageActionTable } from "./image-actions.ts";
+import { imageHandlers } from "./image-actions.ts";
 import { imageBuilds } from "./image-builds.ts";
 import { releaseUnusedImages } from "./image-files.ts";
 import { imageImports, recoverImports } from "./image-imports.ts";
-import { instanceActionTable } from "./instance-actions.ts";
+import { instanceHandlers, tagAndVolumeHandlers } from "./instance-actions.ts";
 import { instanceDeps } from "./instance-deps.ts";
 import { InstanceManager } from "./instance-manager.ts";
 import { MetadataService } from "../metadata/index.ts";
@@ -19,6 +19,7 @@ import { macFor, metadataFacts } from "./guest-config.ts";
 import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs.ts";
 import { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
+import { serveActions } from "./serve-actions.ts";
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -34,8 +35,8 @@ export interface DaemonOptions {
 }
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
-export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
-  const blocks = await startBlockService({ nc, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
+export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
+  const blocks = await startBlockService({ bus, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
   const metadata = new MetadataService({
     facts: (id) => {
       const rec = store.instances.get(id);
@@ -58,7 +59,7 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
     );
     opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);
   }
-  const manager = new InstanceManager({ ctx, store, blocks, nc, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
+  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
@@ -77,11 +78,19 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
 
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
-  const server = serveActions(nc, ctx.node, {
-    ...actionTable(ctx, store),
-    ...instanceActionTable(instanceDeps(ctx, store, manager)),
-    ...imageActionTable(builds),
-  });
+  const instances = instanceDeps(ctx, store, manager);
+  const handlers: ServiceHandlers = {
+    ec2: {
+      ...catalogueHandlers(ctx),
+      ...keyPairHandlers(store),
+      ...instanceHandlers(instances),
+      ...tagAndVolumeHandlers(instances),
+      ...imageHandlers(ctx, store, builds),
+    },
+    sts: stsHandlers(ctx),
+    iam: {},
+  };
+  const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {
     // Deregistered images whose last volume went while hive was down (or before the termination path released it).
@@ -89,29 +98,25 @@ export async function startDaemon(nc: NatsConnection, ctx: DaemonContext, store:
     if (released.length > 0) opts.log(`removed the files of deregistered images no volume uses: ${released.join(", ")}`);
     recovered();
     const imports = imageImports(ctx, store, { failures });
-    return { imports, subs: serveImageAdmin(nc, ctx.node, imports, (m) => process.stderr.write(`[images] ${m}\n`)) };
+    return { imports, subs: serveImageAdmin(bus, ctx.node, imports, (m) => opts.log(`[images] ${m}`)) };
   });
   // Copies wait for recovery; should it fail, they must not wait forever.
   void images.then(recovered, recovered);
   // Announce only once the subscriptions are registered, so a gateway that hears us can reach us.
   let stopAnnouncing = () => {};
   const announced = server.ready.then(() => {
-    stopAnnouncing = announce(nc, { node: ctx.node, region: ctx.region, az: ctx.az, startedAt: boot.startedAt });
+    stopAnnouncing = announce(bus, { node: ctx.node, region: ctx.region, az: ctx.az, startedAt: boot.startedAt });
   });
-  const statusSub = nc.subscribe(subjects.nodeStatus(ctx.node), {
-    callback: (_err, msg) => {
-      if (msg.reply) msg.respond(encodeJson(status()));
-    },
-  });
+  const statusSub = bus.serve(subjects.nodeStatus(ctx.node), () => status(), { node: ctx.node });
 
   return {
-    ready: Promise.all([announced, images.then(() => nc.flush())]).then(() => undefined),
+    ready: Promise.all([announced, images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
     status,
     async stop() {
       stopAnnouncing();
-      statusSub.unsubscribe();
+      await statusSub.close();
       const { imports, subs } = await images;
-      for (const sub of subs) sub.unsubscribe();
+      await Promise.all(subs.map((s) => s.close()));
       await imports.stop();
       await builds.stop();
       await server.close();

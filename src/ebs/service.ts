@@ -2,16 +2,8 @@
 
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import type { Msg, NatsConnection, Subscription } from "nats";
-import {
-  decodeJson,
-  encodeJson,
-  subjects,
-  type EbsMountResult,
-  type EbsReply,
-  type EbsVolumeRequest,
-} from "../bus/index.ts";
-import { HiveError, notFound, type HiveErrorData } from "../errors/index.ts";
+import { subjects, type Bus, type EbsMountResult, type EbsVolumeRequest, type Envelope } from "../bus/index.ts";
+import { HiveError, invalidParameter, notFound } from "../errors/index.ts";
 import type { Store, VolumeRecord } from "../store/index.ts";
 import { exportedVolumeIds, exportVolume, unexportVolume } from "./exports.ts";
 import { newResourceId } from "./ids.ts";
@@ -20,7 +12,7 @@ import { ensureStorageDaemon, type StorageDaemon, type StorageDaemonOptions, typ
 import { assertVolumeId, createVolumeFile, deleteVolumeFile, type VolumeFile } from "./volumes.ts";
 
 export interface BlockServiceOptions {
-  nc: NatsConnection;
+  bus: Bus;
   node: string;
   dataDir: string;
   /** Volume rows are read here (mount needs the file); writing them stays with the caller, e.g. in a launch transaction. */
@@ -138,18 +130,20 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
     });
   };
 
+  const serving = { node: opts.node, log };
   const subs = [
-    serveSubject(opts.nc, subjects.ebsMount(opts.node), log, async (req) => mount(req.volumeId)),
-    serveSubject(opts.nc, subjects.ebsUnmount(opts.node), log, async (req) => {
+    opts.bus.serve(subjects.ebsMount(opts.node), async (env) => mount(volumeRequest(env).volumeId), serving),
+    opts.bus.serve(subjects.ebsUnmount(opts.node), async (env) => {
+      const req = volumeRequest(env);
       await unmount(req.volumeId, { force: req.force === true });
       return {};
-    }),
+    }, serving),
   ];
   // Registered at the server before anyone is told we serve.
-  await opts.nc.flush();
+  await Promise.all(subs.map((s) => s.ready));
 
   const close = async (): Promise<void> => {
-    await Promise.all(subs.map((s) => (s.isClosed() ? undefined : s.drain().catch(() => undefined))));
+    await Promise.all(subs.map((s) => s.close()));
   };
 
   return {
@@ -184,49 +178,11 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
   };
 }
 
-/** Answers one subject: a valid request goes to `handle`; every outcome becomes an EbsReply. */
-function serveSubject(
-  nc: NatsConnection,
-  subject: string,
-  log: (m: string) => void,
-  handle: (req: EbsVolumeRequest) => Promise<object>,
-): Subscription {
-  return nc.subscribe(subject, {
-    // A callback (not an iterator) so a slow export does not hold up the next request.
-    callback: (err, msg) => {
-      if (err) return log(`subscription ${subject} failed: ${err.message}`);
-      void reply(msg, subject, log, handle);
-    },
-  });
-}
-
-async function reply(msg: Msg, subject: string, log: (m: string) => void, handle: (req: EbsVolumeRequest) => Promise<object>): Promise<void> {
-  if (!msg.reply) return log(`dropped a message on ${subject} with no reply subject`);
-  let answer: EbsReply;
-  try {
-    let req: EbsVolumeRequest | undefined;
-    try {
-      req = decodeJson<EbsVolumeRequest>(msg.data);
-    } catch {
-      // reported below
-    }
-    if (typeof req !== "object" || req === null) {
-      throw new HiveError({ kind: "InvalidParameter", message: `malformed request on ${subject}: not a JSON object` });
-    }
-    answer = { ok: true, ...(await handle(req)) };
-  } catch (err) {
-    answer = { ok: false, error: errorData(err, subject, log) };
+/** The request inside an envelope, checked: callers on the bus are other processes. */
+function volumeRequest(env: Envelope): EbsVolumeRequest {
+  const req = env.input as EbsVolumeRequest | undefined;
+  if (typeof req !== "object" || req === null || typeof req.volumeId !== "string") {
+    throw invalidParameter("VolumeId", "the request must name a volume: { volumeId }");
   }
-  try {
-    msg.respond(encodeJson(answer));
-  } catch (err) {
-    log(`could not reply on ${subject}: ${(err as Error).message}`);
-  }
-}
-
-function errorData(err: unknown, subject: string, log: (m: string) => void): HiveErrorData {
-  if (err instanceof HiveError) return err.toJSON();
-  // Anything else is a bug or a failed dependency: keep the stack in our log, give the caller the gist.
-  log(`${subject} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  return { kind: "Internal", message: `${subject} failed: ${err instanceof Error ? err.message : String(err)}` };
+  return req;
 }

@@ -1,0 +1,50 @@
+// EC2's instance actions: launched on a placed node, then acted on by the node holding each instance.
+import type {
+  DescribeInstanceAttributeRequest,
+  DescribeInstanceStatusRequest,
+  DescribeInstanceStatusResult,
+  DescribeInstancesRequest,
+  DescribeInstancesResult,
+  GetConsoleOutputRequest,
+  GetConsoleOutputResult,
+  InstanceAttribute,
+  ModifyInstanceAttributeRequest,
+  ModifyInstanceMetadataOptionsRequest,
+  ModifyInstanceMetadataOptionsResult,
+  RebootInstancesRequest,
+  Reservation,
+  RunInstancesRequest,
+  StartInstancesRequest,
+  StartInstancesResult,
+  StopInstancesRequest,
+  StopInstancesResult,
+  TerminateInstancesRequest,
+  TerminateInstancesResult,
+} from "@aws-sdk/client-ec2";
+import { instanceIds } from "../not-found.ts";
+import { declare, placed, type Travel } from "../spec.ts";
+
+const stateChanges = (list: string): Travel => ({ kind: "owners", owned: instanceIds("InstanceIds"), merge: { list, key: "InstanceId" } });
+const oneInstance: Travel = { kind: "owner", owned: instanceIds("InstanceId") };
+
+export const instanceActions = {
+  RunInstances: declare<RunInstancesRequest, Reservation>(placed),
+  DescribeInstances: declare<DescribeInstancesRequest, DescribeInstancesResult>({
+    kind: "every",
+    merge: { list: "Reservations", key: "ReservationId", paginated: true },
+    owned: instanceIds("InstanceIds"),
+  }),
+  DescribeInstanceStatus: declare<DescribeInstanceStatusRequest, DescribeInstanceStatusResult>({
+    kind: "every",
+    merge: { list: "InstanceStatuses", key: "InstanceId", paginated: true },
+    owned: instanceIds("InstanceIds"),
+  }),
+  StartInstances: declare<StartInstancesRequest, StartInstancesResult>(stateChanges("StartingInstances")),
+  StopInstances: declare<StopInstancesRequest, StopInstancesResult>(stateChanges("StoppingInstances")),
+  TerminateInstances: declare<TerminateInstancesRequest, TerminateInstancesResult>(stateChanges("TerminatingInstances")),
+  RebootInstances: declare<RebootInstancesRequest, object>({ kind: "owners", owned: instanceIds("InstanceIds") }),
+  GetConsoleOutput: declare<GetConsoleOutputRequest, GetConsoleOutputResult>(oneInstance),
+  DescribeInstanceAttribute: declare<DescribeInstanceAttributeRequest, InstanceAttribute>(oneInstance),
+  ModifyInstanceAttribute: declare<ModifyInstanceAttributeRequest, object>(oneInstance),
+  ModifyInstanceMetadataOptions: declare<ModifyInstanceMetadataOptionsRequest, ModifyInstanceMetadataOptionsResult>(oneInstance),
+};

@@ -1,0 +1,19 @@
+// EC2's key pair actions. Key pairs belong to the region: any one node answers from the region's state.
+import type {
+  CreateKeyPairRequest,
+  DeleteKeyPairRequest,
+  DeleteKeyPairResult,
+  DescribeKeyPairsRequest,
+  DescribeKeyPairsResult,
+  ImportKeyPairRequest,
+  ImportKeyPairResult,
+  KeyPair,
+} from "@aws-sdk/client-ec2";
+import { anyNode, declare } from "../spec.ts";
+
+export const keyPairActions = {
+  CreateKeyPair: declare<CreateKeyPairRequest, KeyPair>(anyNode),
+  ImportKeyPair: declare<ImportKeyPairRequest, ImportKeyPairResult>(anyNode),
+  DescribeKeyPairs: declare<DescribeKeyPairsRequest, DescribeKeyPairsResult>(anyNode),
+  DeleteKeyPair: declare<DeleteKeyPairRequest, DeleteKeyPairResult>(anyNode),
+};

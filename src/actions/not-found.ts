@@ -1,0 +1,37 @@
+// How EC2 words ids that no node holds: the error code and message per resource, for the catalogue's `owned` rules.
+import type { OwnedIds } from "./spec.ts";
+
+const idList = (noun: string, ids: string[]): string =>
+  ids.length === 1 ? `The ${noun} ID '${ids[0]}' does not exist` : `The ${noun} IDs '${ids.join(", ")}' do not exist`;
+
+export const instanceIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidInstanceID.NotFound",
+  message: (ids) => idList("instance", ids),
+});
+
+export const volumeIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidVolume.NotFound",
+  message: (ids) => idList("volume", ids),
+});
+
+// EC2 names missing AMIs in brackets: The image id '[ami-…]' does not exist.
+export const imageIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidAMIID.NotFound",
+  message: (ids) => (ids.length === 1 ? `The image id '[${ids[0]}]' does not exist` : `The image ids '[${ids.join(", ")}]' do not exist`),
+});
+
+const BY_PREFIX: Record<string, [code: string, noun: string]> = {
+  i: ["InvalidInstanceID.NotFound", "instance"],
+  vol: ["InvalidVolume.NotFound", "volume"],
+  ami: ["InvalidAMIID.NotFound", "image"],
+};
+
+/** Ids of any taggable resource: the code follows the first missing id's prefix. */
+export const resourceIds = (param: string): OwnedIds => ({
+  param,
+  code: (id) => BY_PREFIX[id.split("-")[0]]?.[0] ?? "InvalidID",
+  message: (ids) => idList(BY_PREFIX[ids[0].split("-")[0]]?.[1] ?? "resource", ids),
+});

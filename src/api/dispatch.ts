@@ -1,0 +1,64 @@
+// Sends a decoded action where the catalogue says it travels and turns the replies into one answer: one node's
+// output, or the merge of every node's, where a node that did not answer makes an unknown id Unavailable, not NotFound.
+import { actionSpec, type ActionSpec, type ServiceName } from "../actions/index.ts";
+import { Bus, type Caller, type Envelope, type Heartbeat, type Reply } from "../bus/index.ts";
+import { HiveError, unavailable } from "../errors/index.ts";
+import { mergeReplies } from "./fanout-merge.ts";
+
+/** The nodes a fan-out should hear from, and for how long to wait for them. */
+export interface NodeSource {
+  live(): Promise<Heartbeat[]>;
+  deadlineMs(): number;
+}
+
+export interface DispatchDeps {
+  bus: Bus;
+  nodes: NodeSource;
+  log: (line: string) => void;
+  /** How long a single-node request waits for its daemon; default 60 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface ActionCall {
+  service: ServiceName;
+  action: string;
+  input: Record<string, unknown>;
+  caller: Caller;
+  region: string;
+  requestId: string;
+}
+
+export type Dispatch = (call: ActionCall) => Promise<Record<string, unknown>>;
+
+export function dispatcher(deps: DispatchDeps): Dispatch {
+  return async (call) => {
+    const spec = actionSpec(call.service, call.action);
+    if (!spec) throw new HiveError({ kind: "Unsupported", message: `The action ${call.action} is not supported by Hive yet.` });
+    const subject = Bus.actionSubject(call.service, call.action);
+    const env: Envelope = { requestId: call.requestId, caller: call.caller, region: call.region, input: call.input };
+    const travel = spec.travel;
+    if (travel.kind === "any" || travel.kind === "placed") {
+      return (await deps.bus.request<Record<string, unknown>>(subject, env, deps.requestTimeoutMs ?? 60_000)) ?? {};
+    }
+    return fanOut(deps, spec, subject, env, call);
+  };
+}
+
+async function fanOut(deps: DispatchDeps, spec: ActionSpec, subject: string, env: Envelope, call: ActionCall): Promise<Record<string, unknown>> {
+  const nodes = (await deps.nodes.live()).map((hb) => hb.node);
+  const deadlineMs = deps.nodes.deadlineMs();
+  // `nodes` tells a daemon whether it answers alone, and so may judge unknown ids itself before acting.
+  const { replies, missing } = await deps.bus.fanOut(subject, { ...env, nodes: Math.max(1, nodes.length) }, { nodes, deadlineMs });
+  if (replies.length === 0) {
+    throw unavailable(nodes.length ? `no node answered ${subject} within ${deadlineMs} ms (expected ${nodes.join(", ")})` : `no node is serving ${subject}`);
+  }
+  if (missing.length > 0) {
+    deps.log(`request ${call.requestId} ${subject}: no reply from ${missing.join(", ")} within ${deadlineMs} ms; answering from ${replies.length} node(s)`);
+  }
+  return mergeReplies(spec.travel, replies.map(unwrap), call.input, missing);
+}
+
+function unwrap(reply: Reply): Record<string, unknown> {
+  if (!reply.ok) throw HiveError.fromJSON(reply.error);
+  return (reply.output ?? {}) as Record<string, unknown>;
+}

@@ -1,0 +1,35 @@
+// Serves every action of the catalogue on the bus with its handler: one worker answers what travels to any or a
+// placed node (the queue group), every node answers what fans out.
+import { catalogue, declaredActions, fansOut, handlerProblems, type ServiceHandlers } from "../actions/index.ts";
+import { Bus, type ActionRequest, type Served } from "../bus/index.ts";
+
+export interface ActionServer {
+  readonly subjects: string[];
+  /** Settles once every subscription is registered at the server: announce the node after it. */
+  readonly ready: Promise<void>;
+  /** Stops taking requests; in-flight handlers still reply. */
+  close(): Promise<void>;
+}
+
+/** Throws at start if a declared action has no handler or a handler has no declaration (tsc catches both first). */
+export function serveActions(bus: Bus, node: string, handlers: ServiceHandlers, log: (line: string) => void): ActionServer {
+  const problems = handlerProblems(handlers as unknown as Record<string, Record<string, unknown>>);
+  if (problems.length > 0) throw new Error(`the daemon's handlers do not match the action catalogue: ${problems.join("; ")}`);
+  const served: Served[] = [];
+  const subjects: string[] = [];
+  for (const [service, action] of declaredActions()) {
+    const subject = Bus.actionSubject(service, action);
+    const travel = (catalogue[service] as Record<string, { travel: Parameters<typeof fansOut>[0] }>)[action].travel;
+    const handler = (handlers[service] as Record<string, (req: ActionRequest) => unknown>)[action];
+    // An action without parameters may arrive with no input at all.
+    served.push(bus.serve(subject, (env) => handler({ ...(env as ActionRequest), input: env.input ?? {} }), { node, queue: !fansOut(travel), log }));
+    subjects.push(subject);
+  }
+  return {
+    subjects,
+    ready: Promise.all(served.map((s) => s.ready)).then(() => undefined),
+    close: async () => {
+      await Promise.all(served.map((s) => s.close()));
+    },
+  };
+}
