@@ -1,7 +1,8 @@
 // `hive up`: initialise the data directory if it is empty, start everything, stop it all on SIGINT/SIGTERM.
-import { startAppliance, type ApplianceOptions } from "../appliance/index.ts";
+import { startAppliance, type Appliance, type ApplianceOptions } from "../appliance/index.ts";
 import { isInitialized } from "../config/index.ts";
-import { runInit } from "./init.ts";
+import { lockDataDir } from "../runtime/index.ts";
+import { initialise } from "./init.ts";
 
 export interface UpFlags extends Omit<ApplianceOptions, "dataDir" | "log"> {
   region?: string;
@@ -11,10 +12,18 @@ export interface UpFlags extends Omit<ApplianceOptions, "dataDir" | "log"> {
 }
 
 export async function runUp(dataDir: string, flags: UpFlags, say: (line: string) => void): Promise<void> {
-  if (!isInitialized(dataDir)) {
-    await runInit(dataDir, { region: flags.region, az: flags.az, node: flags.nodeName, awsProfile: flags.awsProfile, gatewayPort: flags.gatewayPort }, say);
+  // Before anything reads or writes the directory: a second `hive up` must leave a running one alone.
+  const lock = await lockDataDir(dataDir);
+  let appliance: Appliance;
+  try {
+    if (!isInitialized(dataDir)) {
+      await initialise(dataDir, { region: flags.region, az: flags.az, node: flags.nodeName, awsProfile: flags.awsProfile, gatewayPort: flags.gatewayPort }, say);
+    }
+    appliance = await startAppliance({ ...flags, dataDir, log: say });
+  } catch (err) {
+    lock.discard();
+    throw err;
   }
-  const appliance = await startAppliance({ ...flags, dataDir, log: say });
   process.stdout.write(`hive ready: ${appliance.endpoint} (node ${appliance.node}, region ${appliance.region}, ${appliance.readyMs} ms)\n`);
 
   await new Promise<void>((resolve) => {
@@ -31,5 +40,6 @@ export async function runUp(dataDir: string, flags: UpFlags, say: (line: string)
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  lock.release();
   say("hive: stopped");
 }

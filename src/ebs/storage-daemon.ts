@@ -7,7 +7,7 @@ import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
 import { ebsPaths, type EbsPaths } from "./paths.ts";
-import { pidRunning, readPidFile, RestartBackoff, RestartLoop } from "../runtime/index.ts";
+import { liveDataDirOwner, pidRunning, readPidFile, RestartBackoff, RestartLoop } from "../runtime/index.ts";
 import { isStorageDaemon } from "./proc.ts";
 
 /** A volume that must be exported whenever a fresh storage daemon comes up. */
@@ -154,6 +154,8 @@ export class StorageDaemon {
     this.stopWatching();
     const session = this.session;
     this.session = undefined;
+    // Without a session of ours, the pid file's daemon is another live hive's to quit, not ours.
+    if (!session && liveDataDirOwner(this.paths.dataDir)) return;
     const pid = session?.pid ?? this.livePidFromFile();
     if (session) {
       await session.qmp.quit({ timeoutMs }).catch((err: Error) => this.log(`qemu-storage-daemon quit failed: ${err.message}`));
@@ -174,6 +176,9 @@ export class StorageDaemon {
 
   private async attachOrSpawn(): Promise<StorageDaemonReadyInfo> {
     const started = performance.now();
+    // A daemon found through the pid file is a leftover only when no live hive holds the data directory.
+    const owner = liveDataDirOwner(this.paths.dataDir);
+    if (owner) throw new Error(`the data directory ${this.paths.dataDir} belongs to the running hive pid ${owner.pid}; not touching its storage daemon`);
     const existing = this.livePidFromFile();
     let session: Session;
     let reexported: string[] = [];

@@ -15,7 +15,7 @@ import {
 import { get as httpGet } from "node:http";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
-import { pidRunning, processArgv, readPidFile, RestartLoop, signal } from "../runtime/index.ts";
+import { liveDataDirOwner, pidRunning, processArgv, readPidFile, RestartLoop, signal } from "../runtime/index.ts";
 import { resolveNatsServer } from "./binary.ts";
 import { hostPort, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
 
@@ -112,6 +112,9 @@ export class NatsSupervisor {
   async start(): Promise<void> {
     if (this.child) throw new Error("nats supervisor already started");
     this.stopping = false;
+    // Its config and its pid file's server belong to that appliance: rewriting or ending them would take it down.
+    const owner = liveDataDirOwner(this.opts.dataDir);
+    if (owner) throw new Error(`the data directory ${this.opts.dataDir} belongs to the running hive pid ${owner.pid}; not starting a second nats-server on it`);
     this.binary = this.opts.binary ?? (await resolveNatsServer(this.opts.dataDir));
     this.writeConfig();
     await this.endStaleServer();
@@ -135,12 +138,15 @@ export class NatsSupervisor {
 
   /**
    * A hive killed with SIGKILL cannot take its nats-server along; the next start finds it by the pid file and ends it,
-   * but only if that process really is nats-server running our config.
+   * but only if that process really is nats-server running our config, and no live hive holds the data directory
+   * (then it is that appliance's server, not a leftover).
    */
   private async endStaleServer(): Promise<void> {
     const pid = this.opts.pidFile ? readPidFile(this.opts.pidFile) : undefined;
     const argv = pid === undefined ? undefined : processArgv(pid);
     if (pid === undefined || !argv || !/nats-server/.test(argv[0] ?? "") || !argv.includes(this.confPath) || !pidRunning(pid)) return;
+    const owner = liveDataDirOwner(this.opts.dataDir);
+    if (owner) throw new Error(`nats-server pid ${pid} belongs to the running hive pid ${owner.pid}; not ending it`);
     this.log(`ending nats-server pid ${pid} left over from an earlier run`);
     signal(pid, "SIGTERM");
     for (let waited = 0; waited < 3_000; waited += 50) {
