@@ -8,6 +8,8 @@ import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import { openStore } from "../store/index.ts";
+
+export { DataDirInUse, lockDataDir, type DataDirLock } from "../store/index.ts";
 import { hostFacts } from "../vm/index.ts";
 
 export interface ApplianceOptions {

@@ -1,6 +1,6 @@
 // `hive init`: create a data directory and, unless told not to, an AWS CLI profile for it.
 import { DEFAULT_GATEWAY_PORT, dataPaths, initDataDir, isInitialized, loadNodeConfig, loadSecrets, writeAwsProfile, type InitOptions } from "../config/index.ts";
-import { lockDataDir } from "../runtime/index.ts";
+import { lockDataDir } from "../appliance/index.ts";
 
 export interface InitFlags extends InitOptions {
   awsProfile?: boolean;

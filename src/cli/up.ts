@@ -1,7 +1,7 @@
 // `hive up`: initialise the data directory if it is empty, start everything, stop it all on SIGINT/SIGTERM.
 import { startAppliance, type Appliance, type ApplianceOptions } from "../appliance/index.ts";
 import { isInitialized } from "../config/index.ts";
-import { lockDataDir } from "../runtime/index.ts";
+import { lockDataDir } from "../appliance/index.ts";
 import { initialise } from "./init.ts";
 
 export interface UpFlags extends Omit<ApplianceOptions, "dataDir" | "log"> {

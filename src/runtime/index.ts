@@ -5,5 +5,5 @@ export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun !== "
 export const runtimeName = (): string =>
   isBun ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.versions.node}`;
 export { pidRunning, processIdentity, processArgv, readPidFile, signal } from "./process.ts";
-export { lockDataDir, liveDataDirOwner, readOwner as readDataDirOwner, DataDirInUse, type DataDirLock, type DataDirOwner } from "./data-dir-lock.ts";
+export { OWNER_FILE, liveDataDirOwner, readOwner as readDataDirOwner, type DataDirOwner } from "./data-dir-owner.ts";
 export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.ts";

@@ -22,3 +22,4 @@ export type {
   VolumeRepo,
   VolumeState,
 } from "./records.ts";
+export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

@@ -1,6 +1,6 @@
 // A separate process that tries to take a data directory's lock, says what happened, and holds it until killed.
 // Usage: node --import tsx test/helpers/lock-holder.ts <data-dir> [hold-ms]
-import { DataDirInUse, lockDataDir } from "../../src/runtime/index.ts";
+import { DataDirInUse, lockDataDir } from "../../src/store/index.ts";
 
 const [dir, holdMs] = process.argv.slice(2);
 try {

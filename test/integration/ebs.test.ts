@@ -6,8 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import type { NatsConnection } from "nats";
-import { connectBus } from "../../src/bus/index.ts";
+import { connectBus, type Bus } from "../../src/bus/index.ts";
 import {
   GiB,
   requestMount,
@@ -50,7 +49,7 @@ describe("ebs block service", () => {
   let t: TestNats;
   let dir: { path: string; remove: () => void };
   let store: Store;
-  let nc: NatsConnection;
+  let bus: Bus;
   let service: BlockService | undefined;
   let imageFile: string;
   let blank: VolumeFile;
@@ -60,7 +59,7 @@ describe("ebs block service", () => {
   const logs: string[] = [];
 
   const start = async (): Promise<BlockService> => {
-    const s = await startBlockService({ nc, node: NODE, dataDir: dir.path, store, log: (m) => logs.push(m) });
+    const s = await startBlockService({ bus, node: NODE, dataDir: dir.path, store, log: (m) => logs.push(m) });
     if (s.daemon.pid !== undefined) pids.add(s.daemon.pid);
     return s;
   };
@@ -81,7 +80,7 @@ describe("ebs block service", () => {
     t = await startTestNats();
     dir = tempDir("ebs");
     store = await openStore(join(dir.path, "hive.db"));
-    nc = await connectBus({ servers: t.nats.clientUrl, user: t.opts.user, pass: t.opts.password, name: "ebs-test" });
+    bus = await connectBus({ servers: t.nats.clientUrl, user: t.opts.user, pass: t.opts.password, name: "ebs-test" });
     // A small "AMI": known bytes at 0 and at 32 MiB, zeros elsewhere.
     mkdirSync(join(dir.path, "images"));
     imageFile = join(dir.path, "images", "ami-test.raw");
@@ -92,7 +91,7 @@ describe("ebs block service", () => {
   after(async () => {
     await service?.shutdown().catch(() => undefined);
     for (const pid of pids) if (pidAlive(pid)) process.kill(pid, "SIGKILL");
-    await nc?.close();
+    await bus?.close();
     store?.close();
     await t?.close();
     dir?.remove();
@@ -147,7 +146,7 @@ describe("ebs block service", () => {
 
   test("mounts over NATS and serves the image's bytes through the overlay", async () => {
     const t0 = performance.now();
-    const m = await requestMount(nc, NODE, root.id);
+    const m = await requestMount(bus, NODE, root.id);
     const exportMs = Math.round(performance.now() - t0);
     const nbdSocket = join(dir.path, "ebs", "nbd.sock");
     assert.deepEqual(m, { uri: `nbd+unix:///${root.id}?socket=${nbdSocket}`, socket: nbdSocket, exportName: root.id });
@@ -158,14 +157,14 @@ describe("ebs block service", () => {
     await expectPattern(nbd(m.uri), 0, "512M", "1M");
     console.log(`# mount (export) over NATS: ${exportMs}ms; mount → first 1 MiB read back: ${readableMs}ms`);
     // Mounting again is a no-op answering the same place.
-    assert.deepEqual(await requestMount(nc, NODE, root.id), m);
+    assert.deepEqual(await requestMount(bus, NODE, root.id), m);
     assert.deepEqual(service?.exported(), [root.id]);
   });
 
   test("writes through NBD land in the overlay and leave the image alone", async () => {
-    const { uri } = await requestMount(nc, NODE, root.id);
+    const { uri } = await requestMount(bus, NODE, root.id);
     await qemuIo([...nbd(uri), "-c", "write -P 0x77 4M 1M", "-c", "write -P 0x99 0 64k"]);
-    await requestUnmount(nc, NODE, root.id);
+    await requestUnmount(bus, NODE, root.id);
     assert.deepEqual(service?.exported(), []);
     // Unexported means closed: qemu-io can open the qcow2 itself.
     const overlay = ["-f", "qcow2", "-r", root.path];
@@ -175,11 +174,11 @@ describe("ebs block service", () => {
     await expectPattern(["-f", "raw", "-r", imageFile], 0x5a, "0", "1M");
     await expectPattern(["-f", "raw", "-r", imageFile], 0, "4M", "1M");
     // Unmounting again is fine.
-    await requestUnmount(nc, NODE, root.id);
+    await requestUnmount(bus, NODE, root.id);
   });
 
   test("a safe unmount refuses while a client is connected; force drops it", async () => {
-    const { uri } = await requestMount(nc, NODE, blank.id);
+    const { uri } = await requestMount(bus, NODE, blank.id);
     // qemu-io keeps its NBD connection while it waits for commands on stdin; a first read proves it is connected.
     const client = spawn("qemu-io", nbd(uri), { stdio: ["pipe", "pipe", "ignore"] });
     const exited = new Promise((resolve) => client.once("exit", resolve));
@@ -188,9 +187,9 @@ describe("ebs block service", () => {
       client.stdout.on("data", (d: Buffer) => (out += d.toString()));
       client.stdin.write("read 0 512\n");
       await eventually("the client reads", async () => assert.match(out, /read 512\/512 bytes/));
-      await assert.rejects(requestUnmount(nc, NODE, blank.id), expectHiveError("Conflict", "volume"));
+      await assert.rejects(requestUnmount(bus, NODE, blank.id), expectHiveError("Conflict", "volume"));
       assert.deepEqual(service?.exported(), [blank.id]);
-      await requestUnmount(nc, NODE, blank.id, { force: true });
+      await requestUnmount(bus, NODE, blank.id, { force: true });
       assert.deepEqual(service?.exported(), []);
     } finally {
       client.stdin.end();
@@ -199,13 +198,13 @@ describe("ebs block service", () => {
   });
 
   test("an unknown or malformed volume is refused", async () => {
-    await assert.rejects(requestMount(nc, NODE, "vol-0123456789abcdef0"), expectHiveError("NotFound", "volume"));
-    await assert.rejects(requestMount(nc, NODE, "../../etc/passwd"), expectHiveError("InvalidParameter", "volume"));
-    await assert.rejects(requestUnmount(nc, NODE, "vol-x"), expectHiveError("InvalidParameter", "volume"));
+    await assert.rejects(requestMount(bus, NODE, "vol-0123456789abcdef0"), expectHiveError("NotFound", "volume"));
+    await assert.rejects(requestMount(bus, NODE, "../../etc/passwd"), expectHiveError("InvalidParameter", "volume"));
+    await assert.rejects(requestUnmount(bus, NODE, "vol-x"), expectHiveError("InvalidParameter", "volume"));
   });
 
   test("a new hive process reattaches to the same daemon with its exports intact", async () => {
-    const { uri } = await requestMount(nc, NODE, blank.id);
+    const { uri } = await requestMount(bus, NODE, blank.id);
     await qemuIo([...nbd(uri), "-c", "write -P 0x42 0 1M"]);
     const pid = service?.daemon.pid as number;
     // What a killed hive leaves: the daemon, its exports, and nobody watching.
@@ -240,8 +239,8 @@ describe("ebs block service", () => {
          const { connectBus } = await import(${JSON.stringify(new URL("../../src/bus/index.ts", import.meta.url).href)});
          const [dataDir, servers, user, pass, node, volumeId] = process.argv.slice(1);
          const store = await openStore(dataDir + "/hive.db");
-         const nc = await connectBus({ servers, user, pass, name: "doomed-hive" });
-         const s = await startBlockService({ nc, node, dataDir, store, log: () => {} });
+         const bus = await connectBus({ servers, user, pass, name: "doomed-hive" });
+         const s = await startBlockService({ bus, node, dataDir, store, log: () => {} });
          const m = await s.mount(volumeId);
          process.stdout.write(JSON.stringify({ pid: s.daemon.pid, uri: m.uri }) + "\\n");
          setInterval(() => {}, 1000);`,
@@ -267,13 +266,13 @@ describe("ebs block service", () => {
     assert.equal(service.daemon.reattached, true);
     assert.equal(service.daemon.pid, pid);
     assert.deepEqual(service.exported(), [blank.id, root.id].sort());
-    await requestUnmount(nc, NODE, root.id);
+    await requestUnmount(bus, NODE, root.id);
   });
 
   test("a killed daemon is restarted and re-exports what was exported", async () => {
     const svc = service as BlockService;
     const old = svc.daemon.pid as number;
-    const { uri } = await requestMount(nc, NODE, blank.id);
+    const { uri } = await requestMount(bus, NODE, blank.id);
     const t0 = performance.now();
     process.kill(old, "SIGKILL");
     const fresh = await eventually("a new storage daemon", async () => {
@@ -287,15 +286,15 @@ describe("ebs block service", () => {
     assert.equal(svc.daemon.restartCount, 1);
     assert.ok(!pidAlive(old));
     // Mounting more works on the new daemon.
-    const m = await requestMount(nc, NODE, root.id);
+    const m = await requestMount(bus, NODE, root.id);
     await expectPattern(nbd(m.uri), 0x77, "4M", "1M");
     assert.deepEqual(svc.exported(), [blank.id, root.id].sort());
   });
 
   test("shutdown quits the daemon and leaves no process behind", async () => {
     const svc = service as BlockService;
-    await requestUnmount(nc, NODE, root.id, { force: true });
-    await requestUnmount(nc, NODE, blank.id, { force: true });
+    await requestUnmount(bus, NODE, root.id, { force: true });
+    await requestUnmount(bus, NODE, blank.id, { force: true });
     await svc.shutdown();
     service = undefined;
     for (const pid of pids) assert.ok(!pidAlive(pid), `pid ${pid} still alive`);

@@ -5,15 +5,17 @@ import { test } from "node:test";
 import type { Caller } from "../../src/bus/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import type { HostFacts } from "../../src/vm/index.ts";
+import { catalogue } from "../../src/actions/index.ts";
 import {
-  actionTable,
   allInstanceTypes,
+  catalogueHandlers,
   describeAccountAttributes,
   describeAvailabilityZones,
   describeInstanceTypes,
   describeRegions,
   findInstanceType,
   fitsHost,
+  stsHandlers,
   type DaemonContext,
 } from "../../src/daemon/index.ts";
 
@@ -347,32 +349,32 @@ const caller: Caller = {
 };
 const request = <I>(input: I) => ({ requestId: "r-1", caller, region: "us-east-1", input });
 
-test("the action table lists each action with its mode", () => {
-  const table = actionTable(ctx);
+test("the catalogue's actions travel the way their data lives", () => {
+  const travel = (service: "ec2" | "sts", action: string): string =>
+    (catalogue[service] as Record<string, { travel: { kind: string } }>)[action]!.travel.kind;
   assert.deepEqual(
-    Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v.mode])),
+    Object.fromEntries(Object.keys(catalogueHandlers(ctx)).map((a) => [`ec2.${a}`, travel("ec2", a)])),
     {
-      "ec2.DescribeRegions": "queue",
-      "ec2.DescribeAvailabilityZones": "fanout",
-      "ec2.DescribeInstanceTypes": "fanout",
-      "ec2.DescribeAccountAttributes": "queue",
-      "sts.GetCallerIdentity": "queue",
+      "ec2.DescribeRegions": "any",
+      "ec2.DescribeAvailabilityZones": "every",
+      "ec2.DescribeInstanceTypes": "every",
+      "ec2.DescribeAccountAttributes": "any",
     },
   );
+  assert.equal(travel("sts", "GetCallerIdentity"), "any");
 });
 
 test("GetCallerIdentity echoes the authenticated caller", () => {
-  const out = actionTable(ctx)["sts.GetCallerIdentity"]!.handler(request({}));
+  const out = stsHandlers(ctx).GetCallerIdentity(request({}));
   assert.deepEqual(out, { UserId: "AIDAEXAMPLEUSERID", Account: "123456789012", Arn: "arn:aws:iam::123456789012:user/admin" });
 });
 
-test("table handlers pass typed input through and tolerate a missing input", () => {
-  const table = actionTable(ctx);
-  const types = table["ec2.DescribeInstanceTypes"]!.handler(request({ InstanceTypes: ["t3.nano"] })) as {
-    InstanceTypes: { InstanceType: string }[];
-  };
-  assert.deepEqual(types.InstanceTypes.map((t) => t.InstanceType), ["t3.nano"]);
-  const regions = table["ec2.DescribeRegions"]!.handler(request(undefined)) as { Regions: unknown[] };
-  assert.equal(regions.Regions.length, 1);
-  assert.throws(() => table["ec2.DescribeInstanceTypes"]!.handler(request({ InstanceTypes: ["nope"] })), HiveError);
+test("handlers pass typed input through and tolerate a missing input", () => {
+  const handlers = catalogueHandlers(ctx);
+  const types = handlers.DescribeInstanceTypes(request({ InstanceTypes: ["t3.nano"] }));
+  assert.deepEqual(types.InstanceTypes?.map((t) => t.InstanceType), ["t3.nano"]);
+  // A request that arrives without input (an action with no parameters) still answers.
+  const regions = handlers.DescribeRegions(request(undefined as unknown as object));
+  assert.equal(regions.Regions?.length, 1);
+  assert.throws(() => handlers.DescribeInstanceTypes(request({ InstanceTypes: ["nope" as "t3.nano"] })), HiveError);
 });

@@ -5,7 +5,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, test } from "node:test";
-import { DataDirInUse, liveDataDirOwner, lockDataDir, processIdentity, readDataDirOwner } from "../../src/runtime/index.ts";
+import { liveDataDirOwner, processIdentity, readDataDirOwner } from "../../src/runtime/index.ts";
+import { DataDirInUse, lockDataDir } from "../../src/store/index.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const HOLDER = path.join(ROOT, "test", "helpers", "lock-holder.ts");

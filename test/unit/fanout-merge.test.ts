@@ -1,13 +1,42 @@
-// The gateway's merge of fanned-out listings: union over nodes, de-duplication, order, pagination, names asked for.
+// The gateway's merge of fanned-out replies: union over nodes, de-duplication, order, pagination, names asked for,
+// and honesty about nodes that did not answer: an id only a silent node could hold is Unavailable, never NotFound.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { catalogue, type Merge, type Travel } from "../../src/actions/index.ts";
 import { AwsError } from "../../src/api/aws-error.ts";
-import { mergeListings } from "../../src/api/fanout-merge.ts";
-import { routes, type FanoutRoute } from "../../src/api/routes.ts";
+import { mergeListings, mergeReplies } from "../../src/api/fanout-merge.ts";
+import { HiveError } from "../../src/errors/index.ts";
 
-const types = routes.ec2.DescribeInstanceTypes as FanoutRoute;
-const zones = routes.ec2.DescribeAvailabilityZones as FanoutRoute;
+const travelOf = (action: keyof typeof catalogue.ec2): Travel => catalogue.ec2[action].travel;
+const mergeOf = (action: keyof typeof catalogue.ec2): Merge => {
+  const t = travelOf(action);
+  assert.ok("merge" in t && t.merge, `${action} merges listings`);
+  return t.merge;
+};
+const types = mergeOf("DescribeInstanceTypes");
+const zones = mergeOf("DescribeAvailabilityZones");
 const item = (InstanceType: string, node: string) => ({ InstanceType, node });
+
+/** A node's DescribeInstances reply: one reservation per instance it holds, and the asked ids it holds. */
+const instancesReply = (ids: string[], asked: string[] = []) => ({
+  Reservations: ids.map((id) => ({ ReservationId: `r-${id.slice(2)}`, Instances: [{ InstanceId: id }] })),
+  _owned: ids.filter((id) => asked.includes(id)),
+});
+const A = "i-0aaaaaaaaaaaaaaaa";
+const B = "i-0bbbbbbbbbbbbbbbb";
+
+const isUnavailableNaming = (node: string) => (err: unknown) => {
+  assert.ok(err instanceof HiveError, `expected a HiveError, got ${String(err)}`);
+  assert.equal(err.kind, "Unavailable");
+  assert.match(err.message, new RegExp(node));
+  return true;
+};
+const isAwsError = (code: string, message?: RegExp) => (err: unknown) => {
+  assert.ok(err instanceof AwsError, `expected an AwsError, got ${String(err)}`);
+  assert.equal(err.code, code);
+  if (message) assert.match(err.message, message);
+  return true;
+};
 
 test("merges every node's list, keeps the first copy of a duplicate, sorts by key", () => {
   const out = mergeListings(types, [{ InstanceTypes: [item("t3.small", "a"), item("m5.large", "a")] }, { InstanceTypes: [item("t3.small", "b"), item("c5.large", "b")] }], {});
@@ -42,4 +71,64 @@ test("a zone asked for by name or id that no node returned is an error naming it
   assert.equal((mergeListings(zones, outputs, { ZoneNames: ["us-east-1a"] }).AvailabilityZones as unknown[]).length, 1);
   assert.throws(() => mergeListings(zones, outputs, { ZoneNames: ["us-east-1a", "us-east-1b"] }), /us-east-1b/);
   assert.throws(() => mergeListings(zones, outputs, { ZoneIds: ["use1-az9"] }), /use1-az9/);
+});
+
+// --- a node that did not answer
+
+test("DescribeInstances of an id only a silent node could hold is Unavailable naming that node, not NotFound", () => {
+  const input = { InstanceIds: [B] };
+  const answered = [instancesReply([A], input.InstanceIds)];
+  assert.throws(() => mergeReplies(travelOf("DescribeInstances"), answered, input, ["node-2"]), isUnavailableNaming("node-2"));
+  // Several silent nodes are all named.
+  assert.throws(() => mergeReplies(travelOf("DescribeInstances"), answered, input, ["node-2", "node-3"]), isUnavailableNaming("node-2, node-3"));
+});
+
+test("DescribeInstances of the same id with every node answered is InvalidInstanceID.NotFound", () => {
+  const input = { InstanceIds: [B] };
+  const answered = [instancesReply([A], input.InstanceIds), instancesReply([], input.InstanceIds)];
+  assert.throws(() => mergeReplies(travelOf("DescribeInstances"), answered, input, []), isAwsError("InvalidInstanceID.NotFound", new RegExp(B)));
+});
+
+test("DescribeInstances of ids the answering nodes hold answers even while another node is silent", () => {
+  const input = { InstanceIds: [A] };
+  const out = mergeReplies(travelOf("DescribeInstances"), [instancesReply([A], input.InstanceIds)], input, ["node-2"]);
+  assert.deepEqual(out, { Reservations: instancesReply([A]).Reservations });
+});
+
+test("an owner action (GetConsoleOutput) whose holder is silent is Unavailable; with every node answered, NotFound", () => {
+  const travel = travelOf("GetConsoleOutput");
+  assert.equal(travel.kind, "owner");
+  const input = { InstanceId: B };
+  const notMine = { _owned: [] };
+  assert.throws(() => mergeReplies(travel, [notMine], input, ["node-2"]), isUnavailableNaming("node-2"));
+  assert.throws(() => mergeReplies(travel, [notMine, notMine], input, []), isAwsError("InvalidInstanceID.NotFound", new RegExp(B)));
+  // The holder's reply is the answer, without the ownership note.
+  const mine = { InstanceId: B, Output: "Ym9vdA==", _owned: [B] };
+  assert.deepEqual(mergeReplies(travel, [notMine, mine], input, ["node-3"]), { InstanceId: B, Output: "Ym9vdA==" });
+});
+
+test("an owners action (StopInstances) with an id only a silent node could hold is Unavailable", () => {
+  const input = { InstanceIds: [A, B] };
+  const stopped = { StoppingInstances: [{ InstanceId: A }], _owned: [A] };
+  assert.throws(() => mergeReplies(travelOf("StopInstances"), [stopped], input, ["node-2"]), isUnavailableNaming("node-2"));
+  assert.throws(() => mergeReplies(travelOf("StopInstances"), [stopped], input, []), isAwsError("InvalidInstanceID.NotFound", new RegExp(B)));
+});
+
+test("a listing with a silent node answers with what the others sent", () => {
+  const out = mergeReplies(travelOf("DescribeInstances"), [instancesReply([B]), instancesReply([A])], {}, ["node-3"]);
+  assert.deepEqual(
+    (out.Reservations as Array<{ Instances: Array<{ InstanceId: string }> }>).map((r) => r.Instances[0]!.InstanceId),
+    [A, B],
+  );
+  const listed = mergeReplies(travelOf("DescribeInstanceTypes"), [{ InstanceTypes: [item("t3.micro", "a")] }], {}, ["node-2"]);
+  assert.deepEqual(listed, { InstanceTypes: [item("t3.micro", "a")] });
+});
+
+test("a zone asked for by name while a node is silent is Unavailable naming the node; found zones still answer", () => {
+  const travel = travelOf("DescribeAvailabilityZones");
+  const outputs = [{ AvailabilityZones: [{ ZoneName: "us-east-1a", ZoneId: "use1-az1" }] }];
+  assert.throws(() => mergeReplies(travel, outputs, { ZoneNames: ["us-east-1b"] }, ["node-2"]), isUnavailableNaming("node-2"));
+  assert.throws(() => mergeReplies(travel, outputs, { ZoneIds: ["use1-az2"] }, ["node-2"]), isUnavailableNaming("node-2"));
+  assert.equal((mergeReplies(travel, outputs, { ZoneNames: ["us-east-1a"] }, ["node-2"]).AvailabilityZones as unknown[]).length, 1);
+  assert.throws(() => mergeReplies(travel, outputs, { ZoneNames: ["us-east-1b"] }, []), isAwsError("InvalidParameterValue", /us-east-1b/));
 });

@@ -283,9 +283,9 @@ describe("image imports (daemon side)", () => {
 describe("DescribeImages at the gateway", () => {
   test("ids no node holds are InvalidAMIID.NotFound, named the way EC2 does", async () => {
     const { mergeReplies } = await import("../../src/api/fanout-merge.ts");
-    const { routes } = await import("../../src/api/routes.ts");
-    const route = routes.ec2.DescribeImages;
-    assert.ok(route && route.mode === "fanout");
+    const { catalogue } = await import("../../src/actions/index.ts");
+    const route = catalogue.ec2.DescribeImages.travel;
+    assert.equal(route.kind, "every");
     const replies = [{ Images: [{ ImageId: A }], _owned: [A] }, { Images: [], _owned: [] }];
     assert.deepEqual(mergeReplies(route, replies, { ImageIds: [A] }), { Images: [{ ImageId: A }] });
     assert.throws(

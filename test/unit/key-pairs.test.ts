@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
-import { actionTable, createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, publicKeyOf, type DaemonContext } from "../../src/daemon/index.ts";
+import { catalogue } from "../../src/actions/index.ts";
+import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, keyPairHandlers, publicKeyOf } from "../../src/daemon/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 
@@ -481,9 +482,10 @@ describe("DescribeKeyPairs and DeleteKeyPair", () => {
   });
 });
 
-test("the action table serves the four key-pair actions from one worker", () => {
-  const ctx = { node: "n", region: "us-east-1", az: "us-east-1a", azId: "use1-az1", endpoint: "", accountId: "1", host: {}, overcommit: { cpu: 1, mem: 1 }, dataDir: "" } as unknown as DaemonContext;
-  const table = actionTable(ctx, store);
-  for (const action of ["CreateKeyPair", "ImportKeyPair", "DescribeKeyPairs", "DeleteKeyPair"]) assert.equal(table[`ec2.${action}`]?.mode, "queue", action);
-  assert.equal(actionTable(ctx)["ec2.CreateKeyPair"], undefined, "no store, no key pairs");
+test("the four key-pair actions are answered by any one node from the region's store", () => {
+  const handlers = keyPairHandlers(store);
+  assert.deepEqual(Object.keys(handlers).sort(), ["CreateKeyPair", "DeleteKeyPair", "DescribeKeyPairs", "ImportKeyPair"]);
+  for (const action of Object.keys(handlers)) {
+    assert.equal((catalogue.ec2 as Record<string, { travel: { kind: string } }>)[action]?.travel.kind, "any", action);
+  }
 });

@@ -1,4 +1,5 @@
-// One appliance per data directory: an OS lock held for the process' life, and a record naming who holds it.
+// One appliance per data directory: an OS lock held for the process' life, and a record naming who holds it
+// (the record's reader lives in src/runtime/data-dir-owner.ts, for supervisors that may not open SQLite).
 //
 // Why an SQLite lock and not a pid file: `hive.lock` is a tiny SQLite database on which the holder keeps a
 // `BEGIN EXCLUSIVE` transaction open. SQLite takes that as a POSIX record lock (fcntl), which the kernel drops
@@ -18,16 +19,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pidRunning, processIdentity } from "./process.ts";
-
-export interface DataDirOwner {
-  pid: number;
-  /** The holder's start time in clock ticks after boot (/proc/<pid>/stat), so a recycled pid is not mistaken for it. */
-  procStart: string;
-  hostname: string;
-  /** When the holder took the lock, ISO 8601. */
-  startedAt: string;
-}
+import { OWNER_FILE, pidRunning, processIdentity, readDataDirOwner as readOwner, type DataDirOwner } from "../runtime/index.ts";
 
 /** Another process holds the lock; `owner` is who, when its record could be read. */
 export class DataDirInUse extends Error {
@@ -56,7 +48,6 @@ export interface DataDirLock {
 }
 
 const LOCK_FILE = "hive.lock";
-const OWNER_FILE = "hive.lock.json";
 /** How long a refused starter waits for a holder that has just taken the lock to write its record. */
 const OWNER_WAIT_MS = 1_000;
 
@@ -65,7 +56,7 @@ interface LockDatabase {
   close(): void;
 }
 
-// Module names held in variables so `bun build` leaves better-sqlite3 out of the binary (as src/store does).
+// Module names held in variables so `bun build` leaves better-sqlite3 out of the binary (as driver.ts does).
 const BUN_SQLITE = "bun:sqlite";
 const BETTER_SQLITE3 = "better-sqlite3";
 
@@ -145,29 +136,6 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       fs.rmdirSync(dataDir);
     },
   };
-}
-
-/**
- * The live process that holds the data directory, when it is not this one: the record's pid runs on this host
- * with the recorded start time. Supervisors ask before ending a process they believe was left over.
- */
-export function liveDataDirOwner(dataDir: string): DataDirOwner | undefined {
-  const owner = readOwner(dataDir);
-  if (!owner || owner.pid === process.pid || owner.hostname !== os.hostname()) return undefined;
-  return pidRunning(owner.pid, owner.procStart) ? owner : undefined;
-}
-
-/** The record as written, or undefined when it is missing or unreadable. */
-export function readOwner(dataDir: string): DataDirOwner | undefined {
-  try {
-    const o = JSON.parse(fs.readFileSync(path.join(dataDir, OWNER_FILE), "utf8")) as Partial<DataDirOwner>;
-    if (typeof o.pid !== "number" || typeof o.procStart !== "string" || typeof o.hostname !== "string" || typeof o.startedAt !== "string") {
-      return undefined;
-    }
-    return o as DataDirOwner;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A starter that has just taken the lock writes its record a moment later; an old record names a dead pid. */
