@@ -1,68 +1,22 @@
-// Checks the layering of src/: each folder imports only the folders below it, and only through their index.ts.
-import fs from "node:fs";
+// `npm run lint`: checks src/ against the layer table in scripts/lint/rules.ts and prints one line per problem.
 import path from "node:path";
+import { lintTree, type Problem } from "./lint/check.ts";
+import { RULES } from "./lint/rules.ts";
 
-const SRC = path.resolve(import.meta.dirname, "..", "src");
+const started = performance.now();
+const ROOT = path.resolve(import.meta.dirname, "..");
+const cache = process.argv.includes("--no-cache") ? undefined : path.join(ROOT, "node_modules", ".cache", "hive-lint-layers.json");
+const { problems, files } = lintTree(path.join(ROOT, "src"), RULES, { cache });
+const ms = Math.round(performance.now() - started);
 
-/** Who may import whom (see ARCHITECTURE.md). `main` is src/main.ts. */
-const ALLOWED: Record<string, string[]> = {
-  main: ["cli"],
-  cli: ["appliance", "api", "config", "runtime"],
-  appliance: ["api", "bus", "daemon", "ebs", "images", "embedded-nats", "net", "store", "vm", "config", "errors", "runtime"],
-  api: ["actions", "bus", "errors", "runtime"],
-  actions: ["bus", "errors"],
-  daemon: ["actions", "bus", "vm", "ebs", "images", "metadata", "net", "store", "errors", "runtime"],
-  metadata: ["errors", "runtime"],
-  net: ["errors", "runtime"],
-  bus: ["errors"],
-  vm: ["qmp", "store", "errors", "runtime"],
-  ebs: ["qmp", "bus", "store", "errors", "runtime"],
-  images: ["store", "errors", "runtime"],
-  qmp: ["errors"],
-  store: ["errors", "runtime"],
-  "embedded-nats": ["runtime"],
-  config: ["runtime"],
-  errors: [],
-  runtime: [],
-};
-
-const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-
-function* tsFiles(dir: string): Generator<string> {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* tsFiles(full);
-    else if (entry.name.endsWith(".ts")) yield full;
-  }
-}
-
-const layerOf = (file: string): string => {
-  const rel = path.relative(SRC, file);
-  return rel.includes(path.sep) ? rel.split(path.sep)[0] : "main";
-};
-
-const problems: string[] = [];
-for (const file of tsFiles(SRC)) {
-  const from = layerOf(file);
-  if (!(from in ALLOWED)) problems.push(`${path.relative(SRC, file)}: folder '${from}' is not in the layer table`);
-  const text = fs.readFileSync(file, "utf8");
-  for (const m of text.matchAll(IMPORT_RE)) {
-    const spec = m[1] ?? m[2];
-    if (!spec.startsWith(".")) continue;
-    const target = path.resolve(path.dirname(file), spec);
-    if (!target.startsWith(SRC + path.sep)) continue;
-    const to = layerOf(target);
-    if (to === from) continue;
-    if (!(ALLOWED[from] ?? []).includes(to)) problems.push(`${path.relative(SRC, file)}: ${from} may not import ${to} (${spec})`);
-    else if (path.relative(path.join(SRC, to), target) !== "index.ts") {
-      problems.push(`${path.relative(SRC, file)}: import ${to} through its index.ts, not ${spec}`);
-    }
-  }
-}
+const where = (p: Problem) => (p.line ? `${p.file}:${p.line}` : p.file);
+for (const p of problems) console.error(`${where(p)}: ${p.message}`);
 
 if (problems.length) {
-  console.error(problems.join("\n"));
-  console.error(`layering: ${problems.length} problem(s)`);
+  const byKind = new Map<string, number>();
+  for (const p of problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+  const kinds = [...byKind].map(([kind, n]) => `${n} ${kind}`).join(", ");
+  console.error(`layering: ${problems.length} problem(s) in ${files} files (${kinds}); the table is scripts/lint/rules.ts [${ms} ms]`);
   process.exit(1);
 }
-console.error("layering: ok");
+console.error(`layering: ok, ${files} files [${ms} ms]`);
