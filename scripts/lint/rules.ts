@@ -47,7 +47,7 @@ export const RULES: Rules = {
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/catalogue": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/shared": BELOW_DAEMON,
-    actions: ["errors"],
+    actions: ["bus", "errors"],
     metadata: ["errors", "runtime"],
     net: ["errors", "runtime"],
     bus: ["errors"],
