@@ -1,15 +1,15 @@
 // The action table: which bus subject runs which handler, and whether one node or every node answers it.
 
 import type { ActionRequest, ActionTable } from "../bus/index.ts";
-import { describeAccountAttributes } from "./account-attributes.ts";
-import { describeAvailabilityZones } from "./availability-zones.ts";
-import { getCallerIdentity } from "./caller-identity.ts";
+import { describeAccountAttributes } from "./catalogue/index.ts";
+import { describeAvailabilityZones } from "./catalogue/index.ts";
+import { getCallerIdentity } from "./catalogue/index.ts";
 import type { Store } from "../store/index.ts";
-import type { DaemonContext } from "./context.ts";
-import { describeImages } from "./images.ts";
-import { describeInstanceTypes } from "./instance-types.ts";
-import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs.ts";
-import { describeRegions } from "./regions.ts";
+import type { DaemonContext } from "./shared/index.ts";
+import { describeImages } from "./images/index.ts";
+import { describeInstanceTypes } from "./catalogue/index.ts";
+import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs/index.ts";
+import { describeRegions } from "./catalogue/index.ts";
 
 // The gateway sends the SDK-shaped input; an action without parameters may arrive with none at all.
 const input = <I>(req: ActionRequest): I => (req.input ?? {}) as I;

@@ -1,6 +1,6 @@
 // The bus table of the image actions that make or drop AMIs on this node (DescribeImages is in actions.ts).
 import type { ActionRequest, ActionTable } from "../bus/index.ts";
-import type { ImageBuilds } from "./image-builds.ts";
+import type { ImageBuilds } from "./images/index.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const withInput = (req: ActionRequest): ActionRequest<any> => ({ ...req, input: req.input ?? {} });

@@ -3,7 +3,7 @@
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { decodeJson, encodeJson, subjects, type AdminReply } from "../bus/index.ts";
 import { HiveError } from "../errors/index.ts";
-import type { ImageImports } from "./image-imports.ts";
+import type { ImageImports } from "./images/index.ts";
 
 function answer(msg: Msg, run: (req: never) => unknown, log: (line: string) => void): void {
   if (!msg.reply) return;

@@ -4,21 +4,21 @@ import { announce, encodeJson, serveActions, subjects, type NodeStatus } from ".
 import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
-import type { DaemonContext } from "./context.ts";
+import type { DaemonContext } from "./shared/index.ts";
 import { actionTable } from "./actions.ts";
 import { serveImageAdmin } from "./image-admin.ts";
 import { imageActionTable } from "./image-actions.ts";
-import { imageBuilds } from "./image-builds.ts";
-import { releaseUnusedImages } from "./image-files.ts";
-import { imageImports, recoverImports } from "./image-imports.ts";
+import { imageBuilds } from "./images/index.ts";
+import { releaseUnusedImages } from "./images/index.ts";
+import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceActionTable } from "./instance-actions.ts";
-import { instanceDeps } from "./instance-deps.ts";
-import { InstanceManager } from "./instance-manager.ts";
+import { instanceDeps } from "./instances/index.ts";
+import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
-import { macFor, metadataFacts } from "./guest-config.ts";
+import { macFor, metadataFacts } from "./instances/index.ts";
 import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
-import { publicKeyOf } from "./key-pairs.ts";
-import { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
+import { publicKeyOf } from "./key-pairs/index.ts";
+import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */

@@ -1,0 +1,390 @@
+// The instance lifecycle engine: launches, stops, reboots and terminates QEMU guests, follows their exits,
+// and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import type { NatsConnection } from "nats";
+import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
+import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
+import type { MetadataService } from "../../metadata/index.ts";
+import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
+import { macFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
+import { releaseImageIfUnused } from "../images/index.ts";
+import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index.ts";
+import { publicKeyOf } from "../key-pairs/index.ts";
+import type { DaemonContext } from "../shared/index.ts";
+import type { HopLimitRules } from "./hop-limits.ts";
+
+export interface InstanceManagerDeps {
+  ctx: DaemonContext;
+  store: Store;
+  blocks: BlockService;
+  nc: NatsConnection;
+  metadata: MetadataService;
+  /** Bridge mode: the metadata token responses' TTL per guest address. */
+  hopLimits?: HopLimitRules;
+  log: (line: string) => void;
+  /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
+  stopTimeoutMs?: number;
+}
+
+/** The tag through which tools find a user-mode guest's SSH port forward (127.0.0.1:<port> → guest :22). */
+export const SSH_PORT_TAG = "hive:ssh-port";
+
+/** A free TCP port on loopback, for a guest's SSH forward. */
+function probePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Ports handed to guests launching now: QEMU binds its forward only once it starts, so two concurrent launches
+ * could otherwise be offered the same free port.
+ */
+const portsInFlight = new Set<number>();
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (portsInFlight.has(port)) continue;
+    portsInFlight.add(port);
+    // QEMU holds it well before this; the set only has to cover the launch itself.
+    setTimeout(() => portsInFlight.delete(port), 120_000).unref();
+    return port;
+  }
+}
+
+/** Terminated instances stay visible this long, as on EC2. */
+export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
+
+const now = (): string => new Date().toISOString();
+/** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */
+const userInitiated = (): string => `User initiated (${new Date().toISOString().replace("T", " ").slice(0, 19)} GMT)`;
+
+export class InstanceManager {
+  private readonly vms = new Map<string, RunningVm>();
+  /** One operation at a time per instance: launches, stops and exits of the same instance never interleave. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private purgeTimer?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly deps: InstanceManagerDeps) {}
+
+  /** Brings the host's hop-limit rules in line with the store (bridge mode; nothing to do in user mode). */
+  async syncHopLimits(): Promise<void> {
+    await this.deps.hopLimits?.sync();
+  }
+
+  runDir(id: string): string {
+    return path.join(this.deps.ctx.dataDir, "instances", id);
+  }
+
+  private imdsSocket(id: string): string {
+    return path.join(this.runDir(id), "imds.sock");
+  }
+
+  /** Whether a QEMU process is attached for this instance now. */
+  hasVm(id: string): boolean {
+    return this.vms.has(id);
+  }
+
+  /** Boots a `pending` instance in the background (RunInstances, StartInstances). */
+  launch(id: string): void {
+    this.enqueue(id, () => this.doLaunch(id));
+  }
+
+  /** Powers off a `stopping` instance in the background (ACPI, then a hard stop after the timeout; force at once). */
+  stop(id: string, force: boolean): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.settleStopped(id, { reason: "killed" });
+      await vm.stop({ force, timeoutMs: force ? 0 : (this.deps.stopTimeoutMs ?? 60_000) });
+    });
+  }
+
+  /** Presses reset on a running guest. */
+  async reboot(id: string): Promise<void> {
+    await this.vms.get(id)?.reboot();
+  }
+
+  /** Shuts down a `shutting-down` instance in the background and deletes what DeleteOnTermination says. */
+  terminate(id: string): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.finishTermination(id);
+      await vm.stop({ timeoutMs: Math.min(this.deps.stopTimeoutMs ?? 60_000, 10_000) });
+    });
+  }
+
+  /** After a restart: re-adopt live guests, settle the ones that died meanwhile, finish interrupted changes. */
+  async recover(): Promise<void> {
+    const active = this.deps.store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
+    for (const rec of active) {
+      let vm: RunningVm | undefined;
+      try {
+        vm = await reattachVm(rec.id, this.runDir(rec.id), { log: this.deps.log });
+      } catch (err) {
+        this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
+      }
+      if (vm) {
+        if (this.deps.ctx.network.mode === "user") await this.deps.metadata.attach(rec.id, this.imdsSocket(rec.id));
+        this.adopt(rec.id, vm);
+        this.deps.log(`instance ${rec.id}: re-adopted QEMU pid ${vm.pid} (${rec.state})`);
+        if (rec.state === "pending") this.update(rec.id, { state: "running", pid: vm.pid });
+        else if (rec.state === "stopping") this.stop(rec.id, false);
+        else if (rec.state === "shutting-down") this.terminate(rec.id);
+        continue;
+      }
+      if (rec.state === "pending" && !rec.pid) {
+        // Hive died before QEMU was started: start it now.
+        this.launch(rec.id);
+      } else if (rec.state === "shutting-down") {
+        this.enqueue(rec.id, () => this.finishTermination(rec.id));
+      } else {
+        const lost = rec.state === "running" || rec.state === "pending";
+        this.enqueue(rec.id, () =>
+          this.settleStopped(rec.id, {
+            reason: lost ? "crashed" : "killed",
+            detail: lost ? "the guest's QEMU process ended while hive was down" : undefined,
+          }),
+        );
+      }
+    }
+    this.purgeTimer = setInterval(() => this.purge(), 5 * 60_000);
+    this.purgeTimer.unref();
+    this.purge();
+  }
+
+  /** Lets go of every guest without stopping it: they keep running for the next `hive up`. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.purgeTimer);
+    await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled([...this.vms.values()].map((vm) => vm.detach()));
+    this.vms.clear();
+    await this.deps.metadata.close();
+  }
+
+  /** Waits until every queued change of these instances has run (tests, benchmarks). */
+  async settled(ids: string[] = [...this.queues.keys()]): Promise<void> {
+    await Promise.allSettled(ids.map((id) => this.queues.get(id)));
+  }
+
+  // --- CreateImage support (src/daemon/images/image-builds.ts) ---
+  /**
+   * Runs fn in the instance's operation queue, so no launch, stop, termination or exit handling of it interleaves
+   * with a copy of its disk. With `pause` and a guest running, its vCPUs are stopped first (QMP `stop`: QEMU drains
+   * and flushes its disks) and resumed (`cont`) when fn calls resume() or ends, whichever comes first.
+   */
+  withGuestPaused<T>(id: string, pause: boolean, fn: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(id, async () => {
+        const vm = pause ? this.vms.get(id) : undefined;
+        let paused = false;
+        const resume = async (): Promise<void> => {
+          if (!paused || !vm) return;
+          paused = false;
+          await vm.qmp.cont();
+        };
+        try {
+          if (vm) {
+            await vm.qmp.stop();
+            paused = true;
+          }
+          const out = await fn(resume);
+          await resume();
+          resolve(out);
+        } catch (err) {
+          await resume().catch((e: unknown) => this.deps.log(`instance ${id}: could not resume the guest: ${String(e)}`));
+          reject(err);
+        }
+      });
+    });
+  }
+
+  private enqueue(id: string, op: () => Promise<void>): void {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev
+      .then(op)
+      .catch((err: unknown) => this.deps.log(`instance ${id}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        if (this.queues.get(id) === next) this.queues.delete(id);
+      });
+    this.queues.set(id, next);
+  }
+
+  private update(id: string, patch: Patch<Omit<InstanceRecord, "id">>): void {
+    this.deps.store.instances.update(id, { ...patch, updatedAt: now() });
+  }
+
+  private async doLaunch(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state !== "pending" || this.closing) return;
+    const { ctx, store, nc, log } = this.deps;
+    const t0 = performance.now();
+    try {
+      const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
+      if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
+      if (root.state === "creating") {
+        const image = store.images.get(rec.imageId);
+        if (!image) throw new Error(`image ${rec.imageId} is gone`);
+        const step = performance.now();
+        await this.deps.blocks.createRootVolume({ id: root.id, imageFile: path.join(ctx.dataDir, image.file), sizeGiB: root.sizeGiB });
+        store.volumes.update(root.id, { state: "in-use", attachTime: now() });
+        log(`vm ${id} step volume.create ${Math.round(performance.now() - step)} ms`);
+      }
+      let step = performance.now();
+      const disk = await requestMount(nc, ctx.node, root.id);
+      log(`vm ${id} step volume.mount ${Math.round(performance.now() - step)} ms`);
+      step = performance.now();
+      fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
+      const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
+      // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
+      const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
+      const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
+      log(`vm ${id} step seed.write ${Math.round(performance.now() - step)} ms`);
+      step = performance.now();
+      const net = ctx.network;
+      let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
+      if (net.mode === "bridge") {
+        if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
+        const tap = tapNameFor(id);
+        await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+        await this.syncHopLimits();
+        nic = { tap };
+        log(`vm ${id} step tap.create ${Math.round(performance.now() - step)} ms`);
+      } else {
+        await this.deps.metadata.attach(id, this.imdsSocket(id));
+        nic = { sshHostPort: await freePort(), imdsSocket: this.imdsSocket(id) };
+        log(`vm ${id} step imds.listen ${Math.round(performance.now() - step)} ms`);
+      }
+      const vm = await launchVm(
+        {
+          instanceId: id,
+          vcpus: rec.vcpus,
+          memoryMiB: rec.memoryMiB,
+          kvm: ctx.host.kvm,
+          rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+          runDir: this.runDir(id),
+          seedIso,
+          mac: macFor(id),
+          system: systemIdentityFor(rec),
+          ...nic,
+        },
+        { log },
+      );
+      if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
+      this.adopt(id, vm);
+      this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
+      log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
+    } catch (err) {
+      log(`instance ${id}: launch failed: ${err instanceof Error ? err.message : String(err)}`);
+      await this.unmountRoot(id);
+      await this.deps.metadata.detach(id);
+      this.update(id, {
+        state: "stopped",
+        stateReasonCode: "Server.InternalError",
+        stateReasonMessage: `Server.InternalError: the instance failed to launch: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      });
+    }
+  }
+
+  private adopt(id: string, vm: RunningVm): void {
+    this.vms.set(id, vm);
+    vm.onExit((info) => {
+      if (this.vms.get(id) !== vm) return;
+      this.vms.delete(id);
+      if (this.closing) return;
+      this.enqueue(id, () => this.onExit(id, info));
+    });
+  }
+
+  /** QEMU has ended: decide what that means from the state the instance was in. */
+  private async onExit(id: string, info: VmExitInfo): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec) return;
+    this.deps.log(`instance ${id}: QEMU ended (${info.reason}${info.detail ? `: ${info.detail}` : ""}) while ${rec.state}`);
+    if (rec.state === "shutting-down") return this.finishTermination(id);
+    if (rec.state === "running" && info.reason === "guest-shutdown" && rec.shutdownBehavior === "terminate") {
+      this.update(id, { state: "shutting-down", stateReasonCode: "Client.InstanceInitiatedShutdown", stateReasonMessage: "Client.InstanceInitiatedShutdown: Instance initiated shutdown" });
+      return this.finishTermination(id);
+    }
+    if (rec.state === "stopping" || rec.state === "running" || rec.state === "pending") await this.settleStopped(id, info, rec.state);
+  }
+
+  private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
+    await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state === "terminated") return;
+    const was = from ?? rec.state;
+    let code = "Client.UserInitiatedShutdown";
+    let message = "Client.UserInitiatedShutdown: User initiated shutdown";
+    if (was !== "stopping") {
+      if (info.reason === "guest-shutdown") {
+        code = "Client.InstanceInitiatedShutdown";
+        message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
+      } else {
+        code = "Server.InternalError";
+        message = `Server.InternalError: ${info.detail ?? "the instance's QEMU process ended unexpectedly"}`;
+      }
+    }
+    this.update(id, { state: "stopped", pid: null, stateReasonCode: code, stateReasonMessage: message });
+  }
+
+  private async finishTermination(id: string): Promise<void> {
+    const { store } = this.deps;
+    await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
+    for (const vol of store.volumes.forInstance(id)) {
+      if (!vol.deleteOnTermination) {
+        store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null });
+        continue;
+      }
+      try {
+        store.volumes.update(vol.id, { state: "deleting" });
+        await this.deps.blocks.deleteVolume(vol.id);
+        store.volumes.update(vol.id, { state: "deleted" });
+        // A deregistered AMI's file waits for its last volume; this may have been it.
+        if (vol.imageId) await releaseImageIfUnused(store, this.deps.ctx.dataDir, vol.imageId);
+      } catch (err) {
+        this.deps.log(`volume ${vol.id}: delete failed: ${String(err)}`);
+        store.volumes.update(vol.id, { state: "error" });
+      }
+    }
+    if (this.deps.ctx.network.mode === "bridge") {
+      try {
+        await deleteTap(tapNameFor(id));
+      } catch (err) {
+        this.deps.log(`instance ${id}: removing its tap failed: ${String(err)}`);
+      }
+    }
+    // The address goes back to the pool with the termination.
+    this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
+    await this.syncHopLimits();
+    fs.rmSync(this.runDir(id), { recursive: true, force: true });
+  }
+
+  private async unmountRoot(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec?.rootVolumeId) return;
+    try {
+      await requestUnmount(this.deps.nc, this.deps.ctx.node, rec.rootVolumeId, { force: true });
+    } catch (err) {
+      this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
+    }
+  }
+
+  private purge(): void {
+    const n = this.deps.store.instances.purgeTerminated(new Date(Date.now() - TERMINATED_VISIBLE_MS).toISOString());
+    if (n > 0) this.deps.log(`purged ${n} instance(s) terminated over an hour ago`);
+  }
+}
+
+export { userInitiated };
