@@ -32,4 +32,3 @@ export {
 } from "./volumes.ts";
 export type { ImageInfo } from "./qemu-img.ts";
 export { ebsPaths, volumeRelPath, type EbsPaths } from "./paths.ts";
-export { isResourceId, newResourceId } from "./ids.ts";

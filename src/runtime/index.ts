@@ -6,3 +6,4 @@ export const runtimeName = (): string =>
   isBun ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.versions.node}`;
 export { pidRunning, processIdentity, processArgv, readPidFile, signal } from "./process.ts";
 export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.ts";
+export { isId, newId } from "./ids.ts";

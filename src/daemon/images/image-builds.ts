@@ -5,14 +5,14 @@ import { lstatSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { ActionRequest } from "../../bus/index.ts";
-import { isResourceId, type BlockService } from "../../ebs/index.ts";
+import type { BlockService } from "../../ebs/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound } from "../../errors/index.ts";
-import { imageFile, imageFileRel, imagesTmpDir, importImage, newImageId, qemuImgInfo, removeImageFile } from "../../images/index.ts";
+import { imageFile, imageFileRel, imagesTmpDir, importImage, qemuImgInfo, removeImageFile } from "../../images/index.ts";
 import type { ImageRecord, Store } from "../../store/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { releaseImageIfUnused } from "./image-files.ts";
 import { checkImageDescription, checkImageName, imageTagsOf } from "./image-rules.ts";
-import { assertIds } from "../shared/index.ts";
+import { assertIds, isId, newId } from "../shared/index.ts";
 import type { InstanceManager } from "../instances/index.ts";
 
 export interface ImageBuildDeps {
@@ -58,7 +58,7 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       throw new HiveError({ kind: "Conflict", resource: "image-name", param: "Name", message: `AMI name ${fields.name} is already in use by AMI ${clash.id}` });
     }
     if (stopping) throw new HiveError({ kind: "Unavailable", message: "this node is shutting down" });
-    const id = newImageId();
+    const id = newId("ami");
     store.transaction(() => {
       store.images.insert({
         id,
@@ -149,7 +149,7 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
     const [dir, name] = parts as [string, string];
     if (dir === "volumes") {
       const volumeId = /^(.+)\.qcow2$/.exec(name)?.[1] ?? "";
-      const vol = isResourceId(volumeId, "vol") ? store.volumes.get(volumeId) : undefined;
+      const vol = isId("vol", volumeId) ? store.volumes.get(volumeId) : undefined;
       if (!vol || vol.state === "deleted" || vol.state === "deleting" || vol.state === "creating") {
         throw invalidParameter(param, `${location} is not a volume of this node`);
       }

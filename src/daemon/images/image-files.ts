@@ -1,7 +1,8 @@
 // When a deregistered AMI's stored file may go: only once no volume overlays it any more.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { isImageIdShape, removeImageFile } from "../../images/index.ts";
+import { removeImageFile } from "../../images/index.ts";
+import { isId } from "../shared/index.ts";
 import type { Store } from "../../store/index.ts";
 
 /**
@@ -21,7 +22,7 @@ export async function releaseUnusedImages(store: Pick<Store, "images" | "volumes
   const released: string[] = [];
   for (const entry of await readdir(path.join(dataDir, "images")).catch(() => [] as string[])) {
     const id = entry.endsWith(".qcow2") ? entry.slice(0, -".qcow2".length) : "";
-    if (isImageIdShape(id) && (await releaseImageIfUnused(store, dataDir, id))) released.push(id);
+    if (isId("ami", id) && (await releaseImageIfUnused(store, dataDir, id))) released.push(id);
   }
   return released;
 }

@@ -8,8 +8,6 @@ import {
   importImage,
   imageFileRel,
   imagesTmpDir,
-  isImageIdShape,
-  newImageId,
   parseSource,
   removeImageFile,
   type ImportOptions,
@@ -17,7 +15,7 @@ import {
   type ImportResult,
 } from "../../images/index.ts";
 import type { Store } from "../../store/index.ts";
-import type { DaemonContext } from "../shared/index.ts";
+import { isId, newId, type DaemonContext } from "../shared/index.ts";
 import { IMAGE_NAME, MAX_IMAGE_DESCRIPTION } from "./image-rules.ts";
 
 export interface ImageImports {
@@ -116,7 +114,7 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
           message: `AMI name ${req.name} is already in use by AMI ${clash.id}`,
         });
       }
-      const imageId = newImageId();
+      const imageId = newId("ami");
       store.images.insert({
         id: imageId,
         name: req.name,
@@ -151,7 +149,7 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
 
     progress(req) {
       const imageId = typeof req === "object" && req !== null ? req.imageId : undefined;
-      if (typeof imageId !== "string" || !isImageIdShape(imageId)) throw invalidParameter("imageId", `Invalid id: "${String(imageId)}" (expecting "ami-...")`);
+      if (typeof imageId !== "string" || !isId("ami", imageId)) throw invalidParameter("imageId", `Invalid id: "${String(imageId)}" (expecting "ami-...")`);
       const rec = store.images.get(imageId);
       if (!rec) throw notFound("image", `The image id '[${imageId}]' does not exist`);
       const entry = running.get(imageId);

@@ -1,10 +1,9 @@
-// EC2 resource ids: prefix, dash, 17 lowercase hex digits (8 accepted for old-style ids), and their checks.
-import { randomBytes } from "node:crypto";
+// EC2 resource ids as the actions check them: the shape comes from src/runtime/ids.ts, the prefixes and the
+// Malformed errors (InvalidInstanceID.Malformed & co.) are EC2's.
 import { malformed } from "../../errors/index.ts";
+import { isId } from "../../runtime/index.ts";
 
-export const newId = (prefix: string): string => `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
-
-export const isId = (prefix: string, id: string): boolean => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(id);
+export { isId, newId } from "../../runtime/index.ts";
 
 const RESOURCE_BY_PREFIX: Record<string, string> = { i: "instance", ami: "image", vol: "volume", snap: "snapshot", r: "reservation" };
 
