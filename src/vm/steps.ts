@@ -1,6 +1,6 @@
 // Named, timed steps for bringing a VM up: each is logged with its duration, and a failure names its step.
 
-import { tailFile } from "./run-dir.ts";
+import { tailFile } from "../runtime/index.ts";
 import type { VmLog } from "./running-vm.ts";
 
 /** A launch or reattach failed at `step`; `qemuLogTail` is what QEMU said last. */
