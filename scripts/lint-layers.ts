@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   net: ["errors", "runtime"],
   bus: ["errors"],
   vm: ["qmp", "store", "errors", "runtime"],
-  ebs: ["qmp", "bus", "store", "errors", "runtime"],
+  ebs: ["qmp", "bus", "images", "store", "errors", "runtime"],
   images: ["store", "errors", "runtime"],
   qmp: ["errors"],
   store: ["errors", "runtime"],

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { HiveError, invalidParameter } from "../errors/index.ts";
 import { isId } from "../runtime/index.ts";
 import { ebsPaths, volumeRelPath } from "./paths.ts";
-import { imageInfo, qemuImg, type ImageInfo } from "./qemu-img.ts";
+import { imageInfo, qemuImg, type ImageInfo } from "../images/index.ts";
 
 export const GiB = 1024 ** 3;
 /** EC2's gp3 limits. */
