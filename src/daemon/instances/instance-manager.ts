@@ -1,7 +1,6 @@
 // The instance lifecycle engine: launches, stops, reboots and terminates QEMU guests, follows their exits,
 // and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import type { NatsConnection } from "nats";
 import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
@@ -14,6 +13,8 @@ import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index
 import { publicKeyOf } from "../key-pairs/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import type { HopLimitRules } from "./hop-limits.ts";
+import { startPurgeTimer } from "./purge.ts";
+import { freePort } from "./ssh-ports.ts";
 
 export interface InstanceManagerDeps {
   ctx: DaemonContext;
@@ -31,38 +32,6 @@ export interface InstanceManagerDeps {
 /** The tag through which tools find a user-mode guest's SSH port forward (127.0.0.1:<port> → guest :22). */
 export const SSH_PORT_TAG = "hive:ssh-port";
 
-/** A free TCP port on loopback, for a guest's SSH forward. */
-function probePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Ports handed to guests launching now: QEMU binds its forward only once it starts, so two concurrent launches
- * could otherwise be offered the same free port.
- */
-const portsInFlight = new Set<number>();
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (portsInFlight.has(port)) continue;
-    portsInFlight.add(port);
-    // QEMU holds it well before this; the set only has to cover the launch itself.
-    setTimeout(() => portsInFlight.delete(port), 120_000).unref();
-    return port;
-  }
-}
-
-/** Terminated instances stay visible this long, as on EC2. */
-export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
-
 const now = (): string => new Date().toISOString();
 /** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */
 const userInitiated = (): string => `User initiated (${new Date().toISOString().replace("T", " ").slice(0, 19)} GMT)`;
@@ -71,7 +40,7 @@ export class InstanceManager {
   private readonly vms = new Map<string, RunningVm>();
   /** One operation at a time per instance: launches, stops and exits of the same instance never interleave. */
   private readonly queues = new Map<string, Promise<void>>();
-  private purgeTimer?: NodeJS.Timeout;
+  private stopPurging = (): void => {};
   private closing = false;
 
   constructor(private readonly deps: InstanceManagerDeps) {}
@@ -156,15 +125,13 @@ export class InstanceManager {
         );
       }
     }
-    this.purgeTimer = setInterval(() => this.purge(), 5 * 60_000);
-    this.purgeTimer.unref();
-    this.purge();
+    this.stopPurging = startPurgeTimer(this.deps.store, this.deps.log);
   }
 
   /** Lets go of every guest without stopping it: they keep running for the next `hive up`. */
   async close(): Promise<void> {
     this.closing = true;
-    clearInterval(this.purgeTimer);
+    this.stopPurging();
     await Promise.allSettled([...this.queues.values()]);
     await Promise.allSettled([...this.vms.values()].map((vm) => vm.detach()));
     this.vms.clear();
@@ -379,11 +346,6 @@ export class InstanceManager {
     } catch (err) {
       this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
     }
-  }
-
-  private purge(): void {
-    const n = this.deps.store.instances.purgeTerminated(new Date(Date.now() - TERMINATED_VISIBLE_MS).toISOString());
-    if (n > 0) this.deps.log(`purged ${n} instance(s) terminated over an hour ago`);
   }
 }
 
