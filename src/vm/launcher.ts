@@ -16,6 +16,8 @@ export interface LaunchOptions {
   qemuBinary?: string;
   /** Budget for pidfile + QMP + first query-status; default 30 s. */
   readyTimeoutMs?: number;
+  /** The runner of the launch's earlier steps, so QEMU's steps continue it; default a new one. */
+  steps?: StepRunner;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -24,7 +26,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
   const { log } = opts;
   const id = spec.instanceId;
   const paths = runPaths(spec.runDir);
-  const steps = new StepRunner(id, log);
+  const steps = opts.steps ?? new StepRunner(id, log);
   const binary = opts.qemuBinary ?? process.env.HIVE_QEMU ?? "qemu-system-x86_64";
   const readyBy = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   let child: ChildProcess | undefined;

@@ -6,7 +6,7 @@ import type { NatsConnection } from "nats";
 import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
 import type { MetadataService } from "../../metadata/index.ts";
-import { launchVm, reattachVm, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
+import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
 import { macFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseImageIfUnused } from "../images/index.ts";
 import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index.ts";
@@ -190,46 +190,49 @@ export class InstanceManager {
     this.deps.store.instances.update(id, { ...patch, updatedAt: now() });
   }
 
+  /** The whole launch as named, logged steps (volume.create, volume.mount, seed.write, tap.create or imds.listen, then QEMU's), so a failure names its step. */
   private async doLaunch(id: string): Promise<void> {
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state !== "pending" || this.closing) return;
     const { ctx, store, nc, log } = this.deps;
     const t0 = performance.now();
+    const steps = new StepRunner(id, log);
     try {
       const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
-      if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
-      if (root.state === "creating") {
-        const image = store.images.get(rec.imageId);
-        if (!image) throw new Error(`image ${rec.imageId} is gone`);
-        const step = performance.now();
-        await this.deps.blocks.createRootVolume({ id: root.id, imageFile: path.join(ctx.dataDir, image.file), sizeGiB: root.sizeGiB });
-        store.volumes.update(root.id, { state: "in-use", attachTime: now() });
-        log(`vm ${id} step volume.create ${Math.round(performance.now() - step)} ms`);
+      if (root?.state === "creating") {
+        await steps.run("volume.create", async () => {
+          const image = store.images.get(rec.imageId);
+          if (!image) throw new Error(`image ${rec.imageId} is gone`);
+          await this.deps.blocks.createRootVolume({ id: root.id, imageFile: path.join(ctx.dataDir, image.file), sizeGiB: root.sizeGiB });
+          store.volumes.update(root.id, { state: "in-use", attachTime: now() });
+        });
       }
-      let step = performance.now();
-      const disk = await requestMount(nc, ctx.node, root.id);
-      log(`vm ${id} step volume.mount ${Math.round(performance.now() - step)} ms`);
-      step = performance.now();
-      fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
-      const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
-      // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
-      const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
-      const seedIso = await writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
-      log(`vm ${id} step seed.write ${Math.round(performance.now() - step)} ms`);
-      step = performance.now();
+      const disk = await steps.run("volume.mount", () => {
+        if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
+        return requestMount(nc, ctx.node, root.id);
+      });
+      const seedIso = await steps.run("seed.write", () => {
+        fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
+        const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
+        // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
+        const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
+        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
+      });
       const net = ctx.network;
       let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
       if (net.mode === "bridge") {
-        if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
-        const tap = tapNameFor(id);
-        await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
-        await this.syncHopLimits();
-        nic = { tap };
-        log(`vm ${id} step tap.create ${Math.round(performance.now() - step)} ms`);
+        nic = await steps.run("tap.create", async () => {
+          if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
+          const tap = tapNameFor(id);
+          await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+          await this.syncHopLimits();
+          return { tap };
+        });
       } else {
-        await this.deps.metadata.attach(id, this.imdsSocket(id));
-        nic = { sshHostPort: await freePort(), imdsSocket: this.imdsSocket(id) };
-        log(`vm ${id} step imds.listen ${Math.round(performance.now() - step)} ms`);
+        nic = await steps.run("imds.listen", async () => {
+          await this.deps.metadata.attach(id, this.imdsSocket(id));
+          return { sshHostPort: await freePort(), imdsSocket: this.imdsSocket(id) };
+        });
       }
       const vm = await launchVm(
         {
@@ -244,20 +247,22 @@ export class InstanceManager {
           system: systemIdentityFor(rec),
           ...nic,
         },
-        { log },
+        { log, steps },
       );
       if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
       this.adopt(id, vm);
       this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
       log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
     } catch (err) {
-      log(`instance ${id}: launch failed: ${err instanceof Error ? err.message : String(err)}`);
+      // Names the step (launchVm's own failures already do, with the end of qemu.log).
+      const error = steps.current ? steps.fail(err) : err;
+      log(`instance ${id}: launch failed: ${error instanceof Error ? error.message : String(error)}`);
       await this.unmountRoot(id);
       await this.deps.metadata.detach(id);
       this.update(id, {
         state: "stopped",
         stateReasonCode: "Server.InternalError",
-        stateReasonMessage: `Server.InternalError: the instance failed to launch: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        stateReasonMessage: `Server.InternalError: the instance failed to launch: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
       });
     }
   }
