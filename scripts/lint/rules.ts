@@ -52,7 +52,7 @@ export const RULES: Rules = {
     net: ["errors", "runtime"],
     bus: ["errors"],
     vm: ["qmp", "store", "errors", "runtime"],
-    ebs: ["qmp", "bus", "store", "errors", "runtime"],
+    ebs: ["qmp", "bus", "images", "store", "errors", "runtime"],
     images: ["store", "errors", "runtime"],
     qmp: ["errors"],
     store: ["errors", "runtime"],

@@ -2,13 +2,13 @@
 // account attributes, the caller's identity, and the key pairs kept in the region's store.
 import type { Ec2Actions, Handlers } from "../actions/index.ts";
 import type { Store } from "../store/index.ts";
-import { describeAccountAttributes } from "./account-attributes.ts";
-import { describeAvailabilityZones } from "./availability-zones.ts";
-import { getCallerIdentity } from "./caller-identity.ts";
-import type { DaemonContext } from "./context.ts";
-import { describeInstanceTypes } from "./instance-types.ts";
-import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs.ts";
-import { describeRegions } from "./regions.ts";
+import { describeAccountAttributes } from "./catalogue/index.ts";
+import { describeAvailabilityZones } from "./catalogue/index.ts";
+import { getCallerIdentity } from "./catalogue/index.ts";
+import type { DaemonContext } from "./shared/index.ts";
+import { describeInstanceTypes } from "./catalogue/index.ts";
+import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs/index.ts";
+import { describeRegions } from "./catalogue/index.ts";
 
 export const catalogueHandlers = (ctx: DaemonContext) =>
   ({

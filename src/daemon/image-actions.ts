@@ -1,9 +1,9 @@
 // The image actions bound to the catalogue's declarations: listing, and making or dropping AMIs on this node.
 import type { Ec2Actions, Handlers } from "../actions/index.ts";
 import type { Store } from "../store/index.ts";
-import type { DaemonContext } from "./context.ts";
-import type { ImageBuilds } from "./image-builds.ts";
-import { describeImages } from "./images.ts";
+import type { DaemonContext } from "./shared/index.ts";
+import type { ImageBuilds } from "./images/index.ts";
+import { describeImages } from "./images/index.ts";
 
 export const imageHandlers = (ctx: DaemonContext, store: Store, builds: ImageBuilds) =>
   ({

@@ -1,12 +1,12 @@
 // The node daemon: EC2/STS actions as pure handlers, the table the bus serves them from, and the daemon's start-up.
 
-export type { DaemonContext } from "./context.ts";
+export type { DaemonContext } from "./shared/index.ts";
 export { catalogueHandlers, keyPairHandlers, stsHandlers } from "./actions.ts";
 export { startDaemon, type RunningDaemon } from "./node-daemon.ts";
-export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./filters.ts";
-export { describeRegions, endpointHost } from "./regions.ts";
-export { describeAvailabilityZones, thisZone } from "./availability-zones.ts";
-export { describeInstanceTypes, instanceTypeFilterNames } from "./instance-types.ts";
+export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./shared/index.ts";
+export { describeRegions, endpointHost } from "./catalogue/index.ts";
+export { describeAvailabilityZones, thisZone } from "./catalogue/index.ts";
+export { describeInstanceTypes, instanceTypeFilterNames } from "./catalogue/index.ts";
 export {
   allInstanceTypes,
   catalogFor,
@@ -14,9 +14,9 @@ export {
   findInstanceType,
   fitsHost,
   instanceTypesFor,
-} from "./instance-catalog.ts";
-export { describeAccountAttributes, MAX_INSTANCES } from "./account-attributes.ts";
-export { getCallerIdentity } from "./caller-identity.ts";
-export { releaseImageIfUnused } from "./image-files.ts";
-export { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, publicKeyOf, type KeyPairPublicKey } from "./key-pairs.ts";
-export { seedFiles, systemIdentityFor, macFor, hostnameFor } from "./guest-config.ts";
+} from "./catalogue/index.ts";
+export { describeAccountAttributes, MAX_INSTANCES } from "./catalogue/index.ts";
+export { getCallerIdentity } from "./catalogue/index.ts";
+export { releaseImageIfUnused } from "./images/index.ts";
+export { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair, publicKeyOf, type KeyPairPublicKey } from "./key-pairs/index.ts";
+export { seedFiles, systemIdentityFor, macFor, hostnameFor } from "./instances/index.ts";

@@ -1,6 +1,6 @@
 // The instance, tag and volume actions bound to the catalogue's declarations, over the lifecycle engine and the store.
 import type { Ec2Actions, Handlers } from "../actions/index.ts";
-import type { InstanceDeps } from "./instance-deps.ts";
+import type { InstanceDeps } from "./instances/index.ts";
 import {
   describeInstanceAttribute,
   describeInstances,
@@ -11,11 +11,11 @@ import {
   startInstances,
   stopInstances,
   terminateInstances,
-} from "./instances.ts";
-import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
-import { runInstances } from "./run-instances.ts";
-import { createTags, deleteTags, describeTags } from "./tags.ts";
-import { describeVolumes } from "./volumes.ts";
+} from "./instances/index.ts";
+import { modifyInstanceMetadataOptions } from "./instances/index.ts";
+import { runInstances } from "./instances/index.ts";
+import { createTags, deleteTags, describeTags } from "./shared/index.ts";
+import { describeVolumes } from "./volumes/index.ts";
 
 export const instanceHandlers = (deps: InstanceDeps) =>
   ({

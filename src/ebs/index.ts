@@ -30,6 +30,5 @@ export {
   type CreateVolumeFileOptions,
   type VolumeFile,
 } from "./volumes.ts";
-export type { ImageInfo } from "./qemu-img.ts";
+export type { ImageInfo } from "../images/index.ts";
 export { ebsPaths, volumeRelPath, type EbsPaths } from "./paths.ts";
-export { isResourceId, newResourceId } from "./ids.ts";

@@ -6,7 +6,7 @@ import { subjects, type Bus, type EbsMountResult, type EbsVolumeRequest, type En
 import { HiveError, invalidParameter, notFound } from "../errors/index.ts";
 import type { Store, VolumeRecord } from "../store/index.ts";
 import { exportedVolumeIds, exportVolume, unexportVolume } from "./exports.ts";
-import { newResourceId } from "./ids.ts";
+import { newId } from "../runtime/index.ts";
 import { clearStaleCopies, startVolumeCopy, type VolumeCopy, type VolumeCopyOptions } from "./volume-copy.ts";
 import { ensureStorageDaemon, type StorageDaemon, type StorageDaemonOptions, type WantedExport } from "./storage-daemon.ts";
 import { assertVolumeId, createVolumeFile, deleteVolumeFile, type VolumeFile } from "./volumes.ts";
@@ -148,12 +148,12 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
 
   return {
     daemon,
-    createVolume: (o) => createVolumeFile(dataDir, { id: o.id ?? newResourceId("vol"), sizeGiB: o.sizeGiB }),
+    createVolume: (o) => createVolumeFile(dataDir, { id: o.id ?? newId("vol"), sizeGiB: o.sizeGiB }),
     createRootVolume: async (o) => {
       if (!isAbsolute(o.imageFile) || !existsSync(o.imageFile)) {
         throw new HiveError({ kind: "NotFound", resource: "image", message: `image file ${o.imageFile} does not exist` });
       }
-      return createVolumeFile(dataDir, { id: o.id ?? newResourceId("vol"), sizeGiB: o.sizeGiB, backingFile: o.imageFile });
+      return createVolumeFile(dataDir, { id: o.id ?? newId("vol"), sizeGiB: o.sizeGiB, backingFile: o.imageFile });
     },
     deleteVolume: async (id) => {
       assertVolumeId(id);

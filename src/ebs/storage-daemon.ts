@@ -1,13 +1,13 @@
 // Keeps one qemu-storage-daemon per appliance: found again after hive restarts, restarted when it dies, quit on request.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
 import { ebsPaths, type EbsPaths } from "./paths.ts";
-import { liveDataDirOwner, pidRunning, readPidFile, RestartBackoff, RestartLoop } from "../runtime/index.ts";
+import { liveDataDirOwner, logTail, pidRunning, readPidFile, RestartBackoff, RestartLoop, spawnError, waitForExit } from "../runtime/index.ts";
 import { isStorageDaemon } from "./proc.ts";
 
 /** A volume that must be exported whenever a fresh storage daemon comes up. */
@@ -161,14 +161,14 @@ export class StorageDaemon {
       await session.qmp.quit({ timeoutMs }).catch((err: Error) => this.log(`qemu-storage-daemon quit failed: ${err.message}`));
       await session.qmp.close();
     }
-    if (pid !== undefined && !(await waitGone(pid, timeoutMs))) {
+    if (pid !== undefined && !(await waitForExit(pid, timeoutMs))) {
       this.log(`qemu-storage-daemon (pid ${pid}) still running ${timeoutMs}ms after quit; sending SIGKILL`);
       try {
         process.kill(pid, "SIGKILL");
       } catch {
         // gone in the meantime
       }
-      await waitGone(pid, 2_000);
+      await waitForExit(pid, 2_000);
     }
     this.child = undefined;
     for (const p of [this.paths.pidFile, this.paths.qmpSocket, this.paths.nbdSocket]) rmSync(p, { force: true });
@@ -249,28 +249,28 @@ export class StorageDaemon {
       // Its own session, not waited for: it must outlive this process so running VMs keep their disks.
       child = spawn(binary, args, { detached: true, stdio: ["ignore", logFd, logFd] });
     } catch (err) {
-      throw describeSpawnError(err as NodeJS.ErrnoException, binary);
+      throw spawnError(err as NodeJS.ErrnoException, binary, QSD_PACKAGE);
     } finally {
       closeSync(logFd);
     }
     child.unref();
     let exit: string | undefined;
-    let spawnError: NodeJS.ErrnoException | undefined;
-    child.once("error", (err: NodeJS.ErrnoException) => (spawnError = err));
+    let failedSpawn: NodeJS.ErrnoException | undefined;
+    child.once("error", (err: NodeJS.ErrnoException) => (failedSpawn = err));
     child.once("exit", (code, signal) => (exit = signal ? `killed by ${signal}` : `exit code ${code}`));
     this.child = child;
 
     const timeoutMs = this.opts.readyTimeoutMs ?? 10_000;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      if (spawnError) throw describeSpawnError(spawnError, binary);
+      if (failedSpawn) throw spawnError(failedSpawn, binary, QSD_PACKAGE);
       if (exit !== undefined || child.pid === undefined) {
-        throw new Error(`qemu-storage-daemon exited during start (${exit ?? "no pid"}).${tail(this.paths.logFile, logStart)}`);
+        throw new Error(`qemu-storage-daemon exited during start (${exit ?? "no pid"}).${logTail(this.paths.logFile, logStart)}`);
       }
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
         child.kill("SIGKILL");
-        throw new Error(`qemu-storage-daemon (pid ${child.pid}) did not answer QMP within ${timeoutMs}ms.${tail(this.paths.logFile, logStart)}`);
+        throw new Error(`qemu-storage-daemon (pid ${child.pid}) did not answer QMP within ${timeoutMs}ms.${logTail(this.paths.logFile, logStart)}`);
       }
       try {
         // Short tries, so an early exit is reported with its log rather than as a QMP timeout.
@@ -363,6 +363,9 @@ export async function ensureStorageDaemon(
   return daemon;
 }
 
+/** Where Debian ships qemu-storage-daemon, for the message when it is missing. */
+const QSD_PACKAGE = { pkg: "qemu-system-common", hint: "Debian ships it there" };
+
 /** QEMU's option syntax splits on commas; a literal comma is written twice. */
 const qemuOptValue = (value: string): string => value.replaceAll(",", ",,");
 
@@ -372,37 +375,3 @@ function wrapQmpError(err: unknown): unknown {
   return err;
 }
 
-async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (pidRunning(pid)) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
-function describeSpawnError(err: NodeJS.ErrnoException, binary: string): Error {
-  if (err.code === "ENOENT") {
-    return new Error(`${binary} not found; install it with \`apt-get install qemu-system-common\` (Debian ships it there)`);
-  }
-  if (err.code === "EACCES") return new Error(`${binary} is not executable`);
-  return new Error(`could not run ${binary}: ${err.message}`);
-}
-
-/** The end of this run's part of the log, to say why the daemon would not start. */
-function tail(path: string, from: number, lines = 12): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    const size = statSync(path).size;
-    const start = Math.max(from, size - 16_384);
-    const buf = Buffer.alloc(Math.max(0, size - start));
-    readSync(fd, buf, 0, buf.length, start);
-    const text = buf.toString("utf8").trimEnd();
-    return text === "" ? "" : `\nLast lines of ${path}:\n${text.split("\n").slice(-lines).join("\n")}`;
-  } catch {
-    return "";
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}

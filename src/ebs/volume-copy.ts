@@ -1,12 +1,11 @@
 // Copying a volume into one standalone qcow2 (backing chain flattened), as of one instant: a `blockdev-backup` job in
 // the storage daemon while the volume is open there, `qemu-img convert` of the file while it is not.
 
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { HiveError } from "../errors/index.ts";
 import type { QmpClient } from "../qmp/index.ts";
-import { qemuImg } from "./qemu-img.ts";
+import { qemuImg, qemuImgConvert } from "../images/index.ts";
 import type { StorageDaemon } from "./storage-daemon.ts";
 
 /** Job ids and block node names of copies start with this; a restarted hive clears the ones a dead run left. */
@@ -138,22 +137,8 @@ async function virtualSize(qmp: QmpClient, node: string): Promise<number> {
 
 /** `qemu-img convert -O qcow2`: follows the backing chain, so the result stands alone. Takes the file's read lock. */
 function convert(src: string, dest: string, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("qemu-img", ["convert", "-f", "qcow2", "-O", "qcow2", src, dest], { stdio: ["ignore", "ignore", "pipe"], signal });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-4096)));
-    child.once("error", (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === "ENOENT"
-          ? new HiveError({ kind: "Internal", message: "qemu-img not found; install it with `apt-get install qemu-utils`" })
-          : new HiveError({ kind: "Internal", resource: "volume", message: `copying ${src} failed: ${err.message}` }),
-      ),
-    );
-    child.once("close", (code, sig) => {
-      if (code === 0) return resolve();
-      const why = stderr.trim().split("\n").pop()?.replace(/^qemu-img: /, "") || (sig ? `killed by ${sig}` : `exit code ${code}`);
-      reject(new HiveError({ kind: "Internal", resource: "volume", message: `copying ${src} failed: ${why}` }));
-    });
+  return qemuImgConvert(src, "qcow2", dest, () => {}, signal).catch((err: Error) => {
+    throw new HiveError({ kind: "Internal", resource: "volume", message: `copying ${src} failed: ${err.message}` });
   });
 }
 

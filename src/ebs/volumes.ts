@@ -3,9 +3,9 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { HiveError, invalidParameter } from "../errors/index.ts";
-import { isResourceId } from "./ids.ts";
+import { isId } from "../runtime/index.ts";
 import { ebsPaths, volumeRelPath } from "./paths.ts";
-import { imageInfo, qemuImg, type ImageInfo } from "./qemu-img.ts";
+import { imageInfo, qemuImg, type ImageInfo } from "../images/index.ts";
 
 export const GiB = 1024 ** 3;
 /** EC2's gp3 limits. */
@@ -80,7 +80,7 @@ export function volumeInfo(file: string): Promise<ImageInfo> {
 
 /** Volume ids end up in file names, QMP node names and NBD URIs: only well-formed ones get that far. */
 export function assertVolumeId(id: unknown): asserts id is string {
-  if (typeof id !== "string" || !isResourceId(id, "vol")) {
+  if (typeof id !== "string" || !isId("vol", id)) {
     throw invalidParameter("VolumeId", `invalid volume id ${JSON.stringify(String(id).slice(0, 64))}`, "volume");
   }
 }

@@ -6,7 +6,6 @@ import {
   closeSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
   statSync,
   writeFileSync,
@@ -15,7 +14,7 @@ import {
 import { get as httpGet } from "node:http";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
-import { liveDataDirOwner, pidRunning, processArgv, readPidFile, RestartLoop, signal } from "../runtime/index.ts";
+import { liveDataDirOwner, logTail, pidRunning, processArgv, readLogFrom, readPidFile, RestartLoop, signal, spawnError } from "../runtime/index.ts";
 import { resolveNatsServer } from "./binary.ts";
 import { hostPort, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
 
@@ -179,7 +178,7 @@ export class NatsSupervisor {
       child = spawn(binary, ["-c", this.confPath], { stdio: ["ignore", logFd, logFd] });
     } catch (err) {
       // Some runtimes throw here instead of emitting "error".
-      throw describeSpawnError(err as NodeJS.ErrnoException, binary);
+      throw spawnError(err as NodeJS.ErrnoException, binary, NATS_PACKAGE);
     } finally {
       // The child holds its own copy of the descriptor.
       closeSync(logFd);
@@ -188,10 +187,10 @@ export class NatsSupervisor {
     this.ready = false;
 
     let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let spawnError: NodeJS.ErrnoException | undefined;
+    let failedSpawn: NodeJS.ErrnoException | undefined;
     this.childExited = new Promise<void>((resolve) => {
       child.once("error", (err: NodeJS.ErrnoException) => {
-        spawnError = err;
+        failedSpawn = err;
         // A process that never started emits no "exit".
         if (child.pid === undefined) resolve();
       });
@@ -213,16 +212,16 @@ export class NatsSupervisor {
         await this.killChild(1_000);
         throw new Error(
           `nats-server (pid ${child.pid}) did not become ready within ${this.opts.readyTimeoutMs ?? 10_000}ms ` +
-            `on ${this.clientUrl}.${tail(this.logPath, logStart)}`,
+            `on ${this.clientUrl}.${logTail(this.logPath, logStart)}`,
         );
       }
       await delay(PROBE_EVERY_MS);
     }
     if (gone || this.child !== child) {
-      if (spawnError) throw describeSpawnError(spawnError, binary);
+      if (failedSpawn) throw spawnError(failedSpawn, binary, NATS_PACKAGE);
       throw new Error(
         `nats-server exited during start (${describeExit(exitInfo)}).` +
-          `${portInUseHint(this.logPath, logStart, this.opts)}${tail(this.logPath, logStart)}`,
+          `${portInUseHint(this.logPath, logStart, this.opts)}${logTail(this.logPath, logStart)}`,
       );
     }
     this.ready = true;
@@ -276,6 +275,9 @@ export class NatsSupervisor {
     }
   }
 }
+
+/** How a missing or unusable nats-server is named, and which package brings it. */
+const NATS_PACKAGE = { name: "nats-server binary", pkg: "nats-server" };
 
 /** Builds a supervisor and starts it. */
 export async function startNats(opts: NatsSupervisorOptions): Promise<NatsSupervisor> {
@@ -340,17 +342,9 @@ function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null
   return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-function describeSpawnError(err: NodeJS.ErrnoException, binary: string): Error {
-  if (err.code === "ENOENT") {
-    return new Error(`nats-server binary not found at ${binary}; install it with \`apt-get install nats-server\``);
-  }
-  if (err.code === "EACCES") return new Error(`nats-server at ${binary} is not executable (chmod 755 it)`);
-  return new Error(`could not run nats-server at ${binary}: ${err.message}`);
-}
-
 /** nats-server's own words when a listener could not bind, turned into which of our ports it was. */
 function portInUseHint(logPath: string, from: number, opts: NatsConfigOptions): string {
-  const text = readFrom(logPath, from);
+  const text = readLogFrom(logPath, from);
   // e.g. `Error listening on port: 127.0.0.1:4222, "listen tcp 127.0.0.1:4222: bind: address already in use"`
   const m = /listen tcp (\S+): bind: address already in use/.exec(text);
   if (!m) return "";
@@ -359,29 +353,6 @@ function portInUseHint(logPath: string, from: number, opts: NatsConfigOptions): 
   const what =
     port === opts.port ? "client" : port === opts.leafPort ? "leaf-node" : port === opts.monitorPort ? "monitoring" : "a";
   return ` The ${what} port ${addr} is already in use by another process; stop it or choose another port.`;
-}
-
-function tail(logPath: string, from: number, lines = 12): string {
-  const text = readFrom(logPath, from).trimEnd();
-  if (text === "") return "";
-  return `\nLast lines of ${logPath}:\n${text.split("\n").slice(-lines).join("\n")}`;
-}
-
-/** This run's part of the log (capped), so earlier runs don't confuse the diagnosis. */
-function readFrom(path: string, from: number, max = 16_384): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    const size = statSync(path).size;
-    const start = Math.max(from, size - max);
-    const buf = Buffer.alloc(Math.max(0, size - start));
-    readSync(fd, buf, 0, buf.length, start);
-    return buf.toString("utf8");
-  } catch {
-    return "";
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,8 @@
-// qemu-img as Hive runs it: `info` to probe a disk, `convert -p` to store it as qcow2 while reporting progress.
+// The one qemu-img wrapper, for images and block storage alike: always an argument array (never a shell), the
+// missing package named on ENOENT, `info` to probe a disk, `check`, and `convert -p` with progress.
 import { execFile, spawn } from "node:child_process";
+import { HiveError } from "../errors/index.ts";
+import { spawnError } from "../runtime/index.ts";
 
 export const DISK_FORMATS = ["qcow2", "raw", "vmdk", "vhdx"] as const;
 export type DiskFormat = (typeof DISK_FORMATS)[number];
@@ -12,12 +15,49 @@ export interface DiskInfo {
   externalExtents: boolean;
 }
 
+/** What `qemu-img info` says about a volume or image file (block storage's view). */
+export interface ImageInfo {
+  format: string;
+  virtualSizeBytes: number;
+  /** Bytes the file takes on disk. */
+  actualSizeBytes: number;
+  /** As written in the image header (may be relative to the image's folder). */
+  backingFile?: string;
+  backingFormat?: string;
+}
+
 const QEMU_IMG = "qemu-img";
+const TIMEOUT_MS = 60_000;
 
 const missingTool = (err: NodeJS.ErrnoException): Error | undefined =>
-  err.code === "ENOENT" ? new Error("qemu-img is not installed (Debian: apt-get install qemu-utils)") : undefined;
+  err.code === "ENOENT" ? spawnError(err, QEMU_IMG, { pkg: "qemu-utils" }) : undefined;
 
-/** `qemu-img info --output=json`; throws with qemu-img's own words when it cannot read the file. */
+/** Runs `qemu-img <args>` and resolves with its stdout; a failure is an Internal HiveError naming the subcommand. */
+export function qemuImg(args: string[], timeoutMs = TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(QEMU_IMG, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const missing = missingTool(err as NodeJS.ErrnoException);
+      if (missing) return reject(new HiveError({ kind: "Internal", message: missing.message }));
+      const why = stderr.trim() || err.message;
+      reject(new HiveError({ kind: "Internal", message: `qemu-img ${args[0]} failed: ${why}` }));
+    });
+  });
+}
+
+/** `qemu-img info` of a volume or image; -U because the storage daemon may hold the file's write lock while it is exported. */
+export async function imageInfo(file: string): Promise<ImageInfo> {
+  const raw = JSON.parse(await qemuImg(["info", "-U", "--output=json", file])) as Record<string, unknown>;
+  return {
+    format: String(raw["format"]),
+    virtualSizeBytes: Number(raw["virtual-size"]),
+    actualSizeBytes: Number(raw["actual-size"] ?? 0),
+    backingFile: typeof raw["backing-filename"] === "string" ? raw["backing-filename"] : undefined,
+    backingFormat: typeof raw["backing-filename-format"] === "string" ? raw["backing-filename-format"] : undefined,
+  };
+}
+
+/** `qemu-img info --output=json` of a disk to import; throws with qemu-img's own words when it cannot read the file or Hive does not import its format. */
 export function qemuImgInfo(file: string): Promise<DiskInfo> {
   return new Promise((resolve, reject) => {
     execFile(QEMU_IMG, ["info", "--output=json", file], { timeout: 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {

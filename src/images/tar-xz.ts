@@ -4,6 +4,7 @@ import { createReadStream } from "node:fs";
 import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { HiveError } from "../errors/index.ts";
+import { spawnError } from "../runtime/index.ts";
 
 export const TAR_MEMBER = "disk.raw";
 
@@ -32,7 +33,7 @@ export async function extractDiskRaw(archive: string, dir: string, onPercent: (p
     tar.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-4096)));
     tar.once("error", (err: NodeJS.ErrnoException) => {
       input.destroy();
-      reject(err.code === "ENOENT" ? new Error("tar is not installed") : err);
+      reject(err.code === "ENOENT" ? spawnError(err, "tar", { pkg: "tar xz-utils" }) : err);
     });
     tar.once("close", (code) => {
       input.destroy();

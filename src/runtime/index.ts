@@ -1,4 +1,5 @@
-// Which JavaScript runtime we are on: the compiled binary runs on Bun, development and tests on Node.
+// Which JavaScript runtime we are on (the compiled binary runs on Bun, development and tests on Node), and the process
+// helpers every layer shares: /proc facts, the restart loop, child programs, log tails, resource ids.
 
 export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -7,3 +8,6 @@ export const runtimeName = (): string =>
 export { pidRunning, processIdentity, processArgv, readPidFile, signal } from "./process.ts";
 export { OWNER_FILE, liveDataDirOwner, readOwner as readDataDirOwner, type DataDirOwner } from "./data-dir-owner.ts";
 export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.ts";
+export { isId, newId } from "./ids.ts";
+export { logTail, readLogFrom, readRange, tailFile } from "./log-tail.ts";
+export { spawnError, waitForExit, type SpawnErrorOptions } from "./child.ts";

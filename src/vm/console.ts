@@ -1,7 +1,8 @@
 // The guest's serial console as GetConsoleOutput wants it: at most 64 KiB, the latest or the current boot's start.
 
 import { readFileSync, statSync } from "node:fs";
-import { readRange, runPaths, tailFile } from "./run-dir.ts";
+import { readRange, tailFile } from "../runtime/index.ts";
+import { runPaths } from "./run-dir.ts";
 
 export interface ConsoleOutput {
   /** Raw bytes as the guest wrote them (the caller base64-encodes them). */

@@ -7,5 +7,5 @@ export { launchVm, type LaunchOptions } from "./launcher.ts";
 export { reattachVm, type ReattachOptions } from "./reattach.ts";
 export { readConsole, type ConsoleOutput, type ReadConsoleOptions } from "./console.ts";
 export { runPaths, type RunPaths } from "./run-dir.ts";
-export { VmStepError } from "./steps.ts";
+export { StepRunner, VmStepError } from "./steps.ts";
 export type { RunningVm, VmExitInfo, VmExitReason, VmStopOptions, VmLog } from "./running-vm.ts";

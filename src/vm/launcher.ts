@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { QmpClient } from "../qmp/index.ts";
 import { qemuArgs, type VmSpec } from "./qemu-args.ts";
-import { pidRunning, processIdentity, readPidFile, signal } from "../runtime/index.ts";
+import { pidRunning, processIdentity, readPidFile, signal, waitForExit } from "../runtime/index.ts";
 import { isQemuFor } from "./qemu-process.ts";
 import { prepareRunDir, runPaths } from "./run-dir.ts";
 import { LOG_MARK, QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
@@ -16,6 +16,8 @@ export interface LaunchOptions {
   qemuBinary?: string;
   /** Budget for pidfile + QMP + first query-status; default 30 s. */
   readyTimeoutMs?: number;
+  /** The runner of the launch's earlier steps, so QEMU's steps continue it; default a new one. */
+  steps?: StepRunner;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -24,7 +26,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
   const { log } = opts;
   const id = spec.instanceId;
   const paths = runPaths(spec.runDir);
-  const steps = new StepRunner(id, log);
+  const steps = opts.steps ?? new StepRunner(id, log);
   const binary = opts.qemuBinary ?? process.env.HIVE_QEMU ?? "qemu-system-x86_64";
   const readyBy = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   let child: ChildProcess | undefined;
@@ -63,7 +65,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
     await qmp?.close();
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       signal(child.pid, "SIGKILL");
-      await waitGone(child.pid, 2_000);
+      await waitForExit(child.pid, 2_000);
     }
     throw error;
   }
@@ -96,11 +98,6 @@ async function waitForPidFile(path: string, expected: number, readyBy: number): 
     if (Date.now() > readyBy) throw new Error(pid === undefined ? "no pidfile" : `pidfile names ${pid}, we started ${expected}`);
     await sleep(10);
   }
-}
-
-async function waitGone(pid: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (pidRunning(pid) && Date.now() < until) await sleep(20);
 }
 
 function fileSize(path: string): number {

@@ -1,7 +1,8 @@
 // The files one VM keeps in its run directory, and the few operations on them.
 
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { tailFile } from "../runtime/index.ts";
 
 export interface RunPaths {
   qmpSocket: string;
@@ -28,35 +29,6 @@ export function prepareRunDir(runDir: string): RunPaths {
   const paths = runPaths(runDir);
   for (const stale of [paths.qmpSocket, paths.consoleSocket, paths.pidFile]) rmSync(stale, { force: true });
   return paths;
-}
-
-/** The last `maxBytes` of a file (empty if it does not exist). */
-export function tailFile(path: string, maxBytes: number): Buffer {
-  return readRange(path, (size) => Math.max(0, size - maxBytes), maxBytes);
-}
-
-/** Up to `maxBytes` of a file starting where `startOf(size)` says. */
-export function readRange(path: string, startOf: (size: number) => number, maxBytes: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.min(size, Math.max(0, startOf(size)));
-    const buf = Buffer.alloc(Math.min(maxBytes, size - start));
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** What QEMU itself wrote to qemu.log since Hive last started it (Hive's own lines start with `mark`). */

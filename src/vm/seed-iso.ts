@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { spawnError } from "../runtime/index.ts";
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ export async function writeSeedIso(dir: string, files: SeedFiles): Promise<strin
     await run("genisoimage", ["-quiet", "-output", tmp, "-volid", "cidata", "-joliet", "-rock", staging]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === "ENOENT") throw new Error("genisoimage is missing: apt-get install genisoimage");
+    if (e.code === "ENOENT") throw spawnError(e, "genisoimage", { pkg: "genisoimage" });
     throw new Error(`genisoimage failed: ${e.stderr?.trim() || e.message}`);
   }
   fs.chmodSync(tmp, 0o600);

@@ -1,6 +1,6 @@
 // Named, timed steps for bringing a VM up: each is logged with its duration, and a failure names its step.
 
-import { tailFile } from "./run-dir.ts";
+import { tailFile } from "../runtime/index.ts";
 import type { VmLog } from "./running-vm.ts";
 
 /** A launch or reattach failed at `step`; `qemuLogTail` is what QEMU said last. */
@@ -19,6 +19,7 @@ export class VmStepError extends Error {
   }
 }
 
+/** Runs a VM's start-up as named steps; the daemon's steps (volume, seed, network) and QEMU's share one runner. */
 export class StepRunner {
   /** The step running now, or the last one started. */
   current = "";
@@ -41,9 +42,9 @@ export class StepRunner {
     }
   }
 
-  /** The error to throw for a failure in the current step, with the end of qemu.log. */
-  fail(err: unknown, qemuLog: string): VmStepError {
+  /** The error to throw for a failure in the current step, with the end of qemu.log once QEMU has one to say. */
+  fail(err: unknown, qemuLog?: string): VmStepError {
     if (err instanceof VmStepError) return err;
-    return new VmStepError(this.instanceId, this.current, err, tailFile(qemuLog, 2048).toString("utf8").trim());
+    return new VmStepError(this.instanceId, this.current, err, qemuLog ? tailFile(qemuLog, 2048).toString("utf8").trim() : "");
   }
 }

@@ -12,12 +12,11 @@ import {
   importImage,
   imageFile,
   imagesTmpDir,
-  isImageIdShape,
   lastPercent,
-  newImageId,
   qemuImgInfo,
   type ImportProgress,
 } from "../../src/images/index.ts";
+import { isId, newId } from "../../src/runtime/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 
 const MiB = 1024 * 1024;
@@ -78,7 +77,7 @@ describe("images: import pipeline", () => {
   const tmpLeft = (): string[] => (fs.existsSync(imagesTmpDir(dataDir)) ? fs.readdirSync(imagesTmpDir(dataDir)) : []);
 
   const run = async (source: string) => {
-    const imageId = newImageId();
+    const imageId = newId("ami");
     const progress: ImportProgress[] = [];
     const result = await importImage({ source, dataDir, imageId, onProgress: (p) => progress.push(p) });
     return { imageId, progress, result };
@@ -150,7 +149,7 @@ describe("images: import pipeline", () => {
   ];
   for (const [what, source, reason] of failures) {
     test(`fails cleanly on ${what}, leaving nothing behind`, async () => {
-      const imageId = newImageId();
+      const imageId = newId("ami");
       await assert.rejects(importImage({ source: source(), dataDir, imageId }), (err: Error) => {
         assert.ok(err instanceof HiveError, `a HiveError, got ${err.stack}`);
         assert.match(err.message, reason);
@@ -168,17 +167,17 @@ describe("images: import pipeline", () => {
     const bad = path.join(dir, "badl1.qcow2");
     fs.writeFileSync(bad, q);
     assert.equal((await qemuImgInfo(bad)).format, "qcow2");
-    const imageId = newImageId();
+    const imageId = newId("ami");
     await assert.rejects(importImage({ source: bad, dataDir, imageId }), /corrupt/);
     assert.equal(fs.existsSync(imageFile(dataDir, imageId)), false);
     assert.deepEqual(tmpLeft(), []);
   });
 
   test("AMI ids and qemu-img's progress lines", () => {
-    for (let i = 0; i < 50; i++) assert.ok(isImageIdShape(newImageId()));
-    assert.ok(isImageIdShape("ami-12345678"));
-    assert.ok(!isImageIdShape("ami-1234567"));
-    assert.ok(!isImageIdShape("ami-ABCDEF12"));
+    for (let i = 0; i < 50; i++) assert.ok(isId("ami", newId("ami")));
+    assert.ok(isId("ami", "ami-12345678"));
+    assert.ok(!isId("ami", "ami-1234567"));
+    assert.ok(!isId("ami", "ami-ABCDEF12"));
     assert.equal(lastPercent("    (0.00/100%)\r    (42.50/100%)\r"), 42.5);
     assert.equal(lastPercent("nothing"), undefined);
     assert.ok(requests > 0);

@@ -9,9 +9,9 @@ import { after, before, describe, test } from "node:test";
 import type { ActionRequest } from "../../src/bus/index.ts";
 import type { BlockService } from "../../src/ebs/index.ts";
 import type { DaemonContext } from "../../src/daemon/index.ts";
-import { imageBuilds, type ImageBuilds } from "../../src/daemon/image-builds.ts";
-import { releaseImageIfUnused, releaseUnusedImages } from "../../src/daemon/image-files.ts";
-import type { InstanceManager } from "../../src/daemon/instance-manager.ts";
+import { imageBuilds, type ImageBuilds } from "../../src/daemon/images/index.ts";
+import { releaseImageIfUnused, releaseUnusedImages } from "../../src/daemon/images/index.ts";
+import type { InstanceManager } from "../../src/daemon/instances/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type ImageRecord, type InstanceRecord, type Store, type VolumeRecord } from "../../src/store/index.ts";
 

@@ -1,0 +1,9 @@
+// AMIs as EC2 resources, in one place: DescribeImages, imports, builds (Create/Copy/Register/DeregisterImage), the
+// naming rules and when a stored file may go. src/images stays the low-level disk library underneath (qemu-img,
+// format detection, download, unpacking, conversion, file paths): it knows disks, not EC2, so the storage layer can
+// use it too, while everything that knows an AMI's row, owner, state or tags lives here.
+
+export { describeImages } from "./describe-images.ts";
+export { imageBuilds, type ImageBuildDeps, type ImageBuilds } from "./image-builds.ts";
+export { imageImports, recoverImports, type ImageImports } from "./image-imports.ts";
+export { releaseImageIfUnused, releaseUnusedImages } from "./image-files.ts";

@@ -1,0 +1,107 @@
+// What a guest is told about itself: its MAC and host name, the NoCloud seed, and the metadata service's view.
+import { createHash } from "node:crypto";
+import type { MetadataFacts } from "../../metadata/index.ts";
+import type { InstanceRecord, Store } from "../../store/index.ts";
+import { USER_NET, type SeedFiles, type SystemIdentity } from "../../vm/index.ts";
+import type { DaemonContext } from "../shared/index.ts";
+
+/** A stable, locally administered MAC (QEMU's 52:54:00 prefix) derived from the instance id. */
+export function macFor(instanceId: string): string {
+  const h = createHash("sha256").update(instanceId).digest();
+  return ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+}
+
+/**
+ * The machine as EC2's firmware describes it: vendor "Amazon EC2", the instance type as product, and a system UUID
+ * beginning "ec2" that is also the serial number. cloud-init, systemd-detect-virt and agents built for EC2 look for
+ * exactly this before they use EC2's ways (cloud-init asks the metadata service for an IMDSv2 token only then).
+ * The UUID is derived from the instance id, so it is stable across stops and restarts.
+ */
+export function systemIdentityFor(r: Pick<InstanceRecord, "id" | "instanceType">): SystemIdentity {
+  const h = createHash("sha256").update(`hive-system-uuid:${r.id}`).digest("hex");
+  const hex = `ec2${h.slice(0, 29)}`;
+  const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join("-");
+  return { vendor: "Amazon EC2", product: r.instanceType, uuid };
+}
+
+/** EC2's resource-based host names: i-….ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
+export function hostnameFor(instanceId: string, region: string): string {
+  return `${instanceId}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+}
+
+/** The instances holding an address on the bridge: every one from RunInstances until it is terminated. */
+export function addressHolders(store: Store): (InstanceRecord & { privateIp: string })[] {
+  return store.instances
+    .inStates(["pending", "running", "stopping", "stopped", "shutting-down"])
+    .filter((r): r is InstanceRecord & { privateIp: string } => !!r.privateIp);
+}
+
+/** The guest's address: its own on the bridge; in user-mode networking every guest has its own slirp network, so all share one. */
+export const privateIpFor = (r: Pick<InstanceRecord, "privateIp">): string => r.privateIp ?? USER_NET.guestIp;
+
+export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): MetadataFacts {
+  return {
+    instanceId: r.id,
+    imageId: r.imageId,
+    instanceType: r.instanceType,
+    reservationId: r.reservationId,
+    accountId: r.ownerId,
+    region: ctx.region,
+    az: r.az,
+    azId: ctx.azId,
+    hostname: hostnameFor(r.id, ctx.region),
+    privateIp: privateIpFor(r),
+    mac: macFor(r.id),
+    rootDeviceName: r.rootDeviceName,
+    launchTime: r.launchTime,
+    keyName: r.keyName,
+    publicKey,
+    userData: r.userData,
+  };
+}
+
+const yamlString = (s: string): string => JSON.stringify(s);
+
+/** The bridge's gateway: the first host address of its network. */
+export function bridgeGateway(cidr: string): string {
+  const [base] = cidr.split("/");
+  const parts = base!.split(".").map(Number);
+  parts[3] = parts[3]! + 1;
+  return parts.join(".");
+}
+
+/**
+ * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
+ * (on the bridge: the static address, the gateway and `nameservers`, the host's resolvers).
+ */
+export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, nameservers: string[] = []): SeedFiles {
+  const metaData = [
+    `instance-id: ${r.id}`,
+    `local-hostname: ${hostnameFor(r.id, ctx.region)}`,
+    ...(publicKey ? ["public-keys:", `  - ${yamlString(publicKey)}`] : []),
+    "",
+  ].join("\n");
+  const userData = r.userData
+    ? Buffer.from(r.userData, "base64")
+    : ["#cloud-config", ...(publicKey ? ["ssh_authorized_keys:", `  - ${yamlString(publicKey)}`] : []), ""].join("\n");
+  // On the bridge the address is static (the tap's guard admits only it); user mode has QEMU's DHCP.
+  const net = ctx.network;
+  const addressing =
+    net.mode === "bridge" && r.privateIp
+      ? [
+          `      addresses: [${yamlString(`${r.privateIp}/${net.cidr.split("/")[1]}`)}]`,
+          `      gateway4: ${yamlString(bridgeGateway(net.cidr))}`,
+          ...(nameservers.length ? ["      nameservers:", `        addresses: [${nameservers.map(yamlString).join(", ")}]`] : []),
+        ]
+      : ["      dhcp4: true"];
+  const networkConfig = [
+    "version: 2",
+    "ethernets:",
+    "  nic0:",
+    "    match:",
+    `      macaddress: ${yamlString(macFor(r.id))}`,
+    ...addressing.map((l) => l.slice(2)),
+    "",
+  ].join("\n");
+  return { "meta-data": metaData, "user-data": userData, "network-config": networkConfig };
+}

@@ -1,0 +1,21 @@
+// Instances on this node: RunInstances and the per-instance actions, how rows look to EC2, capacity, what a guest is
+// told about itself, and the lifecycle engine that launches, stops and re-adopts their QEMU processes.
+
+export { runInstances } from "./run-instances.ts";
+export {
+  describeInstanceAttribute,
+  describeInstances,
+  describeInstanceStatus,
+  getConsoleOutput,
+  modifyInstanceAttribute,
+  rebootInstances,
+  startInstances,
+  stopInstances,
+  terminateInstances,
+} from "./instances.ts";
+export { modifyInstanceMetadataOptions } from "./metadata-options.ts";
+export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
+export { InstanceManager, SSH_PORT_TAG, type InstanceManagerDeps } from "./instance-manager.ts";
+export { TERMINATED_VISIBLE_MS } from "./purge.ts";
+export { hostnameFor, macFor, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
+export { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";

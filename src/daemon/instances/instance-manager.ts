@@ -1,0 +1,357 @@
+// The instance lifecycle engine: launches, stops, reboots and terminates QEMU guests, follows their exits,
+// and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
+import fs from "node:fs";
+import path from "node:path";
+import type { Bus } from "../../bus/index.ts";
+import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
+import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
+import type { MetadataService } from "../../metadata/index.ts";
+import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
+import { macFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
+import { releaseImageIfUnused } from "../images/index.ts";
+import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index.ts";
+import { publicKeyOf } from "../key-pairs/index.ts";
+import type { DaemonContext } from "../shared/index.ts";
+import type { HopLimitRules } from "./hop-limits.ts";
+import { startPurgeTimer } from "./purge.ts";
+import { freePort } from "./ssh-ports.ts";
+
+export interface InstanceManagerDeps {
+  ctx: DaemonContext;
+  store: Store;
+  blocks: BlockService;
+  bus: Bus;
+  metadata: MetadataService;
+  /** Bridge mode: the metadata token responses' TTL per guest address. */
+  hopLimits?: HopLimitRules;
+  log: (line: string) => void;
+  /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
+  stopTimeoutMs?: number;
+}
+
+/** The tag through which tools find a user-mode guest's SSH port forward (127.0.0.1:<port> → guest :22). */
+export const SSH_PORT_TAG = "hive:ssh-port";
+
+const now = (): string => new Date().toISOString();
+/** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */
+const userInitiated = (): string => `User initiated (${new Date().toISOString().replace("T", " ").slice(0, 19)} GMT)`;
+
+export class InstanceManager {
+  private readonly vms = new Map<string, RunningVm>();
+  /** One operation at a time per instance: launches, stops and exits of the same instance never interleave. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private stopPurging = (): void => {};
+  private closing = false;
+
+  constructor(private readonly deps: InstanceManagerDeps) {}
+
+  /** Brings the host's hop-limit rules in line with the store (bridge mode; nothing to do in user mode). */
+  async syncHopLimits(): Promise<void> {
+    await this.deps.hopLimits?.sync();
+  }
+
+  runDir(id: string): string {
+    return path.join(this.deps.ctx.dataDir, "instances", id);
+  }
+
+  private imdsSocket(id: string): string {
+    return path.join(this.runDir(id), "imds.sock");
+  }
+
+  /** Whether a QEMU process is attached for this instance now. */
+  hasVm(id: string): boolean {
+    return this.vms.has(id);
+  }
+
+  /** Boots a `pending` instance in the background (RunInstances, StartInstances). */
+  launch(id: string): void {
+    this.enqueue(id, () => this.doLaunch(id));
+  }
+
+  /** Powers off a `stopping` instance in the background (ACPI, then a hard stop after the timeout; force at once). */
+  stop(id: string, force: boolean): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.settleStopped(id, { reason: "killed" });
+      await vm.stop({ force, timeoutMs: force ? 0 : (this.deps.stopTimeoutMs ?? 60_000) });
+    });
+  }
+
+  /** Presses reset on a running guest. */
+  async reboot(id: string): Promise<void> {
+    await this.vms.get(id)?.reboot();
+  }
+
+  /** Shuts down a `shutting-down` instance in the background and deletes what DeleteOnTermination says. */
+  terminate(id: string): void {
+    this.enqueue(id, async () => {
+      const vm = this.vms.get(id);
+      if (!vm) return this.finishTermination(id);
+      await vm.stop({ timeoutMs: Math.min(this.deps.stopTimeoutMs ?? 60_000, 10_000) });
+    });
+  }
+
+  /** After a restart: re-adopt live guests, settle the ones that died meanwhile, finish interrupted changes. */
+  async recover(): Promise<void> {
+    const active = this.deps.store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
+    for (const rec of active) {
+      let vm: RunningVm | undefined;
+      try {
+        vm = await reattachVm(rec.id, this.runDir(rec.id), { log: this.deps.log });
+      } catch (err) {
+        this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
+      }
+      if (vm) {
+        if (this.deps.ctx.network.mode === "user") await this.deps.metadata.attach(rec.id, this.imdsSocket(rec.id));
+        this.adopt(rec.id, vm);
+        this.deps.log(`instance ${rec.id}: re-adopted QEMU pid ${vm.pid} (${rec.state})`);
+        if (rec.state === "pending") this.update(rec.id, { state: "running", pid: vm.pid });
+        else if (rec.state === "stopping") this.stop(rec.id, false);
+        else if (rec.state === "shutting-down") this.terminate(rec.id);
+        continue;
+      }
+      if (rec.state === "pending" && !rec.pid) {
+        // Hive died before QEMU was started: start it now.
+        this.launch(rec.id);
+      } else if (rec.state === "shutting-down") {
+        this.enqueue(rec.id, () => this.finishTermination(rec.id));
+      } else {
+        const lost = rec.state === "running" || rec.state === "pending";
+        this.enqueue(rec.id, () =>
+          this.settleStopped(rec.id, {
+            reason: lost ? "crashed" : "killed",
+            detail: lost ? "the guest's QEMU process ended while hive was down" : undefined,
+          }),
+        );
+      }
+    }
+    this.stopPurging = startPurgeTimer(this.deps.store, this.deps.log);
+  }
+
+  /** Lets go of every guest without stopping it: they keep running for the next `hive up`. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.stopPurging();
+    await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled([...this.vms.values()].map((vm) => vm.detach()));
+    this.vms.clear();
+    await this.deps.metadata.close();
+  }
+
+  /** Waits until every queued change of these instances has run (tests, benchmarks). */
+  async settled(ids: string[] = [...this.queues.keys()]): Promise<void> {
+    await Promise.allSettled(ids.map((id) => this.queues.get(id)));
+  }
+
+  // --- CreateImage support (src/daemon/images/image-builds.ts) ---
+  /**
+   * Runs fn in the instance's operation queue, so no launch, stop, termination or exit handling of it interleaves
+   * with a copy of its disk. With `pause` and a guest running, its vCPUs are stopped first (QMP `stop`: QEMU drains
+   * and flushes its disks) and resumed (`cont`) when fn calls resume() or ends, whichever comes first.
+   */
+  withGuestPaused<T>(id: string, pause: boolean, fn: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(id, async () => {
+        const vm = pause ? this.vms.get(id) : undefined;
+        let paused = false;
+        const resume = async (): Promise<void> => {
+          if (!paused || !vm) return;
+          paused = false;
+          await vm.qmp.cont();
+        };
+        try {
+          if (vm) {
+            await vm.qmp.stop();
+            paused = true;
+          }
+          const out = await fn(resume);
+          await resume();
+          resolve(out);
+        } catch (err) {
+          await resume().catch((e: unknown) => this.deps.log(`instance ${id}: could not resume the guest: ${String(e)}`));
+          reject(err);
+        }
+      });
+    });
+  }
+
+  private enqueue(id: string, op: () => Promise<void>): void {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev
+      .then(op)
+      .catch((err: unknown) => this.deps.log(`instance ${id}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        if (this.queues.get(id) === next) this.queues.delete(id);
+      });
+    this.queues.set(id, next);
+  }
+
+  private update(id: string, patch: Patch<Omit<InstanceRecord, "id">>): void {
+    this.deps.store.instances.update(id, { ...patch, updatedAt: now() });
+  }
+
+  /** The whole launch as named, logged steps (volume.create, volume.mount, seed.write, tap.create or imds.listen, then QEMU's), so a failure names its step. */
+  private async doLaunch(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state !== "pending" || this.closing) return;
+    const { ctx, store, bus, log } = this.deps;
+    const t0 = performance.now();
+    const steps = new StepRunner(id, log);
+    try {
+      const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
+      if (root?.state === "creating") {
+        await steps.run("volume.create", async () => {
+          const image = store.images.get(rec.imageId);
+          if (!image) throw new Error(`image ${rec.imageId} is gone`);
+          await this.deps.blocks.createRootVolume({ id: root.id, imageFile: path.join(ctx.dataDir, image.file), sizeGiB: root.sizeGiB });
+          store.volumes.update(root.id, { state: "in-use", attachTime: now() });
+        });
+      }
+      const disk = await steps.run("volume.mount", () => {
+        if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
+        return requestMount(bus, ctx.node, root.id);
+      });
+      const seedIso = await steps.run("seed.write", () => {
+        fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
+        const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
+        // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
+        const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
+        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
+      });
+      const net = ctx.network;
+      let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
+      if (net.mode === "bridge") {
+        nic = await steps.run("tap.create", async () => {
+          if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
+          const tap = tapNameFor(id);
+          await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+          await this.syncHopLimits();
+          return { tap };
+        });
+      } else {
+        nic = await steps.run("imds.listen", async () => {
+          await this.deps.metadata.attach(id, this.imdsSocket(id));
+          return { sshHostPort: await freePort(), imdsSocket: this.imdsSocket(id) };
+        });
+      }
+      const vm = await launchVm(
+        {
+          instanceId: id,
+          vcpus: rec.vcpus,
+          memoryMiB: rec.memoryMiB,
+          kvm: ctx.host.kvm,
+          rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+          runDir: this.runDir(id),
+          seedIso,
+          mac: macFor(id),
+          system: systemIdentityFor(rec),
+          ...nic,
+        },
+        { log, steps },
+      );
+      if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
+      this.adopt(id, vm);
+      this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
+      log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
+    } catch (err) {
+      // Names the step (launchVm's own failures already do, with the end of qemu.log).
+      const error = steps.current ? steps.fail(err) : err;
+      log(`instance ${id}: launch failed: ${error instanceof Error ? error.message : String(error)}`);
+      await this.unmountRoot(id);
+      await this.deps.metadata.detach(id);
+      this.update(id, {
+        state: "stopped",
+        stateReasonCode: "Server.InternalError",
+        stateReasonMessage: `Server.InternalError: the instance failed to launch: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      });
+    }
+  }
+
+  private adopt(id: string, vm: RunningVm): void {
+    this.vms.set(id, vm);
+    vm.onExit((info) => {
+      if (this.vms.get(id) !== vm) return;
+      this.vms.delete(id);
+      if (this.closing) return;
+      this.enqueue(id, () => this.onExit(id, info));
+    });
+  }
+
+  /** QEMU has ended: decide what that means from the state the instance was in. */
+  private async onExit(id: string, info: VmExitInfo): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec) return;
+    this.deps.log(`instance ${id}: QEMU ended (${info.reason}${info.detail ? `: ${info.detail}` : ""}) while ${rec.state}`);
+    if (rec.state === "shutting-down") return this.finishTermination(id);
+    if (rec.state === "running" && info.reason === "guest-shutdown" && rec.shutdownBehavior === "terminate") {
+      this.update(id, { state: "shutting-down", stateReasonCode: "Client.InstanceInitiatedShutdown", stateReasonMessage: "Client.InstanceInitiatedShutdown: Instance initiated shutdown" });
+      return this.finishTermination(id);
+    }
+    if (rec.state === "stopping" || rec.state === "running" || rec.state === "pending") await this.settleStopped(id, info, rec.state);
+  }
+
+  private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
+    await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
+    const rec = this.deps.store.instances.get(id);
+    if (!rec || rec.state === "terminated") return;
+    const was = from ?? rec.state;
+    let code = "Client.UserInitiatedShutdown";
+    let message = "Client.UserInitiatedShutdown: User initiated shutdown";
+    if (was !== "stopping") {
+      if (info.reason === "guest-shutdown") {
+        code = "Client.InstanceInitiatedShutdown";
+        message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
+      } else {
+        code = "Server.InternalError";
+        message = `Server.InternalError: ${info.detail ?? "the instance's QEMU process ended unexpectedly"}`;
+      }
+    }
+    this.update(id, { state: "stopped", pid: null, stateReasonCode: code, stateReasonMessage: message });
+  }
+
+  private async finishTermination(id: string): Promise<void> {
+    const { store } = this.deps;
+    await this.unmountRoot(id);
+    await this.deps.metadata.detach(id);
+    for (const vol of store.volumes.forInstance(id)) {
+      if (!vol.deleteOnTermination) {
+        store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null });
+        continue;
+      }
+      try {
+        store.volumes.update(vol.id, { state: "deleting" });
+        await this.deps.blocks.deleteVolume(vol.id);
+        store.volumes.update(vol.id, { state: "deleted" });
+        // A deregistered AMI's file waits for its last volume; this may have been it.
+        if (vol.imageId) await releaseImageIfUnused(store, this.deps.ctx.dataDir, vol.imageId);
+      } catch (err) {
+        this.deps.log(`volume ${vol.id}: delete failed: ${String(err)}`);
+        store.volumes.update(vol.id, { state: "error" });
+      }
+    }
+    if (this.deps.ctx.network.mode === "bridge") {
+      try {
+        await deleteTap(tapNameFor(id));
+      } catch (err) {
+        this.deps.log(`instance ${id}: removing its tap failed: ${String(err)}`);
+      }
+    }
+    // The address goes back to the pool with the termination.
+    this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
+    await this.syncHopLimits();
+    fs.rmSync(this.runDir(id), { recursive: true, force: true });
+  }
+
+  private async unmountRoot(id: string): Promise<void> {
+    const rec = this.deps.store.instances.get(id);
+    if (!rec?.rootVolumeId) return;
+    try {
+      await requestUnmount(this.deps.bus, this.deps.ctx.node, rec.rootVolumeId, { force: true });
+    } catch (err) {
+      this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
+    }
+  }
+}
+
+export { userInitiated };

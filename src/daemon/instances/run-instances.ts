@@ -1,0 +1,174 @@
+// RunInstances: checks the request, reserves capacity and writes the reservation in one transaction, then boots.
+import type { RunInstancesRequest, Reservation } from "@aws-sdk/client-ec2";
+import type { ActionRequest } from "../../bus/index.ts";
+import { capacityExhausted, invalidParameter, notFound } from "../../errors/index.ts";
+import type { InstanceRecord, TagRecord, VolumeRecord } from "../../store/index.ts";
+import { capacityOf, howManyFit } from "./capacity.ts";
+import type { InstanceDeps } from "./instance-deps.ts";
+import { assertIds, newId } from "../shared/index.ts";
+import { findInstanceType, fitsHost } from "../catalogue/index.ts";
+import { reservationsView } from "./instance-view.ts";
+import { checkTags } from "../shared/index.ts";
+import { publicKeyOf } from "../key-pairs/index.ts";
+import { checkMetadataOptions } from "./metadata-options.ts";
+import { addressHolders } from "./guest-config.ts";
+import { lowestFree } from "../../net/index.ts";
+
+const DEFAULT_TYPE = "t3.micro";
+const ROOT_DEVICE = "/dev/xvda";
+const MAX_USER_DATA_BYTES = 16 * 1024;
+const GiB = 1024 ** 3;
+
+function checkUserData(userData: string | undefined): void {
+  if (userData === undefined) return;
+  const compact = userData.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw invalidParameter("UserData", "Invalid BASE64 encoding of user data.", "user-data");
+  }
+  if (Buffer.from(compact, "base64").byteLength > MAX_USER_DATA_BYTES) {
+    throw invalidParameter("UserData", `User data is limited to ${MAX_USER_DATA_BYTES} bytes.`);
+  }
+}
+
+export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: InstanceDeps): Reservation {
+  const { ctx, store, manager } = deps;
+  const input = req.input;
+
+  if (input.ClientToken) {
+    const earlier = store.instances.byClientToken(input.ClientToken);
+    if (earlier.length > 0) return reservationsView(deps.facts(earlier), ctx.accountId)[0]!;
+  }
+
+  const imageId = input.ImageId ?? "";
+  if (!imageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
+  assertIds("ami", [imageId], "ImageId");
+  const image = store.images.get(imageId);
+  if (!image || image.state === "deregistered") throw notFound("image", `The image id '[${imageId}]' does not exist`, "ImageId");
+  if (image.state !== "available") throw invalidParameter("ImageId", `The image '${imageId}' is ${image.state}, not available`);
+
+  const typeName = input.InstanceType ?? DEFAULT_TYPE;
+  const type = findInstanceType(typeName);
+  if (!type) throw invalidParameter("InstanceType", `The instance type '${typeName}' does not exist`, "instance-type");
+  const vcpus = type.VCpuInfo?.DefaultVCpus ?? 1;
+  const memoryMiB = type.MemoryInfo?.SizeInMiB ?? 512;
+  if (!fitsHost(type, { ...ctx.host, vcpus: ctx.host.vcpus * ctx.overcommit.cpu, memoryMiB: ctx.host.memoryMiB * ctx.overcommit.mem })) {
+    throw capacityExhausted(`We currently do not have sufficient ${typeName} capacity: it needs ${vcpus} vCPUs and ${memoryMiB} MiB, more than this node has.`);
+  }
+
+  const min = input.MinCount ?? 1;
+  const max = input.MaxCount ?? min;
+  if (min < 1) throw invalidParameter("MinCount", `Value (${min}) for parameter MinCount is invalid. Expecting a value greater than 0.`);
+  if (max < min) throw invalidParameter("MaxCount", `Value (${max}) for parameter MaxCount is invalid. MaxCount must be at least MinCount (${min}).`);
+
+  if (input.Placement?.AvailabilityZone && input.Placement.AvailabilityZone !== ctx.az) {
+    throw invalidParameter("Placement.AvailabilityZone", `Invalid availability zone: [${input.Placement.AvailabilityZone}]`);
+  }
+  if (input.KeyName !== undefined && !publicKeyOf(store, input.KeyName)) {
+    throw notFound("key-pair", `The key pair '${input.KeyName}' does not exist`, "KeyName");
+  }
+  const metadataOptions = checkMetadataOptions(input.MetadataOptions);
+  checkUserData(input.UserData);
+  const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? "stop";
+
+  // The root disk: size from the image unless a mapping for the root device asks for more.
+  const imageGiB = Math.max(1, Math.ceil(image.sizeBytes / GiB));
+  let sizeGiB = imageGiB;
+  let deleteOnTermination = true;
+  let volumeType = "gp3";
+  for (const m of input.BlockDeviceMappings ?? []) {
+    if (m.DeviceName !== ROOT_DEVICE && m.DeviceName !== "/dev/sda1") {
+      throw invalidParameter("BlockDeviceMapping", `Only the root device (${ROOT_DEVICE}) can be mapped for now; got ${m.DeviceName}`, "block-device-mapping");
+    }
+    if (m.Ebs?.VolumeSize !== undefined) {
+      if (m.Ebs.VolumeSize < imageGiB) {
+        throw invalidParameter("BlockDeviceMapping", `Volume of size ${m.Ebs.VolumeSize}GB is smaller than snapshot, expect size >= ${imageGiB}GB`, "block-device-mapping");
+      }
+      if (m.Ebs.VolumeSize > 16384) throw invalidParameter("BlockDeviceMapping", `Volume of size ${m.Ebs.VolumeSize}GB exceeds the 16384GB limit`, "block-device-mapping");
+      sizeGiB = m.Ebs.VolumeSize;
+    }
+    if (m.Ebs?.DeleteOnTermination !== undefined) deleteOnTermination = m.Ebs.DeleteOnTermination;
+    if (m.Ebs?.VolumeType) volumeType = m.Ebs.VolumeType;
+  }
+
+  const tagSpecs = input.TagSpecifications ?? [];
+  const instanceTags: Array<{ key: string; value: string }> = [];
+  const volumeTags: Array<{ key: string; value: string }> = [];
+  for (const spec of tagSpecs) {
+    const tags = checkTags(spec.Tags, "TagSpecification");
+    if (spec.ResourceType === "instance") instanceTags.push(...tags);
+    else if (spec.ResourceType === "volume") volumeTags.push(...tags);
+    else throw invalidParameter("TagSpecification", `'${spec.ResourceType ?? ""}' is not a valid taggable resource type for this operation.`);
+  }
+
+  // Check and insert with no await between them: concurrent RunInstances calls cannot both take the last room.
+  const fit = howManyFit(capacityOf(store, ctx), vcpus, memoryMiB);
+  if (fit < min) {
+    throw capacityExhausted(`We currently do not have sufficient ${typeName} capacity: ${fit} more fit on this node, ${min} requested.`);
+  }
+  let count = Math.min(max, fit);
+  // Bridge networking: one address each, the lowest free ones, taken in the same synchronous stretch as the insert.
+  const addresses: string[] = [];
+  if (ctx.network.mode === "bridge") {
+    const used = addressHolders(store).map((r) => r.privateIp);
+    for (let i = 0; i < count; i++) {
+      const ip = lowestFree(ctx.network.cidr, [...used, ...addresses]);
+      if (!ip) break;
+      addresses.push(ip);
+    }
+    if (addresses.length < min) throw capacityExhausted(`The network ${ctx.network.cidr} has no free address for ${min} more instance(s).`);
+    count = addresses.length;
+  }
+  const reservationId = newId("r");
+  const launchTime = new Date().toISOString();
+  const instances: InstanceRecord[] = [];
+  const volumes: VolumeRecord[] = [];
+  const tags: TagRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = newId("i");
+    const volumeId = newId("vol");
+    instances.push({
+      id,
+      reservationId,
+      ownerId: ctx.accountId,
+      imageId,
+      instanceType: typeName,
+      state: "pending",
+      keyName: input.KeyName,
+      userData: input.UserData,
+      launchTime,
+      az: ctx.az,
+      node: ctx.node,
+      vcpus,
+      memoryMiB,
+      shutdownBehavior,
+      disableApiTermination: input.DisableApiTermination ?? false,
+      rootVolumeId: volumeId,
+      rootDeviceName: ROOT_DEVICE,
+      amiLaunchIndex: i,
+      clientToken: input.ClientToken,
+      updatedAt: launchTime,
+      ...metadataOptions,
+      ...(addresses[i] ? { privateIp: addresses[i] } : {}),
+    });
+    volumes.push({
+      id: volumeId,
+      sizeGiB,
+      volumeType,
+      state: "creating",
+      az: ctx.az,
+      node: ctx.node,
+      file: `volumes/${volumeId}.qcow2`,
+      imageId,
+      createdAt: launchTime,
+      instanceId: id,
+      device: ROOT_DEVICE,
+      attachTime: launchTime,
+      deleteOnTermination,
+    });
+    for (const t of instanceTags) tags.push({ resourceId: id, resourceType: "instance", ...t });
+    for (const t of volumeTags) tags.push({ resourceId: volumeId, resourceType: "volume", ...t });
+  }
+  store.instances.insertLaunch({ instances, volumes, tags });
+  for (const inst of instances) manager.launch(inst.id);
+  return reservationsView(deps.facts(instances), ctx.accountId)[0]!;
+}

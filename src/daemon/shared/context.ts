@@ -1,0 +1,24 @@
+// What a daemon knows about where it runs; every handler receives it.
+
+import type { HostFacts } from "../../vm/index.ts";
+
+export interface DaemonContext {
+  node: string;
+  region: string;
+  /** This node's availability zone name, e.g. "us-east-1a". */
+  az: string;
+  /** This node's zone ID, e.g. "use1-az1". */
+  azId: string;
+  /** The gateway's URL as clients reach it, e.g. https://localhost:9999. */
+  endpoint: string;
+  accountId: string;
+  host: HostFacts;
+  /** vCPUs and memory offered per unit of the host's (1 = never overcommit). */
+  overcommit: { cpu: number; mem: number };
+  /** The data directory: images/, volumes/, instances/<id>/ live under it. */
+  dataDir: string;
+  /** How guests are networked: QEMU user mode (rootless), or Hive's bridge with one tap and address per guest. */
+  network: NetworkMode;
+}
+
+export type NetworkMode = { mode: "user" } | { mode: "bridge"; bridge: string; cidr: string };

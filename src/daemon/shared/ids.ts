@@ -1,0 +1,24 @@
+// EC2 resource ids as the actions check them: the shape comes from src/runtime/ids.ts, the prefixes and the
+// Malformed errors (InvalidInstanceID.Malformed & co.) are EC2's.
+import { malformed } from "../../errors/index.ts";
+import { isId } from "../../runtime/index.ts";
+
+export { isId, newId } from "../../runtime/index.ts";
+
+const RESOURCE_BY_PREFIX: Record<string, string> = { i: "instance", ami: "image", vol: "volume", snap: "snapshot", r: "reservation" };
+
+/** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */
+export function assertIds(prefix: string, ids: string[] | undefined, param: string): void {
+  for (const id of ids ?? []) {
+    if (!isId(prefix, id)) {
+      const resource = RESOURCE_BY_PREFIX[prefix] ?? prefix;
+      throw malformed(resource, `Invalid id: "${id.slice(0, 64)}" (expecting "${prefix}-...")`, param);
+    }
+  }
+}
+
+/** Which resource an id names, from its prefix: i- instance, vol- volume, ami- image. */
+export const resourceTypeOf = (id: string): string | undefined => {
+  const prefix = id.split("-")[0];
+  return prefix && id.includes("-") ? RESOURCE_BY_PREFIX[prefix] : undefined;
+};

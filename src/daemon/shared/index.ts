@@ -1,0 +1,7 @@
+// What every resource room of the daemon shares: the node's context, the Filters engine, tags and their rules, resource ids.
+
+export type { DaemonContext, NetworkMode } from "./context.ts";
+export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./filters.ts";
+export { assertIds, isId, newId, resourceTypeOf } from "./ids.ts";
+export { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
+export { createTags, deleteTags, describeTags, tagsView } from "./tags.ts";

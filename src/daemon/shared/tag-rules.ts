@@ -1,0 +1,21 @@
+// EC2's rules for tags a caller sets: key and value lengths, the reserved aws: prefix, 50 per resource.
+import type { Tag } from "@aws-sdk/client-ec2";
+import { HiveError, invalidParameter } from "../../errors/index.ts";
+
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+export function checkTags(tags: Tag[] | undefined, param: string): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = [];
+  for (const t of tags ?? []) {
+    const key = t.Key ?? "";
+    const value = t.Value ?? "";
+    if (key.length === 0 || key.length > 128) throw invalidParameter(param, `Tag keys must be 1 to 128 characters; got '${key.slice(0, 140)}'`);
+    if (value.length > 256) throw invalidParameter(param, `Tag values must be at most 256 characters (key '${key}')`);
+    if (key.toLowerCase().startsWith("aws:")) throw invalidParameter(param, `Tag keys starting with 'aws:' are reserved for AWS use`);
+    out.push({ key, value });
+  }
+  if (out.length > MAX_TAGS_PER_RESOURCE) {
+    throw new HiveError({ kind: "InvalidParameter", resource: "tag-limit", param, message: `The maximum number of tags per resource is ${MAX_TAGS_PER_RESOURCE}` });
+  }
+  return out;
+}

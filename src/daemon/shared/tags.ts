@@ -1,0 +1,78 @@
+// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes and images.
+import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
+import type { ActionRequest } from "../../bus/index.ts";
+import { HiveError, invalidParameter, malformed, notFound } from "../../errors/index.ts";
+import type { Store, TagRecord } from "../../store/index.ts";
+import { applyFilters, tagFilters, type FilterFields } from "./filters.ts";
+import { isId, resourceTypeOf } from "./ids.ts";
+import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
+
+const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami" };
+
+/** The resources among `ids` that this node holds, with their EC2 resource type. */
+function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; type: string }> {
+  const out: Array<{ id: string; type: string }> = [];
+  for (const id of ids) {
+    const type = resourceTypeOf(id);
+    if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type ?? "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
+    const exists =
+      type === "instance" ? store.instances.get(id) !== undefined
+      : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
+      : (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
+    if (exists) out.push({ id, type });
+    else if (alone) throw notFound(type, `The ${type === "image" ? "image" : type} ID '${id}' does not exist`, "ResourceId");
+  }
+  return out;
+}
+
+/** A resource's tags as the EC2 API shows them. */
+export const tagsView = (tags: TagRecord[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+
+export function createTags(req: ActionRequest<CreateTagsRequest>, store: Store) {
+  const ids = req.input.Resources ?? [];
+  if (ids.length === 0) throw invalidParameter("ResourceId", "The request must contain the parameter ResourceId");
+  const tags = checkTags(req.input.Tags, "Tag");
+  const targets = held(store, ids, req.nodes === 1);
+  for (const t of targets) {
+    const existing = new Set(store.tags.forResource(t.id).map((x) => x.key));
+    for (const tag of tags) existing.add(tag.key);
+    if (existing.size > MAX_TAGS_PER_RESOURCE) {
+      throw new HiveError({ kind: "InvalidParameter", resource: "tag-limit", param: "Tag", message: `Resource '${t.id}' would have more than ${MAX_TAGS_PER_RESOURCE} tags` });
+    }
+  }
+  store.tags.put(targets.flatMap((t) => tags.map((tag) => ({ resourceId: t.id, resourceType: t.type, ...tag }))));
+  return { _owned: targets.map((t) => t.id) };
+}
+
+export function deleteTags(req: ActionRequest<DeleteTagsRequest>, store: Store) {
+  const ids = req.input.Resources ?? [];
+  if (ids.length === 0) throw invalidParameter("ResourceId", "The request must contain the parameter ResourceId");
+  const targets = held(store, ids, req.nodes === 1);
+  const given = req.input.Tags;
+  store.tags.delete(
+    targets.flatMap((t) =>
+      given && given.length > 0
+        ? given.map((tag) => ({ resourceId: t.id, key: tag.Key ?? "", value: tag.Value }))
+        : store.tags.forResource(t.id).map((tag) => ({ resourceId: t.id, key: tag.key })),
+    ),
+  );
+  return { _owned: targets.map((t) => t.id) };
+}
+
+const tagDescriptionTags = tagFilters<TagDescription>((d) => [{ Key: d.Key, Value: d.Value }]);
+const fields: FilterFields<TagDescription> = {
+  key: (d) => d.Key,
+  value: (d) => d.Value,
+  "resource-id": (d) => d.ResourceId,
+  "resource-type": (d) => d.ResourceType,
+};
+
+export function describeTags(req: ActionRequest<DescribeTagsRequest>, store: Store) {
+  const all: TagDescription[] = store.tags.list().map((t) => ({
+    ResourceId: t.resourceId,
+    ResourceType: t.resourceType as TagDescription["ResourceType"],
+    Key: t.key,
+    Value: t.value,
+  }));
+  return { Tags: applyFilters(all, req.input.Filters, fields, tagDescriptionTags.dynamic) };
+}
