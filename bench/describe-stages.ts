@@ -1,0 +1,83 @@
+// DescribeInstances split into its stages in one process, with no network: store → views → bus JSON → merge → XML.
+// Says where server time goes without a profiler; `npm run bench` runs it with `--stages`, or alone:
+//   tsx bench/describe-stages.ts [records…]   (Node)     bun bench/describe-stages.ts [records…]   (Bun, as the binary)
+import { decodeJson, encodeJson, type ActionRequest } from "../src/bus/index.ts";
+import { codecFor } from "../src/api/codec/index.ts";
+import { mergeReplies } from "../src/api/fanout-merge.ts";
+import { routeFor, type FanoutRoute } from "../src/api/routes.ts";
+import { describeInstances } from "../src/daemon/instances.ts";
+import { instanceDeps } from "../src/daemon/instance-deps.ts";
+import type { DaemonContext } from "../src/daemon/index.ts";
+import type { InstanceManager } from "../src/daemon/instance-manager.ts";
+import { openStore } from "../src/store/index.ts";
+import { seedInstances } from "./seed.ts";
+
+export interface StageFigures {
+  records: number;
+  xmlBytes: number;
+  busBytes: number;
+  /** Median milliseconds per stage. */
+  ms: Record<"handler" | "busEncode" | "busDecode" | "merge" | "xml" | "total", number>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Promise<StageFigures[]> {
+  const store = await openStore(":memory:");
+  const deps = instanceDeps({} as DaemonContext, store, {} as InstanceManager);
+  const route = routeFor("ec2", "DescribeInstances") as FanoutRoute;
+  const codec = codecFor("ec2");
+  const out: StageFigures[] = [];
+  let have = 0;
+  for (const n of sizes) {
+    seedInstances(store, have, n, { node: "node-1", az: "us-east-1a", ownerId: "123456789012" });
+    have = n;
+    const t: Record<keyof StageFigures["ms"], number[]> = { handler: [], busEncode: [], busDecode: [], merge: [], xml: [], total: [] };
+    let xmlBytes = 0;
+    let busBytes = 0;
+    for (let i = 0; i < runs; i++) {
+      const input = codec.parseInput("DescribeInstances", []);
+      const req: ActionRequest<any> = { requestId: "r", caller: { accountId: "123456789012", arn: "", userId: "" } as any, region: "us-east-1", input, nodes: 1 };
+      const t0 = performance.now();
+      const output = describeInstances(req, deps);
+      const t1 = performance.now();
+      const bytes = encodeJson({ ok: true, node: "node-1", output });
+      const t2 = performance.now();
+      const reply = decodeJson<{ output: Record<string, unknown> }>(bytes);
+      const t3 = performance.now();
+      const merged = mergeReplies(route, [reply.output], input);
+      const t4 = performance.now();
+      const xml = codec.serializeOutput("DescribeInstances", merged, "0000-request-id");
+      const t5 = performance.now();
+      t.handler.push(t1 - t0);
+      t.busEncode.push(t2 - t1);
+      t.busDecode.push(t3 - t2);
+      t.merge.push(t4 - t3);
+      t.xml.push(t5 - t4);
+      t.total.push(t5 - t0);
+      xmlBytes = Buffer.byteLength(xml);
+      busBytes = bytes.length;
+    }
+    out.push({ records: n, xmlBytes, busBytes, ms: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as StageFigures["ms"] });
+  }
+  store.close();
+  return out;
+}
+
+export function formatStages(figures: StageFigures[], runtime: string): string[] {
+  const lines = [`DescribeInstances stages in one process (${runtime}, medians, ms): handler | bus JSON encode | decode | merge | XML | total`];
+  for (const f of figures) {
+    const m = f.ms;
+    lines.push(
+      `  ${String(f.records).padStart(6)} records: ${[m.handler, m.busEncode, m.busDecode, m.merge, m.xml, m.total].map((x) => x.toFixed(1).padStart(7)).join(" |")}` +
+        `   (bus ${(f.busBytes / 1e6).toFixed(1)} MB, XML ${(f.xmlBytes / 1e6).toFixed(1)} MB, ${(f.xmlBytes / f.records / 1024).toFixed(2)} KiB per instance)`,
+    );
+  }
+  return lines;
+}
+
+if (import.meta.main ?? process.argv[1]?.endsWith("describe-stages.ts")) {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Node";
+  console.log(formatStages(await describeStages(sizes.length ? sizes : undefined), runtime).join("\n"));
+}

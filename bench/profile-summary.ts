@@ -1,0 +1,49 @@
+// Summarises a .cpuprofile (V8/Bun format): self time by function and by file, the top of each.
+//   tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+import fs from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export function summarise(profile: Profile, top = 25): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const f = byId.get(id)!.callFrame;
+    const file = f.url ? f.url.replace(/^.*\/(src|node_modules|bench|test)\//, "$1/") : "(native)";
+    const fn = `${f.functionName || "(anonymous)"}  ${file}${f.url ? `:${f.lineNumber + 1}` : ""}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+    total += us;
+  }
+  const idle = [...byFn].filter(([k]) => /^\((idle|program|garbage collector)\)/.test(k)).reduce((a, [, v]) => a + v, 0);
+  const rows = (m: Map<string, number>) =>
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / (total - idle || 1)).toFixed(1).padStart(5)}%  ${k}`);
+  return [
+    `${(total / 1000).toFixed(0)} ms sampled, ${((total - idle) / 1000).toFixed(0)} ms busy (percentages of busy)`,
+    "self time by function:",
+    ...rows(byFn),
+    "self time by file:",
+    ...rows(byFile),
+  ];
+}
+
+if (process.argv[1]?.endsWith("profile-summary.ts")) {
+  const file = process.argv[2];
+  if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top]");
+  console.log(summarise(JSON.parse(fs.readFileSync(file, "utf8")) as Profile, Number(process.argv[3] ?? 25)).join("\n"));
+}
