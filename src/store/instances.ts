@@ -42,6 +42,11 @@ const table = defineTable<InstanceRecord>("instances", {
 const GET = `${table.select} WHERE id = ?`;
 // One text for every page shape: "" sorts before any id and LIMIT -1 means no limit.
 const PAGE = `${table.select} WHERE id > ? ORDER BY id LIMIT ?`;
+// The reservations of one page come from the instances_reservation index; their instances from the same index.
+const RESERVATIONS_PAGE =
+  `${table.select} WHERE reservation_id IN ` +
+  "(SELECT DISTINCT reservation_id FROM instances WHERE reservation_id > ? ORDER BY reservation_id LIMIT ?) " +
+  "ORDER BY reservation_id, id";
 const BY_IDS = `${table.select} WHERE id IN (SELECT value FROM json_each(?))`;
 const BY_CLIENT_TOKEN = `${table.select} WHERE client_token = ? ORDER BY ami_launch_index, id`;
 const IN_STATES = `${table.select} WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id`;
@@ -64,6 +69,7 @@ export const instanceRepo = (db: Driver): InstanceRepo => {
       }),
     get: (id) => table.one(db, GET, id),
     list: (page = {}) => table.many(db, PAGE, page.afterId ?? "", page.limit ?? -1),
+    listReservations: (page = {}) => table.many(db, RESERVATIONS_PAGE, page.afterId ?? "", page.limit ?? -1),
     listByIds: (ids) => {
       if (ids.length === 0) return [];
       const byId = new Map<string, InstanceRecord>();

@@ -138,4 +138,12 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN private_ip TEXT;
     `,
   },
+  {
+    version: 6,
+    name: "instances by reservation",
+    // DescribeInstances pages by reservation: a page is a range of this index, not a scan of every row.
+    sql: `
+      CREATE INDEX instances_reservation ON instances(reservation_id, id);
+    `,
+  },
 ];

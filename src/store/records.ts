@@ -104,6 +104,8 @@ export interface ImageRepo {
 export interface VolumeRepo {
   insert(volume: VolumeRecord): void;
   get(id: string): VolumeRecord | undefined;
+  /** The volumes with these ids, whatever their state, by id; unknown ids are absent. One statement however many ids. */
+  getMany(ids: string[]): Map<string, VolumeRecord>;
   list(): VolumeRecord[]; // not deleted, ordered by id
   /** Changes only the fields present in patch; false when no volume has this id (nothing is written). */
   update(id: string, patch: Patch<Omit<VolumeRecord, "id">>): boolean;
@@ -119,6 +121,11 @@ export interface InstanceRepo {
   get(id: string): InstanceRecord | undefined;
   /** Every instance on this node, terminated ones included, ordered by id. */
   list(page?: PageQuery): InstanceRecord[];
+  /**
+   * The instances of the first `limit` reservations whose id sorts after `afterId` (every reservation without a limit),
+   * ordered by reservation id, then instance id: one page of a listing keyed by reservation, answered by one query.
+   */
+  listReservations(page?: PageQuery): InstanceRecord[];
   /** The instances with these ids, in the order asked for; unknown ids are left out and repeats collapse. */
   listByIds(ids: string[]): InstanceRecord[];
   /** The instances launched with this client token, by launch index. */

@@ -22,6 +22,7 @@ const table = defineTable<VolumeRecord>("volumes", {
 });
 
 const GET = `${table.select} WHERE id = ?`;
+const BY_IDS = `${table.select} WHERE id IN (SELECT value FROM json_each(?))`;
 const LIST = `${table.select} WHERE state != 'deleted' ORDER BY id`;
 const FOR_INSTANCE = `${table.select} WHERE instance_id = ? ORDER BY id`;
 const COUNT_USING_IMAGE = "SELECT count(*) AS n FROM volumes WHERE image_id = ? AND state != 'deleted'";
@@ -31,6 +32,12 @@ export const volumeRepo = (db: Driver): VolumeRepo => {
   return {
     insert: (volume) => void db.run(table.insert, ...table.params(volume)),
     get: (id) => table.one(db, GET, id),
+    getMany: (ids) => {
+      const byId = new Map<string, VolumeRecord>();
+      if (ids.length === 0) return byId;
+      for (const v of table.many(db, BY_IDS, JSON.stringify(ids))) byId.set(v.id, v);
+      return byId;
+    },
     list: () => table.many(db, LIST),
     update: (id, patch) => {
       const stmt = table.update(id, patch);

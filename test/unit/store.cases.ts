@@ -514,6 +514,37 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       assert.deepEqual(store.instances.list({ afterId: id(5) }), []);
     }));
 
+  test("listReservations answers one page of whole reservations after a reservation id", () =>
+    withStore((store) => {
+      const id = (n: number) => `i-${hex17(n)}`;
+      const r = (n: number) => `r-${hex17(n)}`;
+      // Reservation 2 holds instances 5 and 3, reservation 1 holds 4, reservation 3 holds 1 and 2: ids and reservations disagree on order.
+      store.instances.insertLaunch({
+        instances: [instance(5, { reservationId: r(2) }), instance(3, { reservationId: r(2) }), instance(4, { reservationId: r(1) }), instance(2, { reservationId: r(3) }), instance(1, { reservationId: r(3) })],
+        volumes: [],
+        tags: [],
+      });
+      assert.deepEqual(ids(store.instances.listReservations()), [id(4), id(3), id(5), id(1), id(2)]);
+      assert.deepEqual(ids(store.instances.listReservations({ limit: 1 })), [id(4)]);
+      assert.deepEqual(ids(store.instances.listReservations({ limit: 2 })), [id(4), id(3), id(5)]);
+      assert.deepEqual(ids(store.instances.listReservations({ afterId: r(1), limit: 1 })), [id(3), id(5)]);
+      assert.deepEqual(ids(store.instances.listReservations({ afterId: r(2) })), [id(1), id(2)]);
+      assert.deepEqual(store.instances.listReservations({ afterId: r(3), limit: 5 }), []);
+      assert.deepEqual(store.instances.listReservations({ limit: 0 }), []);
+      assert.deepEqual(store.instances.listReservations({ afterId: r(1), limit: 1 })[0], instance(3, { reservationId: r(2) }));
+    }));
+
+  test("volumes getMany finds volumes by id in any state, leaving out unknown ids", () =>
+    withStore((store) => {
+      for (const n of [1, 2, 3]) store.volumes.insert(volume(n, n === 2 ? { state: "deleted" } : {}));
+      const found = store.volumes.getMany([`vol-${hex17(3)}`, "vol-unknown", `vol-${hex17(2)}`, `vol-${hex17(3)}`]);
+      assert.deepEqual([...found.keys()].sort(), [`vol-${hex17(2)}`, `vol-${hex17(3)}`]);
+      assert.deepEqual(found.get(`vol-${hex17(2)}`), volume(2, { state: "deleted" }));
+      assert.equal(store.volumes.getMany([]).size, 0);
+      const many = Array.from({ length: 5000 }, (_, i) => `vol-${hex17(i)}`);
+      assert.equal(store.volumes.getMany(many).size, 3);
+    }));
+
   test("purgeTerminated removes old terminated rows and their tags, nothing else", () =>
     withStore((store) => {
       const old = instance(1, { state: "terminated", terminatedAt: "2026-01-01T00:00:00.000Z" });

@@ -4,6 +4,7 @@ import type {
   DescribeInstanceAttributeRequest,
   DescribeInstanceStatusRequest,
   DescribeInstancesRequest,
+  Filter,
   GetConsoleOutputRequest,
   Instance,
   InstanceAttribute,
@@ -20,7 +21,7 @@ import type { InstanceRecord, InstanceStateName, Patch } from "../../store/index
 import { readConsole } from "../../vm/index.ts";
 import { capacityOf, howManyFit } from "./capacity.ts";
 import { applyFilters } from "../shared/index.ts";
-import { assertIds } from "../shared/index.ts";
+import { assertIds, listingPage } from "../shared/index.ts";
 import { findInstanceType } from "../catalogue/index.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
 import { instanceFilterDynamic, instanceFilterFields, instanceStatusFilterFields, type InstanceWithReservation } from "./instance-filters.ts";
@@ -45,17 +46,45 @@ function select(req: ActionRequest<unknown>, deps: InstanceDeps, ids: string[] |
 const wrongState = (r: InstanceRecord, action: string): Error =>
   invalidState("instance", `The instance '${r.id}' is not in a state from which it can be ${action}.`);
 
-export function describeInstances(req: ActionRequest<DescribeInstancesRequest>, deps: InstanceDeps) {
-  const rows = select(req, deps, req.input.InstanceIds, "InstanceId");
+interface ReservationOut {
+  ReservationId: string;
+  OwnerId: string;
+  Groups: [];
+  Instances: Instance[];
+}
+
+/** The rows' reservations, keeping the instances that pass the filters, in the order of their first instance. */
+function reservationsOf(rows: InstanceRecord[], filters: Filter[] | undefined, deps: InstanceDeps): ReservationOut[] {
   const items: InstanceWithReservation[] = deps.facts(rows).map((f) => ({ instance: instanceView(f), reservationId: f.record.reservationId, ownerId: f.record.ownerId }));
-  const kept = applyFilters(items, req.input.Filters, instanceFilterFields, instanceFilterDynamic);
-  const byReservation = new Map<string, { ReservationId: string; OwnerId: string; Groups: []; Instances: Instance[] }>();
+  const kept = applyFilters(items, filters, instanceFilterFields, instanceFilterDynamic);
+  const byReservation = new Map<string, ReservationOut>();
   for (const x of kept) {
     let r = byReservation.get(x.reservationId);
     if (!r) byReservation.set(x.reservationId, (r = { ReservationId: x.reservationId, OwnerId: x.ownerId, Groups: [], Instances: [] }));
     r.Instances.push(x.instance);
   }
-  return { Reservations: [...byReservation.values()], _owned: rows.map((r) => r.id) };
+  return [...byReservation.values()];
+}
+
+export function describeInstances(req: ActionRequest<DescribeInstancesRequest>, deps: InstanceDeps) {
+  const page = req.input.InstanceIds?.length ? undefined : listingPage(req.input);
+  if (!page) {
+    const rows = select(req, deps, req.input.InstanceIds, "InstanceId");
+    return { Reservations: reservationsOf(rows, req.input.Filters, deps), _owned: rows.map((r) => r.id) };
+  }
+  // One reservation more than the page holds tells the gateway that a next page exists. Filters may drop whole
+  // reservations, so pages are read from the store until enough are kept or the reservations run out.
+  const want = page.limit + 1;
+  const kept: ReservationOut[] = [];
+  let after = page.after;
+  while (kept.length < want) {
+    const rows = deps.store.instances.listReservations({ afterId: after, limit: want });
+    if (rows.length === 0) break;
+    kept.push(...reservationsOf(rows, req.input.Filters, deps));
+    after = rows[rows.length - 1]!.reservationId;
+    if (new Set(rows.map((r) => r.reservationId)).size < want) break;
+  }
+  return { Reservations: kept.slice(0, want), _owned: [] };
 }
 
 export function describeInstanceStatus(req: ActionRequest<DescribeInstanceStatusRequest>, deps: InstanceDeps) {

@@ -3,5 +3,6 @@
 export type { DaemonContext, NetworkMode } from "./context.ts";
 export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./filters.ts";
 export { assertIds, isId, newId, resourceTypeOf } from "./ids.ts";
+export { listingPage, type ListingPage } from "./listing-page.ts";
 export { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 export { createTags, deleteTags, describeTags, tagsView } from "./tags.ts";
