@@ -30,6 +30,18 @@ export function summarise(profile: Profile, top = 25): string[] {
     byFile.set(file, (byFile.get(file) ?? 0) + us);
     total += us;
   }
+  // Native frames (JSON.parse, Array.prototype.join, SQLite) charged to the nearest script frame that called them.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byCaller = new Map<string, number>();
+  for (const [id, us] of self) {
+    let n = byId.get(id)!;
+    const native = n.callFrame.url ? "" : `${n.callFrame.functionName || "(native)"} in `;
+    while (!n.callFrame.url && parent.has(n.id)) n = byId.get(parent.get(n.id)!)!;
+    const f = n.callFrame;
+    const key = `${native}${f.functionName || "(anonymous)"}  ${f.url ? f.url.replace(/^.*\/(src|node_modules|bench|test)\//, "$1/") + `:${f.lineNumber + 1}` : "(root)"}`;
+    byCaller.set(key, (byCaller.get(key) ?? 0) + us);
+  }
   const idle = [...byFn].filter(([k]) => /^\((idle|program|garbage collector)\)/.test(k)).reduce((a, [, v]) => a + v, 0);
   const rows = (m: Map<string, number>) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / (total - idle || 1)).toFixed(1).padStart(5)}%  ${k}`);
@@ -37,6 +49,8 @@ export function summarise(profile: Profile, top = 25): string[] {
     `${(total / 1000).toFixed(0)} ms sampled, ${((total - idle) / 1000).toFixed(0)} ms busy (percentages of busy)`,
     "self time by function:",
     ...rows(byFn),
+    "self time, native calls charged to their script caller:",
+    ...rows(byCaller),
     "self time by file:",
     ...rows(byFile),
   ];

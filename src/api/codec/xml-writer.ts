@@ -149,17 +149,17 @@ function mapWriter(name: string, flattened: boolean, shape: MapShape, protocol: 
 function scalarWriter(type: string, open: string, close: string): Write {
   switch (type) {
     case "timestamp":
-      return (out, v) => void out.push(open + escapeXml(timestampText(v)) + close);
+      return (out, v) => void out.push(open, escapeXml(timestampText(v)), close);
     case "boolean":
-      return (out, v) => void out.push(open + (v === true ? "true" : v === false ? "false" : escapeXml(scalarText(type, v))) + close);
+      return (out, v) => void out.push(open, v === true ? "true" : v === false ? "false" : escapeXml(scalarText(type, v)), close);
     case "integer":
     case "long":
     case "double":
     case "float":
       // A number's decimal text never needs escaping.
-      return (out, v) => void out.push(open + (typeof v === "number" ? String(v) : escapeXml(String(v))) + close);
+      return (out, v) => void out.push(open, typeof v === "number" ? String(v) : escapeXml(String(v)), close);
     default:
-      return (out, v) => void out.push(open + escapeXml(typeof v === "string" ? v : scalarText(type, v)) + close);
+      return (out, v) => void out.push(open, escapeXml(typeof v === "string" ? v : scalarText(type, v)), close);
   }
 }
 

@@ -5,10 +5,20 @@ import type { InstanceRecord, Store } from "../../store/index.ts";
 import { USER_NET, type SeedFiles, type SystemIdentity } from "../../vm/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 
+// Listings show every instance's MAC: remembered rather than hashed again, up to a bound that keeps memory flat.
+const macs = new Map<string, string>();
+const MACS_KEPT = 100_000;
+
 /** A stable, locally administered MAC (QEMU's 52:54:00 prefix) derived from the instance id. */
 export function macFor(instanceId: string): string {
-  const h = createHash("sha256").update(instanceId).digest();
-  return ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+  let mac = macs.get(instanceId);
+  if (mac === undefined) {
+    const h = createHash("sha256").update(instanceId).digest();
+    mac = ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+    if (macs.size >= MACS_KEPT) macs.clear();
+    macs.set(instanceId, mac);
+  }
+  return mac;
 }
 
 /**
