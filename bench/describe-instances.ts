@@ -13,6 +13,8 @@ export interface Quantiles {
   p50ms: number;
   p90ms: number;
   runs: number;
+  /** Runs that failed (a 503 when the daemon's reply outlasts the gateway's fan-out deadline), left out of the figures. */
+  errors: number;
 }
 
 export interface DescribeInstancesFigures {
@@ -28,11 +30,20 @@ export interface DescribeInstancesFigures {
   regions: Quantiles;
 }
 
-const quantiles = (xs: number[]): Quantiles => {
+const quantiles = (xs: number[], errors = 0): Quantiles => {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { p50ms: q(0.5), p90ms: q(0.9), runs: s.length };
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return { p50ms: q(0.5), p90ms: q(0.9), runs: s.length, errors };
 };
+
+/** Times fn into `into`; a failure counts in `errors` instead. */
+async function sample(into: number[], errors: Map<number[], number>, fn: () => Promise<number>): Promise<void> {
+  try {
+    into.push(await fn());
+  } catch {
+    errors.set(into, (errors.get(into) ?? 0) + 1);
+  }
+}
 
 /** One signed POST over a keep-alive connection; the time runs from sending to the response's last byte. */
 async function timedRequest(hive: HiveInstance, agent: https.Agent, body: string): Promise<{ ms: number; text: string }> {
@@ -84,22 +95,26 @@ export async function describeInstancesBench(sizes = [100, 1000, 10_000]): Promi
       const first = await timedRequest(hive, agent, DESCRIBE);
       const seen = count(first.text, "<instanceId>");
       if (seen !== records) throw new Error(`DescribeInstances answered ${seen} instances, expected ${records}`);
-      await client.send(new DescribeInstancesCommand({}));
+      await client.send(new DescribeInstancesCommand({})).catch(() => undefined);
 
       const raw: number[] = [];
       const sdk: number[] = [];
       const regions: number[] = [];
       const page100: number[] = [];
       const page1000: number[] = [];
+      const errors = new Map<number[], number>();
       for (let i = 0; i < runs; i++) {
-        raw.push((await timedRequest(hive, agent, DESCRIBE)).ms);
-        const t0 = performance.now();
-        await client.send(new DescribeInstancesCommand({}));
-        sdk.push(performance.now() - t0);
-        regions.push((await timedRequest(hive, agent, "Action=DescribeRegions&Version=2016-11-15")).ms);
-        page100.push((await timedRequest(hive, agent, `${DESCRIBE}&MaxResults=100`)).ms);
-        page1000.push((await timedRequest(hive, agent, `${DESCRIBE}&MaxResults=1000`)).ms);
+        await sample(raw, errors, async () => (await timedRequest(hive, agent, DESCRIBE)).ms);
+        await sample(sdk, errors, async () => {
+          const t0 = performance.now();
+          await client.send(new DescribeInstancesCommand({}));
+          return performance.now() - t0;
+        });
+        await sample(regions, errors, async () => (await timedRequest(hive, agent, "Action=DescribeRegions&Version=2016-11-15")).ms);
+        await sample(page100, errors, async () => (await timedRequest(hive, agent, `${DESCRIBE}&MaxResults=100`)).ms);
+        await sample(page1000, errors, async () => (await timedRequest(hive, agent, `${DESCRIBE}&MaxResults=1000`)).ms);
       }
+      const q = (xs: number[]) => quantiles(xs, errors.get(xs));
       // Every page of 1,000, following NextToken, must together list each instance once.
       let pages = 0;
       let listed = 0;
@@ -116,12 +131,12 @@ export async function describeInstancesBench(sizes = [100, 1000, 10_000]): Promi
       out.push({
         records,
         xmlBytes: Buffer.byteLength(first.text),
-        raw: quantiles(raw),
-        sdk: quantiles(sdk),
-        page100: quantiles(page100),
-        page1000: quantiles(page1000),
+        raw: q(raw),
+        sdk: q(sdk),
+        page100: q(page100),
+        page1000: q(page1000),
         walk1000: { pages, totalMs: walkMs },
-        regions: quantiles(regions),
+        regions: q(regions),
       });
     }
     return out;
@@ -134,7 +149,7 @@ export async function describeInstancesBench(sizes = [100, 1000, 10_000]): Promi
 }
 
 export function formatDescribeInstances(figures: DescribeInstancesFigures[]): string[] {
-  const ms = (q: Quantiles) => `${q.p50ms.toFixed(1).padStart(7)} / ${q.p90ms.toFixed(1).padStart(7)}`;
+  const ms = (q: Quantiles) => `${q.p50ms.toFixed(1).padStart(7)} / ${q.p90ms.toFixed(1).padStart(7)}${q.errors ? ` (${q.errors} failed)` : ""}`;
   const lines = ["DescribeInstances (p50 / p90 ms; server = raw signed HTTPS, time to last byte; one client, keep-alive)"];
   lines.push("  records   server            SDK               SDK/server  per record  page of 100       page of 1000      all pages of 1000   DescribeRegions");
   for (const f of figures) {

@@ -76,8 +76,9 @@ export function formatStages(figures: StageFigures[], runtime: string): string[]
   return lines;
 }
 
-if (import.meta.main ?? process.argv[1]?.endsWith("describe-stages.ts")) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+if (process.argv[1]?.endsWith("describe-stages.ts")) {
+  const sizes = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number).filter((n) => n > 0);
   const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Node";
-  console.log(formatStages(await describeStages(sizes.length ? sizes : undefined), runtime).join("\n"));
+  const figures = await describeStages(sizes.length ? sizes : undefined);
+  console.log(process.argv.includes("--json") ? JSON.stringify(figures) : formatStages(figures, runtime).join("\n"));
 }

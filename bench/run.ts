@@ -6,6 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, HIVE_BIN, ROOT, startHive } from "../test/helpers/hive.ts";
 import { signedForm } from "../test/helpers/sign.ts";
+import { describeInstancesBench, formatDescribeInstances, type DescribeInstancesFigures } from "./describe-instances.ts";
+import { formatStages, type StageFigures } from "./describe-stages.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { concurrentLaunch, describeScaling, launchLatency, sshLaunch } from "./vm-bench.ts";
 
@@ -127,6 +129,13 @@ async function main() {
     await hive.stop();
   }
   results.up = await measureUp();
+  if (!process.argv.includes("--no-listings")) {
+    results.describeInstancesServer = await describeInstancesBench();
+    // The same call split into stages in one process, under Bun as in the binary.
+    const stages = spawnSync(path.join(ROOT, "node_modules", ".bin", "bun"), [path.join(ROOT, "bench", "describe-stages.ts"), "--json"], { encoding: "utf8", timeout: 300_000 });
+    if (stages.status === 0) results.describeInstancesStages = JSON.parse(stages.stdout.trim().split("\n").pop()!);
+    else console.error(`describe-stages failed: ${stages.stderr}`);
+  }
   const vms = !process.argv.includes("--no-vm");
   if (vms) {
     results.launch = await launchLatency();
@@ -152,6 +161,8 @@ async function main() {
     `idle memory (warm start): hive ${up.idle.hiveRssMiB.toFixed(1)} MiB RSS (${up.idle.hiveAnonMiB.toFixed(1)} MiB anonymous), ` +
       `${up.idle.hiveRssAfterLoadMiB.toFixed(1)} MiB after 2 s of load; nats-server ${up.idle.natsServerRssMiB.toFixed(1)} MiB RSS`,
   );
+  if (results.describeInstancesServer) lines.push(...formatDescribeInstances(results.describeInstancesServer as DescribeInstancesFigures[]));
+  if (results.describeInstancesStages) lines.push(...formatStages(results.describeInstancesStages as StageFigures[], "Bun"));
   if (vms) {
     const l = results.launch as Awaited<ReturnType<typeof launchLatency>>;
     const c = results.concurrency as Awaited<ReturnType<typeof concurrentLaunch>>;
