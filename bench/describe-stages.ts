@@ -17,7 +17,7 @@ export interface StageFigures {
   xmlBytes: number;
   busBytes: number;
   /** Median milliseconds per stage. */
-  ms: Record<"handler" | "busEncode" | "busDecode" | "merge" | "xml" | "total", number>;
+  ms: Record<"handler" | "busEncode" | "busDecode" | "merge" | "xml" | "total" | "plainEncode" | "plainDecode", number>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -32,7 +32,7 @@ export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Pro
   for (const n of sizes) {
     seedInstances(store, have, n, { node: "node-1", az: "us-east-1a", ownerId: "123456789012" });
     have = n;
-    const t: Record<keyof StageFigures["ms"], number[]> = { handler: [], busEncode: [], busDecode: [], merge: [], xml: [], total: [] };
+    const t: Record<keyof StageFigures["ms"], number[]> = { handler: [], busEncode: [], busDecode: [], merge: [], xml: [], total: [], plainEncode: [], plainDecode: [] };
     let xmlBytes = 0;
     let busBytes = 0;
     for (let i = 0; i < runs; i++) {
@@ -55,6 +55,13 @@ export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Pro
       t.merge.push(t4 - t3);
       t.xml.push(t5 - t4);
       t.total.push(t5 - t0);
+      // For reference, not part of the path: the same reply through JSON with no replacer and no reviver.
+      const p0 = performance.now();
+      const text = JSON.stringify({ ok: true, node: "node-1", output });
+      const p1 = performance.now();
+      JSON.parse(text);
+      t.plainEncode.push(p1 - p0);
+      t.plainDecode.push(performance.now() - p1);
       xmlBytes = Buffer.byteLength(xml);
       busBytes = bytes.length;
     }
@@ -65,11 +72,12 @@ export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Pro
 }
 
 export function formatStages(figures: StageFigures[], runtime: string): string[] {
-  const lines = [`DescribeInstances stages in one process (${runtime}, medians, ms): handler | bus JSON encode | decode | merge | XML | total`];
+  const lines = [`DescribeInstances stages in one process (${runtime}, medians, ms): handler | bus JSON encode | decode | merge | XML | total  [plain JSON encode | decode]`];
   for (const f of figures) {
     const m = f.ms;
     lines.push(
       `  ${String(f.records).padStart(6)} records: ${[m.handler, m.busEncode, m.busDecode, m.merge, m.xml, m.total].map((x) => x.toFixed(1).padStart(7)).join(" |")}` +
+        `  [${m.plainEncode.toFixed(1).padStart(6)} |${m.plainDecode.toFixed(1).padStart(6)}]` +
         `   (bus ${(f.busBytes / 1e6).toFixed(1)} MB, XML ${(f.xmlBytes / 1e6).toFixed(1)} MB, ${(f.xmlBytes / f.records / 1024).toFixed(2)} KiB per instance)`,
     );
   }

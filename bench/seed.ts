@@ -10,6 +10,8 @@ export interface SeedPlace {
 const STATES = ["running", "running", "running", "stopped", "pending", "terminated"] as const;
 const TYPES = ["t3.micro", "t3.small", "t3.medium", "m5.large"];
 
+const USER_DATA = Buffer.from(`#cloud-config\npackages: [nginx, jq]\nruncmd:\n${"  - echo configuring the web tier >> /var/log/boot.log\n".repeat(24)}`).toString("base64");
+
 /** One launch of `count` instances starting at index `from`, as RunInstances would write it: 1–3 instances per reservation. */
 export function seedLaunch(from: number, count: number, at: SeedPlace) {
   const instances: InstanceRecord[] = [];
@@ -27,6 +29,8 @@ export function seedLaunch(from: number, count: number, at: SeedPlace) {
       shutdownBehavior: "stop", disableApiTermination: i % 10 === 0, rootVolumeId: volumeId, rootDeviceName: "/dev/xvda",
       amiLaunchIndex: i % 3, updatedAt: t, keyName: i % 4 === 0 ? undefined : "deploy-key", clientToken: `token-${reservation}`,
       privateIp: state === "terminated" ? undefined : `10.77.${(i >> 8) & 255}.${(i & 255) || 1}`,
+      // Half the fleet was launched with a cloud-init script, which DescribeInstances never shows.
+      userData: i % 2 ? USER_DATA : undefined,
       ...(state === "stopped" || state === "terminated"
         ? { stateReasonCode: "Client.UserInitiatedShutdown", stateReasonMessage: "Client.UserInitiatedShutdown: User initiated shutdown", stateTransitionReason: `User initiated (${t.slice(0, 19).replace("T", " ")} GMT)` }
         : {}),
