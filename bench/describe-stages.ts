@@ -3,12 +3,10 @@
 //   tsx bench/describe-stages.ts [records…]   (Node)     bun bench/describe-stages.ts [records…]   (Bun, as the binary)
 import { decodeJson, encodeJson, type ActionRequest } from "../src/bus/index.ts";
 import { codecFor } from "../src/api/codec/index.ts";
+import { catalogue } from "../src/actions/index.ts";
 import { mergeReplies } from "../src/api/fanout-merge.ts";
-import { routeFor, type FanoutRoute } from "../src/api/routes.ts";
-import { describeInstances } from "../src/daemon/instances.ts";
-import { instanceDeps } from "../src/daemon/instance-deps.ts";
 import type { DaemonContext } from "../src/daemon/index.ts";
-import type { InstanceManager } from "../src/daemon/instance-manager.ts";
+import { describeInstances, instanceDeps, type InstanceManager } from "../src/daemon/instances/index.ts";
 import { openStore } from "../src/store/index.ts";
 import { seedInstances } from "./seed.ts";
 
@@ -25,7 +23,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Promise<StageFigures[]> {
   const store = await openStore(":memory:");
   const deps = instanceDeps({} as DaemonContext, store, {} as InstanceManager);
-  const route = routeFor("ec2", "DescribeInstances") as FanoutRoute;
+  const travel = catalogue.ec2.DescribeInstances.travel;
   const codec = codecFor("ec2");
   const out: StageFigures[] = [];
   let have = 0;
@@ -45,7 +43,7 @@ export async function describeStages(sizes = [100, 1000, 10_000], runs = 9): Pro
       const t2 = performance.now();
       const reply = decodeJson<{ output: Record<string, unknown> }>(bytes);
       const t3 = performance.now();
-      const merged = mergeReplies(route, [reply.output], input);
+      const merged = mergeReplies(travel, [reply.output], input);
       const t4 = performance.now();
       const xml = codec.serializeOutput("DescribeInstances", merged, "0000-request-id");
       const t5 = performance.now();

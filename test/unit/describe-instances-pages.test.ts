@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mergeReplies } from "../../src/api/fanout-merge.ts";
-import { routes, type FanoutRoute } from "../../src/api/routes.ts";
+import { catalogue } from "../../src/actions/index.ts";
 import type { ActionRequest } from "../../src/bus/index.ts";
 import type { DaemonContext } from "../../src/daemon/shared/context.ts";
 import { instanceDeps, type InstanceDeps } from "../../src/daemon/instances/instance-deps.ts";
@@ -12,7 +12,7 @@ import { describeInstances } from "../../src/daemon/instances/instances.ts";
 import { listingPage } from "../../src/daemon/shared/listing-page.ts";
 import { openStore, type InstanceRecord, type Store, type TagRecord } from "../../src/store/index.ts";
 
-const route = routes.ec2.DescribeInstances as FanoutRoute;
+const travel = catalogue.ec2.DescribeInstances.travel;
 const hex17 = (n: number) => n.toString(16).padStart(17, "0");
 const STATES = ["running", "stopped", "pending", "terminated"] as const;
 
@@ -45,7 +45,7 @@ for (const nodes of [1, 2]) {
     const all = await Promise.all(Array.from({ length: nodes }, (_, k) => node(47, (i) => i % nodes === k)));
     try {
       for (const Filters of [undefined, [{ Name: "instance-state-name", Values: ["running"] }], [{ Name: "tag:env", Values: ["prod"] }], [{ Name: "tag:env", Values: ["none"] }]]) {
-        const whole = mergeReplies(route, all.map((n) => ask(n.deps, { Filters }, nodes)), { Filters });
+        const whole = mergeReplies(travel, all.map((n) => ask(n.deps, { Filters }, nodes)), { Filters });
         for (const MaxResults of [1, 5, 7, 16, 1000]) {
           const seen: string[] = [];
           let NextToken: string | undefined;
@@ -54,7 +54,7 @@ for (const nodes of [1, 2]) {
             const input = { Filters, MaxResults, ...(NextToken ? { NextToken } : {}) };
             const replies = all.map((n) => ask(n.deps, input, nodes));
             for (const r of replies) assert.ok((r.Reservations as unknown[]).length <= MaxResults + 1, "a node never sends more than a page and one");
-            const page = mergeReplies(route, replies, input);
+            const page = mergeReplies(travel, replies, input);
             seen.push(...listed(page));
             NextToken = page.NextToken as string | undefined;
             assert.ok(++pages < 100);
