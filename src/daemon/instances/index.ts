@@ -19,3 +19,4 @@ export { InstanceManager, SSH_PORT_TAG, type InstanceManagerDeps } from "./insta
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";
 export { hostnameFor, macFor, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 export { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
+export { instanceHandlers } from "./handlers.ts";

@@ -5,3 +5,4 @@ export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFie
 export { assertIds, isId, newId, resourceTypeOf } from "./ids.ts";
 export { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 export { createTags, deleteTags, describeTags, tagsView } from "./tags.ts";
+export { tagHandlers } from "./tag-handlers.ts";
