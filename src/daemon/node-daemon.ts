@@ -17,6 +17,16 @@ import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index
 import { publicKeyOf } from "./key-pairs/index.ts";
 import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
 import { serveActions } from "./serve-actions.ts";
+import { SSH_PORT_TAG } from "../actions/index.ts";
+
+/** The SSH forwards of this node's live guests, from their reserved tags. */
+function sshForwards(store: Store): NodeStatus["sshForwards"] {
+  const live = new Set(store.instances.inStates(["pending", "running", "stopping"]).map((r) => r.id));
+  return store.tags
+    .list()
+    .filter((t) => t.key === SSH_PORT_TAG && live.has(t.resourceId))
+    .map((t) => ({ instanceId: t.resourceId, port: Number(t.value) }));
+}
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -71,6 +81,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     kvm: ctx.host.kvm,
     vcpus: ctx.host.vcpus,
     memoryMiB: ctx.host.memoryMiB,
+    sshForwards: sshForwards(store),
   });
 
   let recovered = () => {};

@@ -138,4 +138,12 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN private_ip TEXT;
     `,
   },
+  {
+    version: 6,
+    name: "reserved ssh-port tag",
+    // The SSH forward was a user-visible tag that tools purging tags deleted; it is a reserved aws: tag now.
+    sql: `
+      UPDATE tags SET key = 'aws:hive:ssh-port' WHERE key = 'hive:ssh-port';
+    `,
+  },
 ];
