@@ -35,6 +35,7 @@ export const declaredActions = (): Array<[ServiceName, string]> =>
 export type { ActionRequest } from "../bus/index.ts";
 export { anyNode, declare, fansOut, placed } from "./spec.ts";
 export type { ActionSpec, Handler, Handlers, InputOf, Merge, NodeOutput, OutputOf, OwnedIds, Travel } from "./spec.ts";
+export { isReservedTagKey, SSH_PORT_TAG } from "./reserved-tags.ts";
 export { decodePageToken, encodePageToken } from "./paging.ts";
 export { imageIds, instanceIds, resourceIds, volumeIds } from "./not-found.ts";
 

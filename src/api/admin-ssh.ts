@@ -1,12 +1,11 @@
 // GET /hive/v1/instances/:id/ssh — where to reach a guest's SSH server (user-mode networking forwards a host port).
 import type { Hono } from "hono";
 import { randomUUID } from "node:crypto";
+import { SSH_PORT_TAG } from "../actions/index.ts";
 import { HiveError } from "../errors/index.ts";
 import { awsErrorFromDomain, AwsError } from "./aws-error.ts";
 import type { Dispatch } from "./dispatch.ts";
 
-/** The tag the daemon keeps on each user-mode guest; mirrors SSH_PORT_TAG in src/daemon. */
-const SSH_PORT_TAG = "hive:ssh-port";
 
 interface InstanceView {
   InstanceId?: string;

@@ -9,6 +9,8 @@ import { WORKERS_QUEUE, type Envelope, type Reply } from "./subjects.ts";
 export const PART_BYTES = 256 * 1024;
 const PART_HEADER = "Hive-Part";
 const NODE_HEADER = "Hive-Node";
+/** A reply of more parts than this (1 GiB) is not one of ours. */
+const MAX_PARTS = 4096;
 
 /** One subject token: no dots, wildcards or spaces, so a caller's Action can never widen a subject. */
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -171,6 +173,8 @@ export class Bus {
     const done = new Map<string, Reply>();
     const parts = new Map<string, Uint8Array[]>();
     let unnamed = 0;
+    // A closed connection cannot carry the request: nobody answers, so callers say Unavailable, not crash.
+    if (this.nc.isClosed()) return Promise.resolve({ done, noResponders: true, elapsedMs: 0 });
     return new Promise((resolve) => {
       let finished = false;
       const finish = (noResponders = false): void => {
@@ -185,24 +189,30 @@ export class Bus {
         onReply?.(reply, performance.now() - t0);
         if (enough(done)) finish();
       };
-      const sub = this.nc.subscribe(inbox, {
-        callback: (err, msg) => {
-          if (err || !msg) return;
-          // The server's own 503: nobody subscribes to the subject.
-          if (msg.headers?.code === 503 && msg.data.length === 0) return finish(done.size === 0);
-          const part = msg.headers?.get(PART_HEADER);
-          if (!part) return add(parseReply(msg.data, subject));
-          const node = msg.headers!.get(NODE_HEADER);
-          const [index, count] = part.split("/").map(Number);
-          let got = parts.get(node);
-          if (!got) parts.set(node, (got = new Array<Uint8Array>(count)));
-          got[index] = msg.data;
-          if (got.filter(Boolean).length === count) {
-            parts.delete(node);
-            add(parseReply(Buffer.concat(got), subject));
-          }
-        },
-      });
+      const onMessage = (err: unknown, msg: Msg | undefined): void => {
+        if (err || !msg) return;
+        // The server's own 503: nobody subscribes to the subject.
+        if (msg.headers?.code === 503 && msg.data.length === 0) return finish(done.size === 0);
+        const part = msg.headers?.get(PART_HEADER);
+        if (!part) return add(parseReply(msg.data, subject));
+        const node = msg.headers!.get(NODE_HEADER);
+        const [index, count] = part.split("/").map(Number);
+        if (!(Number.isInteger(index) && Number.isInteger(count) && index >= 0 && index < count && count <= MAX_PARTS)) return;
+        let got = parts.get(node);
+        if (!got) parts.set(node, (got = new Array<Uint8Array>(count)));
+        got[index] = msg.data;
+        if (got.filter(Boolean).length === count) {
+          parts.delete(node);
+          add(parseReply(Buffer.concat(got), subject));
+        }
+      };
+      let sub: Subscription;
+      try {
+        sub = this.nc.subscribe(inbox, { callback: onMessage });
+      } catch {
+        // closed between the check above and here
+        return resolve({ done, noResponders: true, elapsedMs: performance.now() - t0 });
+      }
       const timer = setTimeout(() => finish(), timeoutMs);
       try {
         this.nc.publish(subject, encodeJson(env), { reply: inbox });

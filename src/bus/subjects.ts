@@ -74,6 +74,8 @@ export interface NodeStatus {
   kvm: boolean;
   vcpus: number;
   memoryMiB: number;
+  /** User-mode guests' SSH forwards on this node: 127.0.0.1:port reaches the instance's port 22. */
+  sshForwards: Array<{ instanceId: string; port: number }>;
 }
 
 /** Asks a node's block service about one of its volumes. */

@@ -1,7 +1,9 @@
 // The node daemon: EC2/STS actions as pure handlers, the table the bus serves them from, and the daemon's start-up.
 
 export type { DaemonContext } from "./shared/index.ts";
-export { catalogueHandlers, keyPairHandlers, stsHandlers } from "./actions.ts";
+export { daemonHandlers, type HandlerDeps } from "./handlers.ts";
+export { catalogueHandlers, stsHandlers } from "./catalogue/index.ts";
+export { keyPairHandlers } from "./key-pairs/index.ts";
 export { startDaemon, type RunningDaemon } from "./node-daemon.ts";
 export { applyFilters, tagFilters, wildcardPattern, escapeRegExp, type FilterFields, type DynamicFilterField } from "./shared/index.ts";
 export { describeRegions, endpointHost } from "./catalogue/index.ts";

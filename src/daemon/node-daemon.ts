@@ -1,17 +1,14 @@
 // Starts this node's daemon on the bus: serves the action table, announces the node, answers status requests.
-import type { ServiceHandlers } from "../actions/index.ts";
 import { announce, subjects, type Bus, type NodeStatus } from "../bus/index.ts";
 import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import type { DaemonContext } from "./shared/index.ts";
-import { catalogueHandlers, keyPairHandlers, stsHandlers } from "./actions.ts";
-import { serveImageAdmin } from "./image-admin.ts";
-import { imageHandlers } from "./image-actions.ts";
+import { daemonHandlers } from "./handlers.ts";
+import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
 import { releaseUnusedImages } from "./images/index.ts";
 import { imageImports, recoverImports } from "./images/index.ts";
-import { instanceHandlers, tagAndVolumeHandlers } from "./instance-actions.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
@@ -20,6 +17,16 @@ import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index
 import { publicKeyOf } from "./key-pairs/index.ts";
 import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
 import { serveActions } from "./serve-actions.ts";
+import { SSH_PORT_TAG } from "../actions/index.ts";
+
+/** The SSH forwards of this node's live guests, from their reserved tags. */
+function sshForwards(store: Store): NodeStatus["sshForwards"] {
+  const live = new Set(store.instances.inStates(["pending", "running", "stopping"]).map((r) => r.id));
+  return store.tags
+    .list()
+    .filter((t) => t.key === SSH_PORT_TAG && live.has(t.resourceId))
+    .map((t) => ({ instanceId: t.resourceId, port: Number(t.value) }));
+}
 
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
@@ -74,22 +81,12 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     kvm: ctx.host.kvm,
     vcpus: ctx.host.vcpus,
     memoryMiB: ctx.host.memoryMiB,
+    sshForwards: sshForwards(store),
   });
 
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
-  const instances = instanceDeps(ctx, store, manager);
-  const handlers: ServiceHandlers = {
-    ec2: {
-      ...catalogueHandlers(ctx),
-      ...keyPairHandlers(store),
-      ...instanceHandlers(instances),
-      ...tagAndVolumeHandlers(instances),
-      ...imageHandlers(ctx, store, builds),
-    },
-    sts: stsHandlers(ctx),
-    iam: {},
-  };
+  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager), builds });
   const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {

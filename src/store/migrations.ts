@@ -146,4 +146,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX instances_reservation ON instances(reservation_id, id);
     `,
   },
+  {
+    version: 7,
+    name: "reserved ssh-port tag",
+    // The SSH forward was a user-visible tag that tools purging tags deleted; it is a reserved aws: tag now.
+    sql: `
+      UPDATE tags SET key = 'aws:hive:ssh-port' WHERE key = 'hive:ssh-port';
+    `,
+  },
 ];

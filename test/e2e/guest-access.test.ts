@@ -85,7 +85,7 @@ describe("a guest with a key, user data and IMDSv2 required", () => {
     assert.equal(inst.NetworkInterfaces[0].PrivateIpAddress, inst.PrivateIpAddress);
     assert.equal(inst.MetadataOptions.HttpTokens, "required");
     assert.equal(inst.KeyName, "me");
-    assert.ok(inst.Tags.some((t: any) => t.Key === "hive:ssh-port"));
+    assert.ok(inst.Tags.some((t: any) => t.Key === "aws:hive:ssh-port" && Number(t.Value) > 1024), "the forward is a reserved aws: tag");
   });
 
   test("inside, IMDSv2 answers with a token and refuses without one", () => {
@@ -120,6 +120,31 @@ describe("a guest with a key, user data and IMDSv2 required", () => {
     assert.ok(v1.out.trim().endsWith(a), v1.out);
     const bad = aws(hive, ["ec2", "modify-instance-metadata-options", "--instance-id", a, "--http-put-response-hop-limit", "65"]);
     assert.match(bad.stderr, /InvalidParameterValue/);
+  });
+
+  test("a tool that owns the instance's tags leaves the reserved forward alone, and hive ssh still finds it", () => {
+    ok(["ec2", "create-tags", "--resources", a, "--tags", "Key=Name,Value=web", "Key=stray,Value=1"]);
+    // Ansible's ec2_instance with purge_tags: describe, then delete every tag it was not given that is not aws:-prefixed.
+    const purge = (wanted: string[]): string[] => {
+      const tags = ok(["ec2", "describe-tags", "--filters", `Name=resource-id,Values=${a}`]).Tags as Array<{ Key: string }>;
+      const extra = tags.map((t) => t.Key).filter((k) => !wanted.includes(k) && !k.startsWith("aws:"));
+      if (extra.length > 0) ok(["ec2", "delete-tags", "--resources", a, "--tags", ...extra.map((k) => `Key=${k}`)]);
+      return extra;
+    };
+    assert.deepEqual(purge(["Name"]), ["stray"], "the first run removes the tag it was not given");
+    assert.deepEqual(purge(["Name"]), [], "a second run finds nothing to change");
+    // Deleting every tag (no --tags) and naming the reserved one both leave it in place.
+    ok(["ec2", "delete-tags", "--resources", a]);
+    const refused = aws(hive, ["ec2", "delete-tags", "--resources", a, "--tags", "Key=aws:hive:ssh-port"]);
+    assert.match(refused.stderr, /InvalidParameterValue.*reserved/);
+    const left = ok(["ec2", "describe-tags", "--filters", `Name=resource-id,Values=${a}`]).Tags.map((t: any) => t.Key);
+    assert.deepEqual(left, ["aws:hive:ssh-port"]);
+    assert.match(aws(hive, ["ec2", "create-tags", "--resources", a, "--tags", "Key=aws:mine,Value=1"]).stderr, /InvalidParameterValue.*reserved/);
+    const printed = runHive(["ssh", a, "--print", "--data-dir", hive.dataDir], { HOME: hive.home });
+    const port = Number(/-p (\d+)/.exec(printed.stdout)?.[1]);
+    assert.ok(port > 1024, printed.stdout + printed.stderr);
+    const status = runHive(["status", "--data-dir", hive.dataDir], { HOME: hive.home });
+    assert.match(status.stdout, new RegExp(`${a} → 127\\.0\\.0\\.1:${port}`), status.stdout);
   });
 
   test("hive ssh --print shows the forward it would use", () => {

@@ -8,7 +8,7 @@ import { connect as tcpConnect, createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect } from "nats";
-import { connectBus, requestAction, serveActions } from "../../src/bus/index.ts";
+import { connectBus } from "../../src/bus/index.ts";
 import { isBun } from "../../src/runtime/index.ts";
 import { NatsSupervisor, startNats, type NatsExitInfo } from "../../src/embedded-nats/index.ts";
 import { eventually, natsOptions, pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
@@ -79,7 +79,12 @@ describe("nats supervisor", () => {
   });
 
   test("accepts clients with the credentials", async () => {
-    const nc = await connectBus({ servers: t.nats.clientUrl, user: "hive", pass: t.opts.password, name: "test" });
+    const bus = await connectBus({ servers: t.nats.clientUrl, user: "hive", pass: t.opts.password, name: "test" });
+    assert.equal(bus.connected, true);
+    await bus.close();
+    assert.equal(bus.closed, true);
+    // What the server tells a client about itself.
+    const nc = await connect({ servers: t.nats.clientUrl, user: "hive", pass: t.opts.password, name: "test" });
     assert.equal(nc.info?.server_name, "hive-test");
     assert.equal(nc.info?.max_payload, 64 * 1024 * 1024);
     await nc.close();
@@ -100,14 +105,14 @@ describe("nats supervisor", () => {
     assert.equal(varz.body.port, t.opts.port);
   });
 
-  test("restarts nats-server after kill -9; bus clients reconnect and RPC works again", async (ctx) => {
+  test("restarts nats-server after kill -9; bus clients reconnect and requests work again", async (ctx) => {
     const creds = { servers: t.nats.clientUrl, user: "hive", pass: t.opts.password };
     const daemon = await connectBus({ ...creds, name: "daemon" });
     const gateway = await connectBus({ ...creds, name: "gateway" });
-    const server = serveActions(daemon, "node-1", { "ec2.Echo": { mode: "queue", handler: (req) => req.input } });
+    const server = daemon.serve("ec2.Echo", (env) => env.input, { node: "node-1", queue: true, log: () => {} });
     await server.ready;
     try {
-      assert.deepEqual(await requestAction(gateway, "ec2", "Echo", request({ n: 1 }), 2_000), { ok: true, node: "node-1", output: { n: 1 } });
+      assert.deepEqual(await gateway.request("ec2.Echo", request({ n: 1 }), 2_000), { n: 1 });
 
       const oldPid = t.nats.pid as number;
       const killedAt = performance.now();
@@ -121,8 +126,8 @@ describe("nats supervisor", () => {
       assert.equal(exits[0]?.expected, false);
       assert.equal(pidAlive(oldPid), false);
 
-      const reply = await eventually("RPC after reconnect", () => requestAction(gateway, "ec2", "Echo", request({ n: 2 }), 500));
-      assert.deepEqual(reply, { ok: true, node: "node-1", output: { n: 2 } });
+      const reply = await eventually("a request after reconnect", () => gateway.request("ec2.Echo", request({ n: 2 }), 500));
+      assert.deepEqual(reply, { n: 2 });
     } finally {
       await server.close();
       await daemon.close();

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { catalogue, type Merge, type Travel } from "../../src/actions/index.ts";
-import { AwsError } from "../../src/api/aws-error.ts";
+import { AwsError, awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import { mergeListings, mergeReplies } from "../../src/api/fanout-merge.ts";
 import { HiveError } from "../../src/errors/index.ts";
 
@@ -59,10 +59,16 @@ test("pages through the merged list with NextToken until it is exhausted", () =>
   assert.equal(pages, 3);
 });
 
-test("a forged NextToken is InvalidParameterValue", () => {
+test("a forged NextToken is InvalidParameterValue naming NextToken", () => {
   const outputs = [{ InstanceTypes: [item("t3.micro", "a")] }];
   for (const input of [{ NextToken: "not-a-token" }, { NextToken: Buffer.from('{"after":1}').toString("base64url") }]) {
-    assert.throws(() => mergeListings(types, outputs, input), (e: unknown) => e instanceof AwsError && e.code === "InvalidParameterValue");
+    assert.throws(
+      () => mergeListings(types, outputs, input),
+      (e: unknown) => {
+        const aws = e instanceof HiveError ? awsErrorFromDomain(e) : e;
+        return aws instanceof AwsError && aws.code === "InvalidParameterValue" && /NextToken/.test(aws.message);
+      },
+    );
   }
 });
 

@@ -13,3 +13,4 @@ export {
 } from "./instance-catalog.ts";
 export { describeAccountAttributes, MAX_INSTANCES } from "./account-attributes.ts";
 export { getCallerIdentity } from "./caller-identity.ts";
+export { catalogueHandlers, stsHandlers } from "./handlers.ts";

@@ -15,7 +15,8 @@ export {
 } from "./instances.ts";
 export { modifyInstanceMetadataOptions } from "./metadata-options.ts";
 export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
-export { InstanceManager, SSH_PORT_TAG, type InstanceManagerDeps } from "./instance-manager.ts";
+export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";
 export { hostnameFor, macFor, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 export { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
+export { instanceHandlers } from "./handlers.ts";

@@ -2,6 +2,7 @@
 // and re-adopts them after a restart. Every state change is one store update, so a crash never leaves half a change.
 import fs from "node:fs";
 import path from "node:path";
+import { SSH_PORT_TAG } from "../../actions/index.ts";
 import type { Bus } from "../../bus/index.ts";
 import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
@@ -29,8 +30,6 @@ export interface InstanceManagerDeps {
   stopTimeoutMs?: number;
 }
 
-/** The tag through which tools find a user-mode guest's SSH port forward (127.0.0.1:<port> → guest :22). */
-export const SSH_PORT_TAG = "hive:ssh-port";
 
 const now = (): string => new Date().toISOString();
 /** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */

@@ -6,3 +6,4 @@ export { assertIds, isId, newId, resourceTypeOf } from "./ids.ts";
 export { listingPage, type ListingPage } from "./listing-page.ts";
 export { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 export { createTags, deleteTags, describeTags, tagsView } from "./tags.ts";
+export { tagHandlers } from "./tag-handlers.ts";

@@ -1,5 +1,6 @@
 // EC2's rules for tags a caller sets: key and value lengths, the reserved aws: prefix, 50 per resource.
 import type { Tag } from "@aws-sdk/client-ec2";
+import { isReservedTagKey } from "../../actions/index.ts";
 import { HiveError, invalidParameter } from "../../errors/index.ts";
 
 export const MAX_TAGS_PER_RESOURCE = 50;
@@ -11,7 +12,7 @@ export function checkTags(tags: Tag[] | undefined, param: string): Array<{ key: 
     const value = t.Value ?? "";
     if (key.length === 0 || key.length > 128) throw invalidParameter(param, `Tag keys must be 1 to 128 characters; got '${key.slice(0, 140)}'`);
     if (value.length > 256) throw invalidParameter(param, `Tag values must be at most 256 characters (key '${key}')`);
-    if (key.toLowerCase().startsWith("aws:")) throw invalidParameter(param, `Tag keys starting with 'aws:' are reserved for AWS use`);
+    if (isReservedTagKey(key)) throw invalidParameter(param, `Tag keys starting with 'aws:' are reserved for internal use`);
     out.push({ key, value });
   }
   if (out.length > MAX_TAGS_PER_RESOURCE) {

@@ -5,6 +5,7 @@ import { HiveError, invalidParameter, malformed, notFound } from "../../errors/i
 import type { Store, TagRecord } from "../../store/index.ts";
 import { applyFilters, tagFilters, type FilterFields } from "./filters.ts";
 import { isId, resourceTypeOf } from "./ids.ts";
+import { isReservedTagKey } from "../../actions/index.ts";
 import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 
 const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami" };
@@ -34,7 +35,8 @@ export function createTags(req: ActionRequest<CreateTagsRequest>, store: Store) 
   const tags = checkTags(req.input.Tags, "Tag");
   const targets = held(store, ids, req.nodes === 1);
   for (const t of targets) {
-    const existing = new Set(store.tags.forResource(t.id).map((x) => x.key));
+    // Reserved (aws:) tags do not count toward the limit, as on AWS.
+    const existing = new Set(store.tags.forResource(t.id).filter((x) => !isReservedTagKey(x.key)).map((x) => x.key));
     for (const tag of tags) existing.add(tag.key);
     if (existing.size > MAX_TAGS_PER_RESOURCE) {
       throw new HiveError({ kind: "InvalidParameter", resource: "tag-limit", param: "Tag", message: `Resource '${t.id}' would have more than ${MAX_TAGS_PER_RESOURCE} tags` });
@@ -47,13 +49,16 @@ export function createTags(req: ActionRequest<CreateTagsRequest>, store: Store) 
 export function deleteTags(req: ActionRequest<DeleteTagsRequest>, store: Store) {
   const ids = req.input.Resources ?? [];
   if (ids.length === 0) throw invalidParameter("ResourceId", "The request must contain the parameter ResourceId");
-  const targets = held(store, ids, req.nodes === 1);
   const given = req.input.Tags;
+  const reserved = given?.find((tag) => isReservedTagKey(tag.Key ?? ""));
+  if (reserved) throw invalidParameter("Tag", `Tag keys starting with 'aws:' are reserved for internal use: '${reserved.Key}' cannot be deleted`);
+  const targets = held(store, ids, req.nodes === 1);
   store.tags.delete(
     targets.flatMap((t) =>
       given && given.length > 0
         ? given.map((tag) => ({ resourceId: t.id, key: tag.Key ?? "", value: tag.Value }))
-        : store.tags.forResource(t.id).map((tag) => ({ resourceId: t.id, key: tag.key })),
+        : // Without Tags every tag of the resource goes, except the reserved ones.
+          store.tags.forResource(t.id).filter((tag) => !isReservedTagKey(tag.key)).map((tag) => ({ resourceId: t.id, key: tag.key })),
     ),
   );
   return { _owned: targets.map((t) => t.id) };

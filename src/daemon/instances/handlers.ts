@@ -1,6 +1,6 @@
-// The instance, tag and volume actions bound to the catalogue's declarations, over the lifecycle engine and the store.
-import type { Ec2Actions, Handlers } from "../actions/index.ts";
-import type { InstanceDeps } from "./instances/index.ts";
+// The instance actions bound to their declarations, over the lifecycle engine and the store.
+import type { Ec2Actions, Handlers } from "../../actions/index.ts";
+import type { InstanceDeps } from "./instance-deps.ts";
 import {
   describeInstanceAttribute,
   describeInstances,
@@ -11,11 +11,9 @@ import {
   startInstances,
   stopInstances,
   terminateInstances,
-} from "./instances/index.ts";
-import { modifyInstanceMetadataOptions } from "./instances/index.ts";
-import { runInstances } from "./instances/index.ts";
-import { createTags, deleteTags, describeTags } from "./shared/index.ts";
-import { describeVolumes } from "./volumes/index.ts";
+} from "./instances.ts";
+import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
+import { runInstances } from "./run-instances.ts";
 
 export const instanceHandlers = (deps: InstanceDeps) =>
   ({
@@ -30,12 +28,4 @@ export const instanceHandlers = (deps: InstanceDeps) =>
     DescribeInstanceAttribute: (req) => describeInstanceAttribute(req, deps),
     ModifyInstanceAttribute: (req) => modifyInstanceAttribute(req, deps),
     ModifyInstanceMetadataOptions: (req) => modifyInstanceMetadataOptions(req, deps),
-  }) satisfies Partial<Handlers<Ec2Actions>>;
-
-export const tagAndVolumeHandlers = (deps: InstanceDeps) =>
-  ({
-    CreateTags: (req) => createTags(req, deps.store),
-    DeleteTags: (req) => deleteTags(req, deps.store),
-    DescribeTags: (req) => describeTags(req, deps.store),
-    DescribeVolumes: (req) => describeVolumes(req, deps.store),
   }) satisfies Partial<Handlers<Ec2Actions>>;

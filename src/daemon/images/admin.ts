@@ -1,6 +1,6 @@
 // This node's image admin subjects on the bus: start an import, ask how it is going.
-import { subjects, type Bus, type ImageImportRequest, type ImageProgressRequest, type Served } from "../bus/index.ts";
-import type { ImageImports } from "./images/index.ts";
+import { subjects, type Bus, type ImageImportRequest, type ImageProgressRequest, type Served } from "../../bus/index.ts";
+import type { ImageImports } from "./image-imports.ts";
 
 /** Serves `hive.admin.<node>.images.import` and `.progress`; returns what to close on stop. */
 export function serveImageAdmin(bus: Bus, node: string, imports: ImageImports, log: (line: string) => void): Served[] {

@@ -1,0 +1,20 @@
+// The catalogue's actions bound to their declarations: regions, zones, instance types, account attributes, and STS.
+import type { Catalogue, Ec2Actions, Handlers } from "../../actions/index.ts";
+import type { DaemonContext } from "../shared/index.ts";
+import { describeAccountAttributes } from "./account-attributes.ts";
+import { describeAvailabilityZones } from "./availability-zones.ts";
+import { getCallerIdentity } from "./caller-identity.ts";
+import { describeInstanceTypes } from "./instance-types.ts";
+import { describeRegions } from "./regions.ts";
+
+export const catalogueHandlers = (ctx: DaemonContext) =>
+  ({
+    DescribeRegions: (req) => describeRegions(req.input, ctx),
+    DescribeAvailabilityZones: (req) => describeAvailabilityZones(req.input, ctx),
+    DescribeInstanceTypes: (req) => describeInstanceTypes(req.input, ctx),
+    DescribeAccountAttributes: (req) => describeAccountAttributes(req.input, ctx),
+  }) satisfies Partial<Handlers<Ec2Actions>>;
+
+export const stsHandlers = (ctx: DaemonContext): Handlers<Catalogue["sts"]> => ({
+  GetCallerIdentity: (req) => getCallerIdentity(req.input, ctx, req.caller),
+});

@@ -1,0 +1,30 @@
+// Every action of the catalogue with this node's handler, gathered from the resource rooms: what the daemon serves.
+import type { ServiceHandlers } from "../actions/index.ts";
+import type { Store } from "../store/index.ts";
+import { catalogueHandlers, stsHandlers } from "./catalogue/index.ts";
+import { imageHandlers, type ImageBuilds } from "./images/index.ts";
+import { instanceHandlers, type InstanceDeps } from "./instances/index.ts";
+import { keyPairHandlers } from "./key-pairs/index.ts";
+import { tagHandlers, type DaemonContext } from "./shared/index.ts";
+import { volumeHandlers } from "./volumes/index.ts";
+
+export interface HandlerDeps {
+  ctx: DaemonContext;
+  store: Store;
+  instances: InstanceDeps;
+  builds: ImageBuilds;
+}
+
+/** A declared action without a handler here fails tsc; so does a handler for an action the catalogue lacks. */
+export const daemonHandlers = ({ ctx, store, instances, builds }: HandlerDeps): ServiceHandlers => ({
+  ec2: {
+    ...catalogueHandlers(ctx),
+    ...keyPairHandlers(store),
+    ...instanceHandlers(instances),
+    ...tagHandlers(store),
+    ...volumeHandlers(store),
+    ...imageHandlers(ctx, store, builds),
+  },
+  sts: stsHandlers(ctx),
+  iam: {},
+});
