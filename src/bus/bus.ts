@@ -3,7 +3,7 @@
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "nats";
 import { HiveError, unavailable, type HiveErrorData } from "../errors/index.ts";
 import { decodeJson, encodeJson } from "./json.ts";
-import { WORKERS_QUEUE, type Envelope, type Reply } from "./subjects.ts";
+import { subjects, WORKERS_QUEUE, type Envelope, type Reply } from "./subjects.ts";
 
 /** No bus message is larger than this: bigger replies are sent as numbered parts of their JSON. */
 export const PART_BYTES = 256 * 1024;
@@ -55,7 +55,7 @@ export class Bus {
   static actionSubject(service: string, action: string): string {
     if (!TOKEN.test(service)) throw new HiveError({ kind: "InvalidParameter", param: "Service", message: `invalid service name ${JSON.stringify(service.slice(0, 64))}` });
     if (!TOKEN.test(action)) throw new HiveError({ kind: "InvalidParameter", param: "Action", message: `invalid action name ${JSON.stringify(action.slice(0, 64))}` });
-    return `${service}.${action}`;
+    return subjects.action(service, action);
   }
 
   get closed(): boolean {

@@ -1,6 +1,6 @@
 // Serves every action of the catalogue on the bus with its handler: one worker answers what travels to any or a
 // placed node (the queue group), every node answers what fans out.
-import { catalogue, declaredActions, fansOut, handlerProblems, type ServiceHandlers } from "../actions/index.ts";
+import { actionSpec, declaredActions, fansOut, handlerProblems, type ServiceHandlers } from "../actions/index.ts";
 import { Bus, type ActionRequest, type Served } from "../bus/index.ts";
 
 export interface ActionServer {
@@ -19,7 +19,7 @@ export function serveActions(bus: Bus, node: string, handlers: ServiceHandlers, 
   const subjects: string[] = [];
   for (const [service, action] of declaredActions()) {
     const subject = Bus.actionSubject(service, action);
-    const travel = (catalogue[service] as Record<string, { travel: Parameters<typeof fansOut>[0] }>)[action].travel;
+    const travel = actionSpec(service, action)!.travel;
     const handler = (handlers[service] as Record<string, (req: ActionRequest) => unknown>)[action];
     // An action without parameters may arrive with no input at all.
     served.push(bus.serve(subject, (env) => handler({ ...(env as ActionRequest), input: env.input ?? {} }), { node, queue: !fansOut(travel), log }));

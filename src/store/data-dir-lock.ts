@@ -20,6 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { OWNER_FILE, pidRunning, processIdentity, readDataDirOwner as readOwner, type DataDirOwner } from "../runtime/index.ts";
+import { openDriver } from "./driver.ts";
 
 /** Another process holds the lock; `owner` is who, when its record could be read. */
 export class DataDirInUse extends Error {
@@ -51,25 +52,6 @@ const LOCK_FILE = "hive.lock";
 /** How long a refused starter waits for a holder that has just taken the lock to write its record. */
 const OWNER_WAIT_MS = 1_000;
 
-interface LockDatabase {
-  exec(sql: string): unknown;
-  close(): void;
-}
-
-// Module names held in variables so `bun build` leaves better-sqlite3 out of the binary (as driver.ts does).
-const BUN_SQLITE = "bun:sqlite";
-const BETTER_SQLITE3 = "better-sqlite3";
-
-async function openLockDatabase(file: string): Promise<LockDatabase> {
-  if (process.versions.bun) {
-    const mod = (await import(BUN_SQLITE)) as typeof import("bun:sqlite");
-    return new mod.Database(file, { create: true, readwrite: true });
-  }
-  const mod = (await import(BETTER_SQLITE3)) as { default: typeof import("better-sqlite3") };
-  // timeout 0: a held lock answers SQLITE_BUSY at once instead of after better-sqlite3's default 5 s.
-  return new mod.default(file, { timeout: 0 });
-}
-
 const isBusy = (err: unknown): boolean => {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED");
@@ -83,8 +65,9 @@ const isBusy = (err: unknown): boolean => {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const createdDir = !fs.existsSync(dataDir);
   if (createdDir) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = await openLockDatabase(path.join(dataDir, LOCK_FILE));
+  const db = await openDriver(path.join(dataDir, LOCK_FILE));
   try {
+    // A held lock answers SQLITE_BUSY at once instead of after better-sqlite3's default 5 s.
     db.exec("PRAGMA busy_timeout = 0");
     // No journal file: nothing is ever written, and a FAT stick or a `ls` stays free of hive.lock-journal.
     db.exec("PRAGMA journal_mode = MEMORY");
