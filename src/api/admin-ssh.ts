@@ -6,7 +6,6 @@ import { HiveError } from "../errors/index.ts";
 import { awsErrorFromDomain, AwsError } from "./aws-error.ts";
 import type { Dispatch } from "./dispatch.ts";
 
-
 interface InstanceView {
   InstanceId?: string;
   PrivateIpAddress?: string;

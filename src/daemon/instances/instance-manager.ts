@@ -30,7 +30,6 @@ export interface InstanceManagerDeps {
   stopTimeoutMs?: number;
 }
 
-
 const now = (): string => new Date().toISOString();
 /** EC2's StateTransitionReason text: "User initiated (2026-11-29 17:00:00 GMT)". */
 const userInitiated = (): string => `User initiated (${new Date().toISOString().replace("T", " ").slice(0, 19)} GMT)`;
