@@ -30,7 +30,18 @@ export interface PackageRule {
 const BELOW_DAEMON = ["actions", "bus", "vm", "ebs", "images", "metadata", "net", "store", "errors", "runtime"];
 
 /** The daemon's rooms; the composition files in src/daemon (node-daemon.ts, index.ts) may import all of them. */
-const DAEMON_ROOMS = ["daemon/shared", "daemon/catalogue", "daemon/key-pairs", "daemon/volumes", "daemon/images", "daemon/instances"];
+const DAEMON_ROOMS = [
+  "daemon/shared",
+  "daemon/catalogue",
+  "daemon/key-pairs",
+  "daemon/volumes",
+  "daemon/images",
+  "daemon/security-groups",
+  "daemon/vpc",
+  "daemon/network-interfaces",
+  "daemon/network",
+  "daemon/instances",
+];
 
 export const RULES: Rules = {
   rooms: {
@@ -41,7 +52,24 @@ export const RULES: Rules = {
     daemon: [...BELOW_DAEMON, ...DAEMON_ROOMS],
     // Rooms inside the daemon, one per resource; each may use the pieces every room shares.
     // instances is the top room (RunInstances needs an image, a key pair, a type and volumes); nothing imports it.
-    "daemon/instances": [...BELOW_DAEMON, "daemon/shared", "daemon/images", "daemon/key-pairs", "daemon/catalogue", "daemon/volumes"],
+    "daemon/instances": [
+      ...BELOW_DAEMON,
+      "daemon/shared",
+      "daemon/images",
+      "daemon/key-pairs",
+      "daemon/catalogue",
+      "daemon/volumes",
+      "daemon/vpc",
+      "daemon/security-groups",
+      "daemon/network-interfaces",
+      "daemon/network",
+    ],
+    // The region's network: VPCs make their default group; interfaces live in subnets and carry groups; the data
+    // plane (network) turns all of it into each box's host network.
+    "daemon/network": [...BELOW_DAEMON, "daemon/shared", "daemon/vpc", "daemon/security-groups", "daemon/network-interfaces"],
+    "daemon/network-interfaces": [...BELOW_DAEMON, "daemon/shared", "daemon/vpc", "daemon/security-groups", "daemon/catalogue"],
+    "daemon/vpc": [...BELOW_DAEMON, "daemon/shared", "daemon/security-groups", "daemon/catalogue"],
+    "daemon/security-groups": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/images": [...BELOW_DAEMON, "daemon/shared", "daemon/catalogue"],
     "daemon/volumes": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],

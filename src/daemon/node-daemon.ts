@@ -18,6 +18,7 @@ import { publicKeyOf } from "./key-pairs/index.ts";
 import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
 import { serveActions } from "./serve-actions.ts";
 import { SSH_PORT_TAG } from "../actions/index.ts";
+import { ensureDefaultVpc } from "./vpc/index.ts";
 
 /** The SSH forwards of this node's live guests, from their reserved tags. */
 function sshForwards(store: Store): NodeStatus["sshForwards"] {
@@ -43,6 +44,8 @@ export interface DaemonOptions {
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
 export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
+  // The region's default VPC, made at the first start of a data directory (new, or from before VPCs).
+  ensureDefaultVpc(ctx, store);
   const blocks = await startBlockService({ bus, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
   const metadata = new MetadataService({
     facts: (id) => {

@@ -10,3 +10,5 @@ export type { AddressBook, Allocation } from "./addresses.ts";
 export { setHopLimits, DEFAULT_HOP_LIMIT } from "./hop-limit.ts";
 export type { HopLimit } from "./hop-limit.ts";
 export { hostResolvers, usableResolvers } from "./resolvers.ts";
+export { parseIpv4, formatIpv4, parseCidr, formatCidr, blockOf, broadcastOf, contains, overlaps } from "./ipv4.ts";
+export type { Cidr } from "./ipv4.ts";

@@ -22,4 +22,11 @@ export type {
   VolumeRepo,
   VolumeState,
 } from "./records.ts";
+export type * from "./network-records.ts";
+export type { ResourceRepo } from "./resource-repo.ts";
+export type { VpcRepo } from "./vpcs.ts";
+export type { SubnetRepo } from "./subnets.ts";
+export type { RouteTableRepo } from "./route-tables.ts";
+export type { SecurityGroupRepo } from "./security-groups.ts";
+export type { NetworkInterfaceRepo } from "./network-interfaces.ts";
 export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

@@ -154,4 +154,129 @@ export const migrations: readonly Migration[] = [
       UPDATE tags SET key = 'aws:hive:ssh-port' WHERE key = 'hive:ssh-port';
     `,
   },
+  {
+    version: 8,
+    name: "the EC2 network model",
+    // Region-wide resources (one day replicated across boxes, kept apart from per-box instances): VPCs and their
+    // CIDR blocks, subnets, route tables, internet gateways, DHCP options, security groups, network interfaces
+    // and Elastic IPs. An instance's network is its primary interface (device index 0).
+    sql: `
+      CREATE TABLE dhcp_options (
+        id                  TEXT PRIMARY KEY,
+        domain_name         TEXT,
+        domain_name_servers TEXT NOT NULL,
+        created_at          TEXT NOT NULL
+      );
+      CREATE TABLE vpcs (
+        id              TEXT PRIMARY KEY,
+        cidr            TEXT NOT NULL,
+        is_default      INTEGER NOT NULL DEFAULT 0,
+        dhcp_options_id TEXT REFERENCES dhcp_options(id),
+        dns_support     INTEGER NOT NULL DEFAULT 1,
+        dns_hostnames   INTEGER NOT NULL DEFAULT 0,
+        tenancy         TEXT NOT NULL DEFAULT 'default',
+        net_index       INTEGER NOT NULL UNIQUE,
+        created_at      TEXT NOT NULL
+      );
+      CREATE TABLE vpc_cidr_blocks (
+        association_id TEXT PRIMARY KEY,
+        vpc_id         TEXT NOT NULL REFERENCES vpcs(id) ON DELETE CASCADE,
+        cidr           TEXT NOT NULL,
+        is_primary     INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (vpc_id, cidr)
+      );
+      CREATE TABLE subnets (
+        id             TEXT PRIMARY KEY,
+        vpc_id         TEXT NOT NULL REFERENCES vpcs(id),
+        cidr           TEXT NOT NULL,
+        az             TEXT NOT NULL,
+        default_for_az INTEGER NOT NULL DEFAULT 0,
+        map_public_ip  INTEGER NOT NULL DEFAULT 0,
+        hostname_type  TEXT NOT NULL DEFAULT 'ip-name',
+        dns_a_record   INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL
+      );
+      CREATE INDEX subnets_vpc ON subnets(vpc_id);
+      CREATE TABLE internet_gateways (
+        id         TEXT PRIMARY KEY,
+        vpc_id     TEXT REFERENCES vpcs(id),
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE route_tables (
+        id         TEXT PRIMARY KEY,
+        vpc_id     TEXT NOT NULL REFERENCES vpcs(id),
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE routes (
+        route_table_id TEXT NOT NULL REFERENCES route_tables(id) ON DELETE CASCADE,
+        destination    TEXT NOT NULL,
+        gateway_id     TEXT NOT NULL,
+        origin         TEXT NOT NULL,
+        PRIMARY KEY (route_table_id, destination)
+      ) WITHOUT ROWID;
+      CREATE TABLE route_table_associations (
+        id             TEXT PRIMARY KEY,
+        route_table_id TEXT NOT NULL REFERENCES route_tables(id),
+        subnet_id      TEXT UNIQUE REFERENCES subnets(id),
+        is_main        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE security_groups (
+        id          TEXT PRIMARY KEY,
+        vpc_id      TEXT NOT NULL REFERENCES vpcs(id),
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        is_default  INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        UNIQUE (vpc_id, name)
+      );
+      CREATE TABLE security_group_rules (
+        id                  TEXT PRIMARY KEY,
+        group_id            TEXT NOT NULL REFERENCES security_groups(id) ON DELETE CASCADE,
+        is_egress           INTEGER NOT NULL,
+        protocol            TEXT NOT NULL,
+        from_port           INTEGER,
+        to_port             INTEGER,
+        cidr_ipv4           TEXT,
+        cidr_ipv6           TEXT,
+        referenced_group_id TEXT REFERENCES security_groups(id),
+        description         TEXT
+      );
+      CREATE INDEX security_group_rules_group ON security_group_rules(group_id);
+      CREATE TABLE network_interfaces (
+        id                    TEXT PRIMARY KEY,
+        subnet_id             TEXT NOT NULL REFERENCES subnets(id),
+        vpc_id                TEXT NOT NULL REFERENCES vpcs(id),
+        az                    TEXT NOT NULL,
+        mac                   TEXT NOT NULL UNIQUE,
+        private_ip            TEXT NOT NULL,
+        description           TEXT NOT NULL DEFAULT '',
+        source_dest_check     INTEGER NOT NULL DEFAULT 1,
+        interface_type        TEXT NOT NULL DEFAULT 'interface',
+        instance_id           TEXT,
+        device_index          INTEGER,
+        attachment_id         TEXT,
+        attach_time           TEXT,
+        delete_on_termination INTEGER,
+        node                  TEXT,
+        created_at            TEXT NOT NULL,
+        UNIQUE (subnet_id, private_ip),
+        UNIQUE (instance_id, device_index)
+      );
+      CREATE TABLE network_interface_groups (
+        interface_id TEXT NOT NULL REFERENCES network_interfaces(id) ON DELETE CASCADE,
+        group_id     TEXT NOT NULL REFERENCES security_groups(id),
+        position     INTEGER NOT NULL,
+        PRIMARY KEY (interface_id, group_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX network_interface_groups_group ON network_interface_groups(group_id);
+      CREATE TABLE addresses (
+        allocation_id        TEXT PRIMARY KEY,
+        public_ip            TEXT NOT NULL UNIQUE,
+        association_id       TEXT UNIQUE,
+        network_interface_id TEXT REFERENCES network_interfaces(id),
+        private_ip           TEXT,
+        created_at           TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -10,6 +10,11 @@ import { instanceRepo } from "./instances.ts";
 import { keyPairRepo } from "./key-pairs.ts";
 import { tagRepo } from "./tags.ts";
 import { volumeRepo } from "./volumes.ts";
+import { vpcRepo, type VpcRepo } from "./vpcs.ts";
+import { subnetRepo, type SubnetRepo } from "./subnets.ts";
+import { routeTableRepo, type RouteTableRepo } from "./route-tables.ts";
+import { securityGroupRepo, type SecurityGroupRepo } from "./security-groups.ts";
+import { networkInterfaceRepo, type NetworkInterfaceRepo } from "./network-interfaces.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -33,6 +38,12 @@ export interface Store {
   readonly instances: InstanceRepo;
   readonly tags: TagRepo;
   readonly keyPairs: KeyPairRepo;
+  // The region's network (VPCs and what hangs off them), apart from this box's instances.
+  readonly vpcs: VpcRepo;
+  readonly subnets: SubnetRepo;
+  readonly routeTables: RouteTableRepo;
+  readonly securityGroups: SecurityGroupRepo;
+  readonly networkInterfaces: NetworkInterfaceRepo;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -110,6 +121,11 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     instances: instanceRepo(db),
     tags: tagRepo(db),
     keyPairs: keyPairRepo(db),
+    vpcs: vpcRepo(db),
+    subnets: subnetRepo(db),
+    routeTables: routeTableRepo(db),
+    securityGroups: securityGroupRepo(db),
+    networkInterfaces: networkInterfaceRepo(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),

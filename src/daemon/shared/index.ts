@@ -7,3 +7,4 @@ export { listingPage, type ListingPage } from "./listing-page.ts";
 export { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 export { createTags, deleteTags, describeTags, tagsView } from "./tags.ts";
 export { tagHandlers } from "./tag-handlers.ts";
+export { noNetworkChanges, type NetworkChanges } from "./network-changes.ts";

@@ -1,0 +1,2 @@
+// VPCs and what hangs off them: CIDR blocks, subnets, route tables and routes, internet gateways, DHCP options.
+export { ensureDefaultVpc, regionDomain, DEFAULT_VPC_CIDR, defaultSubnetCidr } from "./default-vpc.ts";
