@@ -64,7 +64,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     hopLimits = new HopLimitRules(store, opts.log);
     const live = store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
     await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: macFor(r.id), ip: r.privateIp }] : [])));
-    await metadata.listenTcp(net.metadataIp, 80, (ip) =>
+    await metadata.listenTcp("bridge", net.metadataIp, 80, (ip) =>
       store.instances.inStates(["pending", "running", "stopping"]).find((r) => r.privateIp === ip)?.id,
     );
     opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);

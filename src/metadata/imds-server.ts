@@ -28,7 +28,7 @@ interface Token {
 export class MetadataService {
   private readonly servers = new Map<string, http.Server>();
   private readonly tokens = new Map<string, Token>();
-  private bridgeServer?: http.Server;
+  private readonly tcpServers = new Map<string, http.Server>();
   /** Requests answered, for the benchmarks. */
   requests = 0;
 
@@ -49,11 +49,12 @@ export class MetadataService {
   }
 
   /**
-   * Bridge networking: one listener on the metadata address, where the guest's source address (guarded on its
-   * tap against spoofing) names the instance.
+   * Bridge networking: one listener per VPC on the host's end of that VPC's transit link (where the VPC router sends
+   * 169.254.169.254:80), whose guest source address (guarded against spoofing on its port) names the instance.
+   * `key` names the listener (the VPC); listening again under a key already listening is a no-op.
    */
-  async listenTcp(host: string, port: number, instanceForAddress: (ip: string) => string | undefined): Promise<void> {
-    if (this.bridgeServer) return;
+  async listenTcp(key: string, host: string, port: number, instanceForAddress: (ip: string) => string | undefined): Promise<void> {
+    if (this.tcpServers.has(key)) return;
     const server = http.createServer((req, res) => {
       const ip = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
       const id = instanceForAddress(ip);
@@ -70,7 +71,20 @@ export class MetadataService {
       server.once("error", reject);
       server.listen(port, host, () => resolve());
     });
-    this.bridgeServer = server;
+    this.tcpServers.set(key, server);
+  }
+
+  /** Stops the listener under `key` (a VPC this box no longer has guests in); a no-op when there is none. */
+  async closeTcp(key: string): Promise<void> {
+    const server = this.tcpServers.get(key);
+    if (!server) return;
+    this.tcpServers.delete(key);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The keys of the listeners open now. */
+  tcpKeys(): string[] {
+    return [...this.tcpServers.keys()];
   }
 
   async detach(instanceId: string): Promise<void> {
@@ -83,9 +97,7 @@ export class MetadataService {
 
   async close(): Promise<void> {
     await Promise.all([...this.servers.keys()].map((id) => this.detach(id)));
-    const bridge = this.bridgeServer;
-    this.bridgeServer = undefined;
-    if (bridge) await new Promise<void>((resolve) => bridge.close(() => resolve()));
+    await Promise.all([...this.tcpServers.keys()].map((key) => this.closeTcp(key)));
   }
 
 
