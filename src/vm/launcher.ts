@@ -18,6 +18,8 @@ export interface LaunchOptions {
   readyTimeoutMs?: number;
   /** The runner of the launch's earlier steps, so QEMU's steps continue it; default a new one. */
   steps?: StepRunner;
+  /** A command that runs QEMU in another network namespace (`nsenter --net=… --`): it execs QEMU, so the pid is QEMU's. */
+  netnsPrefix?: string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -40,7 +42,8 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
     });
 
     const args = qemuArgs(spec);
-    child = await steps.run("qemu.spawn", () => spawnDetached(binary, args, paths.qemuLog));
+    const [cmd, ...argv] = [...(opts.netnsPrefix ?? []), binary, ...args];
+    child = await steps.run("qemu.spawn", () => spawnDetached(cmd!, argv, paths.qemuLog));
     const spawned = child;
     // Rejects when QEMU exits during start-up, so no later step waits for a process that is gone.
     const died = new Promise<never>((_, reject) => {

@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import { aws, rawRequest, startHive, type HiveInstance } from "../helpers/hive.ts";
 import { signedForm } from "../helpers/sign.ts";
 import { errorCodeOf } from "../helpers/xml.ts";
+import { declaredActions } from "../../src/actions/index.ts";
 
 let hive: HiveInstance;
 before(async () => {
@@ -24,14 +25,8 @@ function rng(seed: number) {
   };
 }
 
-const ACTIONS = [
-  "DescribeRegions", "DescribeInstanceTypes", "DescribeAvailabilityZones", "DescribeAccountAttributes", "RunInstances", "DescribeInstances",
-  "DescribeInstanceStatus", "StartInstances", "StopInstances", "RebootInstances", "TerminateInstances", "GetConsoleOutput",
-  "DescribeInstanceAttribute", "ModifyInstanceAttribute", "CreateTags", "DeleteTags", "DescribeTags", "DescribeVolumes", "DescribeImages",
-  "CreateKeyPair", "ImportKeyPair", "DescribeKeyPairs", "DeleteKeyPair", "ModifyInstanceMetadataOptions", "CreateImage", "CopyImage",
-  "RegisterImage", "DeregisterImage",
-  "Bogus", "",
-];
+// Every EC2 action the catalogue declares, plus names that are not actions.
+const ACTIONS = [...declaredActions().flatMap(([service, action]) => (service === "ec2" ? [action] : [])), "Bogus", ""];
 const KEYS = [
   "Filter.1.Name", "Filter.1.Value.1", "Filter.2.Value.7", "Filter.0.Name", "Filter.x.Name", "Filter.99999999.Name", "MaxResults", "NextToken",
   "DryRun", "InstanceType.1", "RegionName.1", "ZoneName.1", "AttributeName.1", "MinCount", "MaxCount", "ImageId", "TagSpecification.1.Tag.1.Key",
@@ -40,18 +35,32 @@ const KEYS = [
   "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
   "KeyName", "KeyType", "KeyFormat", "PublicKeyMaterial", "KeyPairId", "HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
   "Name", "SourceImageId", "SourceRegion", "ImageLocation", "NoReboot",
+  // The network model's parameters.
+  "VpcId", "VpcId.1", "SubnetId", "SubnetId.1", "CidrBlock", "AvailabilityZone", "GroupId", "GroupId.1", "GroupName", "GroupName.1",
+  "GroupDescription", "Description", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort",
+  "IpPermissions.1.IpRanges.1.CidrIp", "IpPermissions.1.Groups.1.GroupId", "IpProtocol", "FromPort", "ToPort", "CidrIp",
+  "SourceSecurityGroupName", "SecurityGroupRuleId.1", "SecurityGroupRule.1.SecurityGroupRuleId", "SecurityGroupId.1",
+  "SecurityGroup.1", "PrivateIpAddress", "NetworkInterfaceId", "NetworkInterfaceId.1", "NetworkInterface.1.DeviceIndex",
+  "NetworkInterface.1.SubnetId", "NetworkInterface.1.AssociatePublicIpAddress", "DeviceIndex", "AttachmentId", "SourceDestCheck.Value",
+  "EnableDnsSupport.Value", "EnableDnsHostnames.Value", "MapPublicIpOnLaunch.Value", "AssociationId", "AllocationId", "AllocationId.1",
+  "PublicIp", "PublicIp.1", "Domain", "InternetGatewayId", "InternetGatewayId.1", "RouteTableId", "RouteTableId.1",
+  "DestinationCidrBlock", "GatewayId", "DhcpOptionsId.1", "AmazonProvidedIpv6CidrBlock", "InstanceTenancy", "TagSpecification.1.ResourceType",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
   "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
   "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
+  "10.0.0.0/16", "10.0.1.0/24", "10.0.0.0/8", "172.31.0.0/16", "0.0.0.0/0", "10.0.1.300/24", "10.0.1.4", "::/0", "tcp", "udp", "icmp",
+  "65536", "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "eni-0123456789abcdef0",
+  "eipalloc-0123456789abcdef0", "igw-0123456789abcdef0", "rtb-0123456789abcdef0", "default", "vpc", "standard", "dedicated", "security-group",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {
   const next = rng(20261129);
   const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)];
   const codes = new Map<string, number>();
-  for (let i = 0; i < 400; i++) {
+  // Enough rounds that each declared action is drawn several times.
+  for (let i = 0; i < Math.max(400, ACTIONS.length * 8); i++) {
     const params = new URLSearchParams();
     const action = pick(ACTIONS);
     if (action || next() < 0.5) params.append("Action", action);
