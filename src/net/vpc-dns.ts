@@ -3,7 +3,8 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { endianness } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { logTail, pidRunning, processArgv, readPidFile, signal, spawnError, waitForExit } from "../runtime/index.ts";
 import { parseIpv4 } from "./ipv4.ts";
@@ -300,13 +301,59 @@ async function spawnDnsmasq(opts: VpcDnsOptions, paths: VpcDnsPaths, binary: str
     if (exit !== undefined || child.pid === undefined) {
       throw new Error(`dnsmasq for ${opts.namespace} exited during start (${exit ?? "no pid"}).${logTail(paths.logFile, logStart)}`);
     }
-    // dnsmasq writes its pid file after binding its sockets, so a bad listen address has failed by then.
-    if (readPidFile(paths.pidFile) === child.pid) return child.pid;
+    // dnsmasq writes its pid file after binding its sockets: by then it has either failed or holds all it will hold.
+    if (readPidFile(paths.pidFile) === child.pid) {
+      const missing = unboundAddresses(child.pid, opts.listen);
+      if (missing.length === 0) return child.pid;
+      child.kill("SIGKILL");
+      rmSync(paths.pidFile, { force: true });
+      throw new Error(
+        `dnsmasq for ${opts.namespace} started but does not listen on ${missing.join(", ")} port 53; ` +
+          `are the addresses on the namespace's lo?${logTail(paths.logFile, logStart)}`,
+      );
+    }
     if (performance.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`dnsmasq for ${opts.namespace} (pid ${child.pid}) did not start within ${timeoutMs}ms.${logTail(paths.logFile, logStart)}`);
     }
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The listen addresses on which the process holds no UDP port 53 socket. /proc/<pid>/net/udp lists the sockets of the
+ * process's own namespace; its fds tell its sockets from another resolver's there. A check of what it holds rather
+ * than trust in its exit status: dnsmasq skips, with a warning only, addresses it finds on no interface in some setups.
+ */
+function unboundAddresses(pid: number, listen: string[]): string[] {
+  const own = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkOrEmpty(`/proc/${pid}/fd/${fd}`));
+      if (m) own.add(m[1]!);
+    }
+  } catch {
+    return listen;
+  }
+  const bound = new Set<string>();
+  for (const line of (readText(`/proc/${pid}/net/udp`) ?? "").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length > 9 && own.has(f[9]!)) bound.add(f[1]!);
+  }
+  return listen.filter((a) => !bound.has(`${procNetAddress(a)}:0035`));
+}
+
+/** An IPv4 address as /proc/net/udp prints it: the network-order word in host byte order, in hex. */
+function procNetAddress(ip: string): string {
+  const bytes = ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0").toUpperCase());
+  return (endianness() === "LE" ? bytes.reverse() : bytes).join("");
+}
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return "";
   }
 }
 
