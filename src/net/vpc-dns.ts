@@ -404,24 +404,24 @@ function sameNetns(pid: number, nsFile: string): boolean {
 interface DropUser {
   name: string;
   uid: number;
-  gid: number;
 }
 
 /** dnsmasq gives up root after binding: to Debian's own `dnsmasq` user when dnsmasq-base created it, else nobody. */
 function dropUser(): DropUser {
   const users = new Map<string, DropUser>();
   for (const line of (readText("/etc/passwd") ?? "").split("\n")) {
-    const [name, , uid, gid] = line.split(":");
-    if (name && uid && gid) users.set(name, { name, uid: Number(uid), gid: Number(gid) });
+    const [name, , uid] = line.split(":");
+    if (name && uid) users.set(name, { name, uid: Number(uid) });
   }
-  return users.get("dnsmasq") ?? users.get("nobody") ?? { name: "nobody", uid: 65534, gid: 65534 };
+  return users.get("dnsmasq") ?? users.get("nobody") ?? { name: "nobody", uid: 65534 };
 }
 
 /** Every directory down to `dir` must be searchable by the dropped user, or a SIGHUP leaves dnsmasq without its hosts. */
 function checkReachable(dir: string, user: DropUser): void {
   for (let d = dir; ; d = dirname(d)) {
     const st = statSync(d);
-    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    // Group bits are not counted: the group dnsmasq ends up in need not be the user's primary one.
+    const bit = st.uid === user.uid ? 0o100 : 0o001;
     if (!(st.mode & bit)) {
       throw new Error(
         `dnsmasq runs as ${user.name}, which cannot reach ${d} (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}) ` +

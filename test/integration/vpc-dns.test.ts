@@ -47,7 +47,7 @@ if (skip) console.error(`vpc-dns: skipped: ${skip}`);
 type Answer = { ok: unknown } | { code: string; ms: number };
 
 /** Runs DNS questions from inside the namespace with node:dns, one try each, and returns the answers or error codes. */
-async function ask(server: string, questions: [kind: "A" | "PTR", name: string][]): Promise<Answer[]> {
+async function ask(server: string, questions: [kind: "A" | "AAAA" | "PTR", name: string][]): Promise<Answer[]> {
   const script = `
     const { Resolver } = require("node:dns").promises;
     const r = new Resolver({ timeout: 1500, tries: 1 });
@@ -56,7 +56,7 @@ async function ask(server: string, questions: [kind: "A" | "PTR", name: string][
       const out = [];
       for (const [kind, name] of JSON.parse(process.argv[2])) {
         const t = performance.now();
-        try { out.push({ ok: kind === "PTR" ? await r.reverse(name) : await r.resolve4(name) }); }
+        try { out.push({ ok: kind === "PTR" ? await r.reverse(name) : kind === "AAAA" ? await r.resolve6(name) : await r.resolve4(name) }); }
         catch (e) { out.push({ code: e.code, ms: performance.now() - t }); }
       }
       console.log(JSON.stringify(out));
@@ -127,18 +127,21 @@ describe("VPC DNS (dnsmasq in a namespace)", { skip: skip || false }, () => {
     assert.equal(statSync(join(runDir, "hosts")).mode & 0o777, 0o644);
   });
 
-  test("answers a private name forward, reverse, short and by alias, on both addresses", async () => {
+  test("answers a private name forward, reverse, short and by alias, on both addresses; AAAA is NODATA", async () => {
     for (const server of [DNS_IP, LINK_LOCAL_DNS]) {
-      const [a, ptr, short, alias] = await ask(server, [
+      const [a, ptr, short, alias, aaaa] = await ask(server, [
         ["A", "ip-10-0-1-4.ec2.internal"],
         ["PTR", "10.0.1.4"],
         ["A", "ip-10-0-1-4"],
         ["A", "i-0123456789abcdef0.ec2.internal"],
+        ["AAAA", "ip-10-0-1-4.ec2.internal"],
       ]);
       assert.deepEqual(a, { ok: ["10.0.1.4"] }, server);
       assert.deepEqual(ptr, { ok: ["ip-10-0-1-4.ec2.internal"] }, server);
       assert.deepEqual(short, { ok: ["10.0.1.4"] }, server);
       assert.deepEqual(alias, { ok: ["10.0.1.4"] }, server);
+      // No IPv6 address, but the name exists: NODATA at once, so a resolver asking A and AAAA does not wait.
+      assert.equal((aaaa as { code: string }).code, "ENODATA", server);
     }
   });
 
