@@ -1,6 +1,7 @@
 // The VPC resolver for real, confined to a network namespace this test creates: dnsmasq answers private DNS names
-// forward and reverse, takes hosts updates live, is adopted by a second start, forwards to a fake upstream (another
-// dnsmasq) and leaves nothing behind. Queries are made from inside the namespace. Needs root and dnsmasq; skips otherwise.
+// forward and reverse, outlives the process that started it, takes hosts updates live, is adopted by a second start,
+// forwards to a fake upstream (another dnsmasq) and leaves nothing behind. Queries are made from inside the namespace.
+// Needs root and dnsmasq; skips otherwise.
 
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -8,12 +9,15 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { once } from "node:events";
+import readline from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { pidRunning, readPidFile } from "../../src/runtime/index.ts";
 import { privateDnsName, startVpcDns, stopVpcDns, updateVpcDns, vpcDnsPid, type VpcDnsOptions } from "../../src/net/index.ts";
 
 const exec = promisify(execFile);
+const ROOT = new URL("../..", import.meta.url).pathname;
 const tag = randomBytes(3).toString("hex");
 const NS = `hive-t-${tag}-dns`;
 const DNS_IP = "10.0.0.2";
@@ -67,6 +71,21 @@ async function ask(server: string, questions: [kind: "A" | "AAAA" | "PTR", name:
 
 const ip4 = (...args: string[]) => exec("ip", ["-n", NS, ...args]);
 
+/** Plays a hive process: starts the resolver from a child node, which is then killed with SIGKILL. */
+async function startInDoomedProcess(opts: VpcDnsOptions): Promise<{ pid: number; adopted: boolean }> {
+  const script = `import("./src/net/index.ts").then(async (net) => {
+    const info = await net.startVpcDns({ ...JSON.parse(process.argv[1]), log: () => {} });
+    console.log(JSON.stringify(info));
+    setInterval(() => {}, 60_000);
+  });`;
+  const { log: _log, ...plain } = opts;
+  const child = spawn(process.execPath, ["--import", "tsx", "-e", script, JSON.stringify(plain)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(readline.createInterface({ input: child.stdout! }), "line")) as [string];
+  child.kill("SIGKILL");
+  await once(child, "exit");
+  return JSON.parse(line) as { pid: number; adopted: boolean };
+}
+
 describe("VPC DNS (dnsmasq in a namespace)", { skip: skip || false }, () => {
   const dir = mkdtempSync(join(tmpdir(), "hive-vpc-dns-"));
   chmodSync(dir, 0o755); // dnsmasq's own user must reach the hosts file
@@ -114,13 +133,13 @@ describe("VPC DNS (dnsmasq in a namespace)", { skip: skip || false }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("starts detached in the namespace, its config owner-only and its hosts file world-readable", async () => {
-    const info = await startVpcDns(base);
+  test("started by a hive that is then killed with SIGKILL, it keeps running in its own session", async () => {
+    const info = await startInDoomedProcess(base);
     assert.equal(info.adopted, false);
     assert.ok(pidRunning(info.pid));
     firstPid = info.pid;
     assert.equal(vpcDnsPid(runDir), info.pid);
-    // Its own session, so a kill -9 of hive does not take it along.
+    // Its own session, so a kill -9 of hive (or a signal to hive's process group) does not take it along.
     const sid = execFileSync("ps", ["-o", "sid=", "-p", String(info.pid)]).toString().trim();
     assert.equal(Number(sid), info.pid);
     assert.equal(statSync(join(runDir, "dnsmasq.conf")).mode & 0o777, 0o600);
