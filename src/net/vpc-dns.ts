@@ -198,8 +198,7 @@ export async function startVpcDns(opts: VpcDnsOptions): Promise<VpcDnsInfo> {
   if (!existsSync(nsFile)) throw new Error(`network namespace ${opts.namespace} does not exist (no ${nsFile})`);
 
   // The run directory must let dnsmasq's unprivileged user read the hosts file again on SIGHUP.
-  mkdirSync(paths.dir, { recursive: true, mode: 0o755 });
-  chmodSync(paths.dir, 0o755);
+  makeRunDir(paths.dir);
   checkReachable(paths.dir, user);
 
   const running = vpcDnsPid(paths.dir);
@@ -231,7 +230,7 @@ export async function startVpcDns(opts: VpcDnsOptions): Promise<VpcDnsInfo> {
 export async function updateVpcDns(runDir: string, hosts: VpcDnsHost[]): Promise<boolean> {
   const paths = vpcDnsPaths(runDir);
   const text = renderVpcDnsHosts(hosts);
-  mkdirSync(paths.dir, { recursive: true, mode: 0o755 });
+  makeRunDir(paths.dir);
   writeHosts(paths, text);
   const pid = vpcDnsPid(paths.dir);
   if (pid === undefined) return false;
@@ -363,6 +362,16 @@ async function endProcess(pid: number, timeoutMs: number, log: (message: string)
   log(`dnsmasq (pid ${pid}) still running ${timeoutMs}ms after SIGTERM; sending SIGKILL`);
   signal(pid, "SIGKILL");
   await waitForExit(pid, 2_000);
+}
+
+/** The run directory and any parents it needed, 0755 whatever the umask; existing parents are left as they are. */
+function makeRunDir(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (let d = dir; first !== undefined; d = dirname(d)) {
+    chmodSync(d, 0o755);
+    if (d === first || d === dirname(d)) break;
+  }
+  chmodSync(dir, 0o755);
 }
 
 function writeHosts(paths: VpcDnsPaths, text: string): void {
