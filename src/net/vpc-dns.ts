@@ -225,12 +225,12 @@ export async function startVpcDns(opts: VpcDnsOptions): Promise<VpcDnsInfo> {
 
 /**
  * Replaces the hosts file atomically and has dnsmasq re-read it (SIGHUP; live at once). False when no dnsmasq serves
- * runDir: the file is written all the same, for the next start.
+ * runDir: the file is written all the same if the run directory exists (nothing is created for a stopped VPC).
  */
 export async function updateVpcDns(runDir: string, hosts: VpcDnsHost[]): Promise<boolean> {
   const paths = vpcDnsPaths(runDir);
   const text = renderVpcDnsHosts(hosts);
-  makeRunDir(paths.dir);
+  if (!existsSync(paths.dir)) return false;
   writeHosts(paths, text);
   const pid = vpcDnsPid(paths.dir);
   if (pid === undefined) return false;

@@ -246,6 +246,7 @@ describe("VPC DNS (dnsmasq in a namespace)", { skip: skip || false }, () => {
     assert.equal(pidRunning(pid), false);
     assert.equal(existsSync(runDir), false);
     assert.equal(await stopVpcDns(runDir), false);
-    assert.equal(await updateVpcDns(join(dir, "never"), [web]), false);
+    assert.equal(await updateVpcDns(runDir, [web]), false);
+    assert.equal(existsSync(runDir), false, "an update of a stopped VPC's resolver creates nothing");
   });
 });
