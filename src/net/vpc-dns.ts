@@ -28,12 +28,12 @@ export interface VpcDnsOptions {
   upstreams: string[];
   /** The private domain answered locally, never forwarded (privateDnsDomain(region)); default: the domains of `hosts`. */
   domain?: string;
-  /** Where the config, hosts file, pid file and log live; dnsmasq's own user must be able to reach it (see below). */
+  /** Where the config, hosts file, pid file and log live; dnsmasq drops root, so not under the 0700 data directory. */
   runDir: string;
   log: (message: string) => void;
   /** The dnsmasq executable; default found on PATH or in /usr/sbin. */
   binary?: string;
-  /** Spawn to pid file; default 5 s. */
+  /** Spawn to listening; default 5 s. */
   readyTimeoutMs?: number;
 }
 
@@ -321,8 +321,8 @@ async function spawnDnsmasq(opts: VpcDnsOptions, paths: VpcDnsPaths, binary: str
 
 /**
  * The listen addresses on which the process holds no UDP port 53 socket. /proc/<pid>/net/udp lists the sockets of the
- * process's own namespace; its fds tell its sockets from another resolver's there. A check of what it holds rather
- * than trust in its exit status: dnsmasq skips, with a warning only, addresses it finds on no interface in some setups.
+ * process's own namespace; its fds tell its sockets from another resolver's there. Readiness is what it holds, not
+ * only that it wrote its pid file.
  */
 function unboundAddresses(pid: number, listen: string[]): string[] {
   const own = new Set<string>();
