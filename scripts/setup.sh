@@ -26,6 +26,8 @@ command -v socat >/dev/null || need+=(socat)
 # Bridge networking (the default as root): iproute2 for the bridge and taps, nftables for NAT and the taps' guards.
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || [[ -x /usr/sbin/nft ]] || need+=(nftables)
+# Each VPC's DNS resolver (AmazonProvidedDNS) is a dnsmasq in the VPC's namespace; dnsmasq-base ships no service.
+command -v dnsmasq >/dev/null || [[ -x /usr/sbin/dnsmasq ]] || need+=(dnsmasq-base)
 if $want_test; then
   command -v aws >/dev/null || need+=(awscli)
   command -v ssh >/dev/null || need+=(openssh-client)
