@@ -30,6 +30,9 @@ const ACTIONS = [
   "DescribeInstanceAttribute", "ModifyInstanceAttribute", "CreateTags", "DeleteTags", "DescribeTags", "DescribeVolumes", "DescribeImages",
   "CreateKeyPair", "ImportKeyPair", "DescribeKeyPairs", "DeleteKeyPair", "ModifyInstanceMetadataOptions", "CreateImage", "CopyImage",
   "RegisterImage", "DeregisterImage",
+  "CreateSecurityGroup", "DeleteSecurityGroup", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+  "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules",
+  "UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress",
   "Bogus", "",
 ];
 const KEYS = [
@@ -40,11 +43,19 @@ const KEYS = [
   "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
   "KeyName", "KeyType", "KeyFormat", "PublicKeyMaterial", "KeyPairId", "HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
   "Name", "SourceImageId", "SourceRegion", "ImageLocation", "NoReboot",
+  "GroupId", "GroupName", "Description", "VpcId", "GroupId.1", "GroupName.1", "CidrIp", "IpProtocol", "FromPort", "ToPort",
+  "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort",
+  "IpPermissions.1.IpRanges.1.CidrIp", "IpPermissions.1.IpRanges.1.Description", "IpPermissions.1.Groups.1.GroupId",
+  "IpPermissions.1.Groups.1.GroupName", "IpPermissions.1.Groups.1.UserId", "IpPermissions.1.Ipv6Ranges.1.CidrIpv6",
+  "IpPermissions.1.PrefixListIds.1.PrefixListId", "SecurityGroupRuleId.1", "SecurityGroupRule.1.SecurityGroupRuleId",
+  "SecurityGroupRule.1.SecurityGroupRule.IpProtocol", "SecurityGroupRule.1.SecurityGroupRule.CidrIpv4",
+  "SecurityGroupRuleDescription.1.SecurityGroupRuleId", "SecurityGroupRuleDescription.1.Description",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
   "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
   "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
+  "tcp", "icmp", "all", "0.0.0.0/0", "10.0.0.1/8", "::/0", "default", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "pl-12345678", "65536",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {

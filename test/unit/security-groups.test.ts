@@ -77,6 +77,7 @@ describe("CreateSecurityGroup", () => {
   test("a new group in the default VPC has no ingress and the allow-all egress rule", () => {
     const id = create("web");
     assert.match(id, /^sg-[0-9a-f]{17}$/);
+    assert.deepEqual(changed, [vpcId]);
     const g = describe1(id);
     assert.equal(g.VpcId, vpcId);
     assert.equal(g.OwnerId, ctx.accountId);
@@ -119,7 +120,9 @@ describe("CreateSecurityGroup", () => {
 describe("DeleteSecurityGroup", () => {
   test("by id or by name in the default VPC; unknown → InvalidGroup.NotFound; the default group → CannotDelete", () => {
     const a = create("a");
+    changed = [];
     assert.deepEqual(h.DeleteSecurityGroup(req({ GroupId: a })), { Return: true, GroupId: a });
+    assert.deepEqual(changed, [vpcId]);
     create("b");
     h.DeleteSecurityGroup(req({ GroupName: "b" }));
     assert.equal(codeOf(() => h.DeleteSecurityGroup(req({ GroupId: a }))), "InvalidGroup.NotFound");

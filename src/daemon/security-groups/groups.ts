@@ -14,7 +14,7 @@ import type {
 import { decodePageToken, encodePageToken } from "../../actions/index.ts";
 import { HiveError, invalidParameter, notFound } from "../../errors/index.ts";
 import type { SecurityGroupRecord, SecurityGroupRuleRecord, Store, VpcRecord } from "../../store/index.ts";
-import { applyFilters, assertIds, checkTags, newId, tagFilters, tagsView, type DaemonContext, type FilterFields } from "../shared/index.ts";
+import { applyFilters, assertIds, checkTags, newId, noNetworkChanges, tagFilters, tagsView, type DaemonContext, type FilterFields, type NetworkChanges } from "../shared/index.ts";
 import { groupPermissions, parameterCombination, type RuleSpec } from "./permissions.ts";
 
 export type GroupStore = Pick<Store, "securityGroups" | "vpcs" | "tags" | "networkInterfaces" | "transaction">;
@@ -73,7 +73,13 @@ function checkText(param: "GroupName" | "Description", value: string | undefined
   return value;
 }
 
-export function createSecurityGroup(ctx: DaemonContext, store: GroupStore, input: CreateSecurityGroupRequest): CreateSecurityGroupResult {
+/** Creates the group; its VPC's data plane is told, so the new (empty) group is in the ruleset before anyone uses it. */
+export function createSecurityGroup(
+  ctx: DaemonContext,
+  store: GroupStore,
+  input: CreateSecurityGroupRequest,
+  changes: NetworkChanges = noNetworkChanges,
+): CreateSecurityGroupResult {
   const name = checkText("GroupName", input.GroupName);
   const description = checkText("Description", input.Description);
   if (name.toLowerCase().startsWith("sg-")) {
@@ -100,11 +106,12 @@ export function createSecurityGroup(ctx: DaemonContext, store: GroupStore, input
     store.securityGroups.insert(group, tags.map((t) => ({ resourceId: group.id, resourceType: GROUP_TYPE, ...t })));
     store.securityGroups.addRules([egress]);
   });
+  changes.vpcChanged(vpcId);
   return { GroupId: group.id, ...(tags.length > 0 ? { Tags: tags.map((t) => ({ Key: t.key, Value: t.value })) } : {}) };
 }
 
 /** Deletes a group nothing uses: not the default group, not referenced by another group's rule, on no interface. */
-export function deleteSecurityGroup(store: GroupStore, input: DeleteSecurityGroupRequest): DeleteSecurityGroupResult {
+export function deleteSecurityGroup(store: GroupStore, input: DeleteSecurityGroupRequest, changes: NetworkChanges = noNetworkChanges): DeleteSecurityGroupResult {
   const group = resolveGroup(store, input);
   if (group.isDefault) {
     throw new HiveError({ kind: "NotPermitted", resource: "default-security-group", message: `the specified group: "${group.id}" name: "default" cannot be deleted by a user` });
@@ -115,6 +122,7 @@ export function deleteSecurityGroup(store: GroupStore, input: DeleteSecurityGrou
     store.securityGroups.deleteRules(store.securityGroups.rules(group.id).map((r) => r.id));
     store.securityGroups.delete(group.id);
   });
+  changes.vpcChanged(group.vpcId);
   return { Return: true, GroupId: group.id };
 }
 

@@ -17,8 +17,8 @@ import {
 export const securityGroupHandlers = (ctx: DaemonContext, store: Store, changes: NetworkChanges) => {
   const deps = { ctx, store, changes };
   return {
-    CreateSecurityGroup: (req) => createSecurityGroup(ctx, store, req.input),
-    DeleteSecurityGroup: (req) => deleteSecurityGroup(store, req.input),
+    CreateSecurityGroup: (req) => createSecurityGroup(ctx, store, req.input, changes),
+    DeleteSecurityGroup: (req) => deleteSecurityGroup(store, req.input, changes),
     DescribeSecurityGroups: (req) => describeSecurityGroups(ctx, store, req.input),
     AuthorizeSecurityGroupIngress: (req) => authorizeIngress(deps, req.input),
     AuthorizeSecurityGroupEgress: (req) => authorizeEgress(deps, req.input),
