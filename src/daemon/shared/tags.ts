@@ -23,7 +23,7 @@ function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; 
   const out: Array<{ id: string; type: string }> = [];
   for (const id of ids) {
     const type = resourceTypeOf(id);
-    if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type ?? "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
+    if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type && PREFIX_OF[type] ? type : "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
     const exists =
       type === "instance" ? store.instances.get(id) !== undefined
       : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
