@@ -157,6 +157,8 @@ function permissionFields(prefix: string, egress: boolean): FilterFields<GroupVi
     [`${prefix}.group-id`]: (g) => of(g).map((r) => r.referencedGroupId),
     [`${prefix}.group-name`]: (g) => of(g).map((r) => (r.referencedGroupId ? g.names.get(r.referencedGroupId) : undefined)),
     [`${prefix}.user-id`]: (g) => of(g).map((r) => (r.referencedGroupId ? g.view.OwnerId : undefined)),
+    // Hive has no prefix lists: the filter is valid and matches no rule.
+    [`${prefix}.prefix-list-id`]: () => [],
   };
 }
 
