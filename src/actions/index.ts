@@ -4,13 +4,14 @@ import { catalogueActions } from "./ec2/catalogue.ts";
 import { imageActions } from "./ec2/images.ts";
 import { instanceActions } from "./ec2/instances.ts";
 import { keyPairActions } from "./ec2/key-pairs.ts";
+import { securityGroupActions } from "./ec2/security-groups.ts";
 import { tagActions } from "./ec2/tags.ts";
 import { volumeActions } from "./ec2/volumes.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
 import { stsActions } from "./sts.ts";
 
 export const catalogue = {
-  ec2: { ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions, ...keyPairActions },
+  ec2: { ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions, ...keyPairActions, ...securityGroupActions },
   sts: stsActions,
   iam: {},
 } as const;

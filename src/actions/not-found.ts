@@ -27,6 +27,8 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   i: ["InvalidInstanceID.NotFound", "instance"],
   vol: ["InvalidVolume.NotFound", "volume"],
   ami: ["InvalidAMIID.NotFound", "image"],
+  sg: ["InvalidGroup.NotFound", "security group"],
+  sgr: ["InvalidSecurityGroupRuleId.NotFound", "security group rule"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

@@ -20,6 +20,10 @@ const NOT_FOUND: Record<string, string> = {
   volume: "InvalidVolume.NotFound",
   snapshot: "InvalidSnapshot.NotFound",
   "key-pair": "InvalidKeyPair.NotFound",
+  vpc: "InvalidVpcID.NotFound",
+  "security-group": "InvalidGroup.NotFound",
+  "security-group-rule": "InvalidSecurityGroupRuleId.NotFound",
+  permission: "InvalidPermission.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -27,11 +31,21 @@ const MALFORMED: Record<string, string> = {
   image: "InvalidAMIID.Malformed",
   volume: "InvalidVolumeID.Malformed",
   snapshot: "InvalidSnapshotID.Malformed",
+  vpc: "InvalidVpcID.Malformed",
+  "security-group": "InvalidGroupId.Malformed",
+  "security-group-rule": "InvalidSecurityGroupRuleId.Malformed",
 };
 
 const CONFLICT: Record<string, string> = {
   "key-pair": "InvalidKeyPair.Duplicate",
   "image-name": "InvalidAMIName.Duplicate",
+  "security-group": "InvalidGroup.Duplicate",
+  permission: "InvalidPermission.Duplicate",
+  dependency: "DependencyViolation",
+};
+
+const NOT_PERMITTED: Record<string, string> = {
+  "default-security-group": "CannotDelete",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -40,6 +54,11 @@ const INVALID_VALUE: Record<string, string> = {
   "block-device-mapping": "InvalidBlockDeviceMapping",
   "user-data": "InvalidUserData.Malformed",
   "key-format": "InvalidKey.Format",
+  "missing-parameter": "MissingParameter",
+  "parameter-combination": "InvalidParameterCombination",
+  "invalid-parameter": "InvalidParameter",
+  "vpc-id-not-specified": "VPCIdNotSpecified",
+  "permission-malformed": "InvalidPermission.Malformed",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {
@@ -52,7 +71,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "Malformed":
       return new AwsError(MALFORMED[resource] ?? "InvalidID", err.message);
     case "NotPermitted":
-      return new AwsError("OperationNotPermitted", err.message);
+      return new AwsError(NOT_PERMITTED[resource] ?? "OperationNotPermitted", err.message);
     case "Conflict":
       return new AwsError(CONFLICT[resource] ?? "IncorrectState", err.message);
     case "InvalidState":

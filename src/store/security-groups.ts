@@ -30,7 +30,7 @@ const rules = defineTable<SecurityGroupRuleRecord>("security_group_rules", {
 export interface SecurityGroupRepo extends ResourceRepo<SecurityGroupRecord> {
   forVpc(vpcId: string): SecurityGroupRecord[];
   byName(vpcId: string, name: string): SecurityGroupRecord | undefined;
-  /** Rules of one group (or of every group), ordered by group then id. */
+  /** Rules of one group (or of every group), ordered by group, then in the order they were added. */
   rules(groupId?: string): SecurityGroupRuleRecord[];
   rule(id: string): SecurityGroupRuleRecord | undefined;
   /** Inserts the rules (and their tags) in one transaction. */
@@ -47,8 +47,8 @@ export const securityGroupRepo = (db: Driver): SecurityGroupRepo => ({
   byName: (vpcId, name) => groups.one(db, `${groups.select} WHERE vpc_id = ? AND name = ?`, vpcId, name),
   rules: (groupId) =>
     groupId === undefined
-      ? rules.many(db, `${rules.select} ORDER BY group_id, id`)
-      : rules.many(db, `${rules.select} WHERE group_id = ? ORDER BY id`, groupId),
+      ? rules.many(db, `${rules.select} ORDER BY group_id, rowid`)
+      : rules.many(db, `${rules.select} WHERE group_id = ? ORDER BY rowid`, groupId),
   rule: (id) => rules.one(db, `${rules.select} WHERE id = ?`, id),
   addRules: (list) =>
     db.transaction(() => {

@@ -45,6 +45,13 @@ const KEYS = [
   "EnableDnsSupport.Value", "EnableDnsHostnames.Value", "MapPublicIpOnLaunch.Value", "AssociationId", "AllocationId", "AllocationId.1",
   "PublicIp", "PublicIp.1", "Domain", "InternetGatewayId", "InternetGatewayId.1", "RouteTableId", "RouteTableId.1",
   "DestinationCidrBlock", "GatewayId", "DhcpOptionsId.1", "AmazonProvidedIpv6CidrBlock", "InstanceTenancy", "TagSpecification.1.ResourceType",
+  "GroupId", "GroupName", "Description", "VpcId", "GroupId.1", "GroupName.1", "CidrIp", "IpProtocol", "FromPort", "ToPort",
+  "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort",
+  "IpPermissions.1.IpRanges.1.CidrIp", "IpPermissions.1.IpRanges.1.Description", "IpPermissions.1.Groups.1.GroupId",
+  "IpPermissions.1.Groups.1.GroupName", "IpPermissions.1.Groups.1.UserId", "IpPermissions.1.Ipv6Ranges.1.CidrIpv6",
+  "IpPermissions.1.PrefixListIds.1.PrefixListId", "SecurityGroupRuleId.1", "SecurityGroupRule.1.SecurityGroupRuleId",
+  "SecurityGroupRule.1.SecurityGroupRule.IpProtocol", "SecurityGroupRule.1.SecurityGroupRule.CidrIpv4",
+  "SecurityGroupRuleDescription.1.SecurityGroupRuleId", "SecurityGroupRuleDescription.1.Description",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
@@ -53,6 +60,7 @@ const VALUES = [
   "10.0.0.0/16", "10.0.1.0/24", "10.0.0.0/8", "172.31.0.0/16", "0.0.0.0/0", "10.0.1.300/24", "10.0.1.4", "::/0", "tcp", "udp", "icmp",
   "65536", "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "eni-0123456789abcdef0",
   "eipalloc-0123456789abcdef0", "igw-0123456789abcdef0", "rtb-0123456789abcdef0", "default", "vpc", "standard", "dedicated", "security-group",
+  "tcp", "icmp", "all", "0.0.0.0/0", "10.0.0.1/8", "::/0", "default", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "pl-12345678", "65536",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {

@@ -18,6 +18,8 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
     DescribeInstanceStatus: { MaxResults: { min: 5, max: 1000 } },
     DescribeVolumes: { MaxResults: { min: 5, max: 1000 } },
     DescribeTags: { MaxResults: { min: 5, max: 1000 } },
+    DescribeSecurityGroups: { MaxResults: { min: 5, max: 1000 } },
+    DescribeSecurityGroupRules: { MaxResults: { min: 5, max: 1000 } },
     DescribeInstanceTypeOfferings: {
       MaxResults: { min: 5, max: 1000 },
       LocationType: { enum: ["region", "availability-zone", "availability-zone-id", "outpost"] },

@@ -1,4 +1,5 @@
-// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes and images.
+// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes and images, and the
+// region's security groups and their rules.
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, malformed, notFound } from "../../errors/index.ts";
@@ -8,20 +9,29 @@ import { isId, resourceTypeOf } from "./ids.ts";
 import { isReservedTagKey } from "../../actions/index.ts";
 import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 
-const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami" };
+const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami", "security-group": "sg", "security-group-rule": "sgr" };
+
+/** How EC2 names a missing resource of each type in CreateTags/DeleteTags. */
+const NOT_FOUND_MESSAGE: Record<string, (id: string) => string> = {
+  image: (id) => `The image ID '${id}' does not exist`,
+  "security-group": (id) => `The security group '${id}' does not exist`,
+  "security-group-rule": (id) => `The security group rule ID '${id}' does not exist`,
+};
 
 /** The resources among `ids` that this node holds, with their EC2 resource type. */
 function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; type: string }> {
   const out: Array<{ id: string; type: string }> = [];
   for (const id of ids) {
     const type = resourceTypeOf(id);
-    if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type ?? "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
+    if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type && PREFIX_OF[type] ? type : "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
     const exists =
       type === "instance" ? store.instances.get(id) !== undefined
       : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
+      : type === "security-group" ? store.securityGroups.get(id) !== undefined
+      : type === "security-group-rule" ? store.securityGroups.rule(id) !== undefined
       : (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
     if (exists) out.push({ id, type });
-    else if (alone) throw notFound(type, `The ${type === "image" ? "image" : type} ID '${id}' does not exist`, "ResourceId");
+    else if (alone) throw notFound(type, NOT_FOUND_MESSAGE[type]?.(id) ?? `The ${type} ID '${id}' does not exist`, "ResourceId");
   }
   return out;
 }

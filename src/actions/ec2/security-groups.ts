@@ -1,0 +1,40 @@
+// EC2's security group actions. Groups and their rules belong to the region: any one node answers from its state.
+import type {
+  AuthorizeSecurityGroupEgressRequest,
+  AuthorizeSecurityGroupEgressResult,
+  AuthorizeSecurityGroupIngressRequest,
+  AuthorizeSecurityGroupIngressResult,
+  CreateSecurityGroupRequest,
+  CreateSecurityGroupResult,
+  DeleteSecurityGroupRequest,
+  DeleteSecurityGroupResult,
+  DescribeSecurityGroupRulesRequest,
+  DescribeSecurityGroupRulesResult,
+  DescribeSecurityGroupsRequest,
+  DescribeSecurityGroupsResult,
+  ModifySecurityGroupRulesRequest,
+  ModifySecurityGroupRulesResult,
+  RevokeSecurityGroupEgressRequest,
+  RevokeSecurityGroupEgressResult,
+  RevokeSecurityGroupIngressRequest,
+  RevokeSecurityGroupIngressResult,
+  UpdateSecurityGroupRuleDescriptionsEgressRequest,
+  UpdateSecurityGroupRuleDescriptionsEgressResult,
+  UpdateSecurityGroupRuleDescriptionsIngressRequest,
+  UpdateSecurityGroupRuleDescriptionsIngressResult,
+} from "@aws-sdk/client-ec2";
+import { anyNode, declare } from "../spec.ts";
+
+export const securityGroupActions = {
+  CreateSecurityGroup: declare<CreateSecurityGroupRequest, CreateSecurityGroupResult>(anyNode),
+  DeleteSecurityGroup: declare<DeleteSecurityGroupRequest, DeleteSecurityGroupResult>(anyNode),
+  DescribeSecurityGroups: declare<DescribeSecurityGroupsRequest, DescribeSecurityGroupsResult>(anyNode),
+  AuthorizeSecurityGroupIngress: declare<AuthorizeSecurityGroupIngressRequest, AuthorizeSecurityGroupIngressResult>(anyNode),
+  AuthorizeSecurityGroupEgress: declare<AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupEgressResult>(anyNode),
+  RevokeSecurityGroupIngress: declare<RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult>(anyNode),
+  RevokeSecurityGroupEgress: declare<RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult>(anyNode),
+  DescribeSecurityGroupRules: declare<DescribeSecurityGroupRulesRequest, DescribeSecurityGroupRulesResult>(anyNode),
+  ModifySecurityGroupRules: declare<ModifySecurityGroupRulesRequest, ModifySecurityGroupRulesResult>(anyNode),
+  UpdateSecurityGroupRuleDescriptionsIngress: declare<UpdateSecurityGroupRuleDescriptionsIngressRequest, UpdateSecurityGroupRuleDescriptionsIngressResult>(anyNode),
+  UpdateSecurityGroupRuleDescriptionsEgress: declare<UpdateSecurityGroupRuleDescriptionsEgressRequest, UpdateSecurityGroupRuleDescriptionsEgressResult>(anyNode),
+};
