@@ -27,6 +27,11 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   i: ["InvalidInstanceID.NotFound", "instance"],
   vol: ["InvalidVolume.NotFound", "volume"],
   ami: ["InvalidAMIID.NotFound", "image"],
+  vpc: ["InvalidVpcID.NotFound", "vpc"],
+  subnet: ["InvalidSubnetID.NotFound", "subnet"],
+  rtb: ["InvalidRouteTableID.NotFound", "routeTable"],
+  igw: ["InvalidInternetGatewayID.NotFound", "internetGateway"],
+  dopt: ["InvalidDhcpOptionID.NotFound", "dhcpOption"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

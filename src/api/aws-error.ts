@@ -20,6 +20,15 @@ const NOT_FOUND: Record<string, string> = {
   volume: "InvalidVolume.NotFound",
   snapshot: "InvalidSnapshot.NotFound",
   "key-pair": "InvalidKeyPair.NotFound",
+  vpc: "InvalidVpcID.NotFound",
+  subnet: "InvalidSubnetID.NotFound",
+  "route-table": "InvalidRouteTableID.NotFound",
+  "internet-gateway": "InvalidInternetGatewayID.NotFound",
+  "dhcp-options": "InvalidDhcpOptionID.NotFound",
+  "route-table-association": "InvalidAssociationID.NotFound",
+  "vpc-cidr-block-association": "InvalidVpcCidrBlockAssociationID.NotFound",
+  route: "InvalidRoute.NotFound",
+  gateway: "InvalidGatewayID.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -27,11 +36,27 @@ const MALFORMED: Record<string, string> = {
   image: "InvalidAMIID.Malformed",
   volume: "InvalidVolumeID.Malformed",
   snapshot: "InvalidSnapshotID.Malformed",
+  vpc: "InvalidVpcID.Malformed",
+  subnet: "InvalidSubnetID.Malformed",
+  "route-table": "InvalidRouteTableId.Malformed",
+  "internet-gateway": "InvalidInternetGatewayId.Malformed",
+  "dhcp-options": "InvalidDhcpOptionsId.Malformed",
 };
 
 const CONFLICT: Record<string, string> = {
   "key-pair": "InvalidKeyPair.Duplicate",
   "image-name": "InvalidAMIName.Duplicate",
+  dependency: "DependencyViolation",
+  route: "RouteAlreadyExists",
+  association: "Resource.AlreadyAssociated",
+  "subnet-cidr": "InvalidSubnet.Conflict",
+  "vpc-cidr": "CidrConflict",
+  "ip-address": "InvalidIPAddress.InUse",
+};
+
+const INVALID_STATE: Record<string, string> = {
+  instance: "IncorrectInstanceState",
+  "gateway-attachment": "Gateway.NotAttached",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -40,6 +65,13 @@ const INVALID_VALUE: Record<string, string> = {
   "block-device-mapping": "InvalidBlockDeviceMapping",
   "user-data": "InvalidUserData.Malformed",
   "key-format": "InvalidKey.Format",
+  "missing-parameter": "MissingParameter",
+  "parameter-combination": "InvalidParameterCombination",
+  "vpc-range": "InvalidVpc.Range",
+  "subnet-range": "InvalidSubnet.Range",
+  "vpc-limit": "VpcLimitExceeded",
+  "cidr-limit": "CidrLimitExceeded",
+  "subnet-full": "InsufficientFreeAddressesInSubnet",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {
@@ -56,7 +88,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "Conflict":
       return new AwsError(CONFLICT[resource] ?? "IncorrectState", err.message);
     case "InvalidState":
-      return new AwsError(resource === "instance" ? "IncorrectInstanceState" : "IncorrectState", err.message);
+      return new AwsError(INVALID_STATE[resource] ?? "IncorrectState", err.message);
     case "CapacityExhausted":
       return new AwsError("InsufficientInstanceCapacity", err.message, 500, "Receiver");
     case "Unsupported":

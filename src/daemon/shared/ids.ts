@@ -5,7 +5,18 @@ import { isId } from "../../runtime/index.ts";
 
 export { isId, newId } from "../../runtime/index.ts";
 
-const RESOURCE_BY_PREFIX: Record<string, string> = { i: "instance", ami: "image", vol: "volume", snap: "snapshot", r: "reservation" };
+const RESOURCE_BY_PREFIX: Record<string, string> = {
+  i: "instance",
+  ami: "image",
+  vol: "volume",
+  snap: "snapshot",
+  r: "reservation",
+  vpc: "vpc",
+  subnet: "subnet",
+  rtb: "route-table",
+  igw: "internet-gateway",
+  dopt: "dhcp-options",
+};
 
 /** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */
 export function assertIds(prefix: string, ids: string[] | undefined, param: string): void {
@@ -17,7 +28,7 @@ export function assertIds(prefix: string, ids: string[] | undefined, param: stri
   }
 }
 
-/** Which resource an id names, from its prefix: i- instance, vol- volume, ami- image. */
+/** Which resource an id names, from its prefix: i- instance, vol- volume, ami- image, vpc-, subnet-, rtb-, igw-, dopt-. */
 export const resourceTypeOf = (id: string): string | undefined => {
   const prefix = id.split("-")[0];
   return prefix && id.includes("-") ? RESOURCE_BY_PREFIX[prefix] : undefined;

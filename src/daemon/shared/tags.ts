@@ -1,4 +1,5 @@
-// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes and images.
+// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes, images and the
+// region's VPCs, subnets, route tables, internet gateways and DHCP option sets.
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, malformed, notFound } from "../../errors/index.ts";
@@ -8,7 +9,31 @@ import { isId, resourceTypeOf } from "./ids.ts";
 import { isReservedTagKey } from "../../actions/index.ts";
 import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 
-const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami" };
+const PREFIX_OF: Record<string, string> = {
+  instance: "i",
+  volume: "vol",
+  image: "ami",
+  vpc: "vpc",
+  subnet: "subnet",
+  "route-table": "rtb",
+  "internet-gateway": "igw",
+  "dhcp-options": "dopt",
+};
+
+/** Whether the store holds a live resource of this type and id. */
+const EXISTS: Record<string, (store: Store, id: string) => boolean> = {
+  instance: (store, id) => store.instances.get(id) !== undefined,
+  volume: (store, id) => (store.volumes.get(id)?.state ?? "deleted") !== "deleted",
+  image: (store, id) => (store.images.get(id)?.state ?? "deregistered") !== "deregistered",
+  vpc: (store, id) => store.vpcs.get(id) !== undefined,
+  subnet: (store, id) => store.subnets.get(id) !== undefined,
+  "route-table": (store, id) => store.routeTables.get(id) !== undefined,
+  "internet-gateway": (store, id) => store.routeTables.internetGateways.get(id) !== undefined,
+  "dhcp-options": (store, id) => store.vpcs.dhcpOptions.get(id) !== undefined,
+};
+
+/** EC2's noun for a resource type in "The … ID '…' does not exist". */
+const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption" };
 
 /** The resources among `ids` that this node holds, with their EC2 resource type. */
 function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; type: string }> {
@@ -16,12 +41,8 @@ function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; 
   for (const id of ids) {
     const type = resourceTypeOf(id);
     if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type ?? "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
-    const exists =
-      type === "instance" ? store.instances.get(id) !== undefined
-      : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
-      : (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
-    if (exists) out.push({ id, type });
-    else if (alone) throw notFound(type, `The ${type === "image" ? "image" : type} ID '${id}' does not exist`, "ResourceId");
+    if (EXISTS[type]!(store, id)) out.push({ id, type });
+    else if (alone) throw notFound(type, `The ${NOUN[type] ?? type} ID '${id}' does not exist`, "ResourceId");
   }
   return out;
 }

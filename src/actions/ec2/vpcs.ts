@@ -1,0 +1,30 @@
+// EC2's VPC actions: VPCs, their IPv4 blocks and attributes, and the region's DHCP option sets. VPCs belong to the
+// region: any one node answers from the region's state.
+import type {
+  AssociateVpcCidrBlockRequest,
+  AssociateVpcCidrBlockResult,
+  CreateVpcRequest,
+  CreateVpcResult,
+  DeleteVpcRequest,
+  DescribeDhcpOptionsRequest,
+  DescribeDhcpOptionsResult,
+  DescribeVpcAttributeRequest,
+  DescribeVpcAttributeResult,
+  DescribeVpcsRequest,
+  DescribeVpcsResult,
+  DisassociateVpcCidrBlockRequest,
+  DisassociateVpcCidrBlockResult,
+  ModifyVpcAttributeRequest,
+} from "@aws-sdk/client-ec2";
+import { anyNode, declare } from "../spec.ts";
+
+export const vpcActions = {
+  CreateVpc: declare<CreateVpcRequest, CreateVpcResult>(anyNode),
+  DeleteVpc: declare<DeleteVpcRequest, object>(anyNode),
+  DescribeVpcs: declare<DescribeVpcsRequest, DescribeVpcsResult>(anyNode),
+  ModifyVpcAttribute: declare<ModifyVpcAttributeRequest, object>(anyNode),
+  DescribeVpcAttribute: declare<DescribeVpcAttributeRequest, DescribeVpcAttributeResult>(anyNode),
+  AssociateVpcCidrBlock: declare<AssociateVpcCidrBlockRequest, AssociateVpcCidrBlockResult>(anyNode),
+  DisassociateVpcCidrBlock: declare<DisassociateVpcCidrBlockRequest, DisassociateVpcCidrBlockResult>(anyNode),
+  DescribeDhcpOptions: declare<DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult>(anyNode),
+};
