@@ -491,3 +491,61 @@ describe("the data plane's helpers", () => {
     assert.equal(call("DescribeSubnets", { SubnetIds: [s] }).Subnets![0]!.AvailableIpAddressCount, 0);
   });
 });
+
+describe("hostile input", () => {
+  test("random inputs with real and bogus ids answer 4xx domain errors, never anything else", () => {
+    let seed = 20261202;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const vpc = newVpc("10.0.0.0/16");
+    const subnet = newSubnet(vpc, "10.0.1.0/24");
+    const igw = newIgw();
+    const rtb = mainTable(vpc).RouteTableId!;
+    const assoc = mainTable(vpc).Associations![0]!.RouteTableAssociationId!;
+    const block = store.vpcs.cidrBlocks(vpc)[0]!.associationId;
+    const ids = [vpc, subnet, igw, rtb, assoc, block, defaultVpc, "vpc-0123456789abcdef0", "x", "", "igw-", "rtb-zzz"];
+    const cidrs = ["10.0.0.0/16", "10.0.2.0/24", "0.0.0.0/0", "10.0.0.0/33", "300.1.1.1/24", "10.0.0.0/-1", "::/0", "", "10.0.0.0", "1.2.3.4/32"];
+    // Values of the types the codec hands over (it parses by the service model), but of any content.
+    const text = () => pick([pick(ids), pick(cidrs), "resource-name", "us-east-1b", "use1-az1", "enableDnsSupport", "dedicated", "x".repeat(300)]);
+    const bool = () => ({ Value: pick([true, false, undefined]) });
+    const gen: Record<string, () => unknown> = {
+      EnableDnsSupport: bool,
+      EnableDnsHostnames: bool,
+      MapPublicIpOnLaunch: bool,
+      AmazonProvidedIpv6CidrBlock: () => pick([true, false]),
+      VpcIds: () => [text()],
+      SubnetIds: () => [text()],
+      RouteTableIds: () => [text()],
+      InternetGatewayIds: () => [text()],
+      DhcpOptionsIds: () => [text()],
+      MaxResults: () => pick([0, 4, 5, 1000, 1001, -1]),
+      Filters: () => [{ Name: pick(["vpc-id", "tag:x", "bogus", "cidr", "route.state"]), Values: [text()] }],
+      TagSpecifications: () => [{ ResourceType: pick(["vpc", "subnet", "route-table", "bogus"]), Tags: [{ Key: "k", Value: "v" }] }],
+    };
+    const fieldsOf = ["VpcId", "SubnetId", "InternetGatewayId", "RouteTableId", "AssociationId", "CidrBlock", "DestinationCidrBlock", "GatewayId",
+      "AvailabilityZone", "AvailabilityZoneId", "EnableDnsSupport", "EnableDnsHostnames", "MapPublicIpOnLaunch", "PrivateDnsHostnameTypeOnLaunch",
+      "Attribute", "VpcIds", "SubnetIds", "RouteTableIds", "InternetGatewayIds", "DhcpOptionsIds", "MaxResults", "NextToken", "InstanceTenancy",
+      "TagSpecifications", "Filters", "AmazonProvidedIpv6CidrBlock", "NatGatewayId"];
+    const actions = Object.keys(h) as Array<keyof Handlers>;
+    let errors = 0;
+    for (let i = 0; i < 3000; i++) {
+      const input: Record<string, unknown> = {};
+      for (let k = Math.floor(next() * 5); k > 0; k--) {
+        const field = pick(fieldsOf);
+        input[field] = (gen[field] ?? text)();
+      }
+      const action = pick(actions);
+      try {
+        (h[action] as (req: ActionRequest<unknown>) => unknown)({ input } as ActionRequest<unknown>);
+      } catch (err) {
+        errors++;
+        assert.ok(err instanceof HiveError, `${action} ${JSON.stringify(input)}: ${String(err)}`);
+        assert.ok(awsErrorFromDomain(err).status < 500, `${action} ${JSON.stringify(input)}: ${err.kind} ${err.message}`);
+      }
+    }
+    assert.ok(errors > 1000);
+  });
+});
