@@ -181,6 +181,19 @@ describe("DescribeVpcs", () => {
   });
 });
 
+describe("what tools send", () => {
+  test("DescribeVpcs answers the isDefault and cidr-block names Ansible uses", () => {
+    const vpc = newVpc("10.7.0.0/16");
+    assert.deepEqual(call("DescribeVpcs", { Filters: [{ Name: "isDefault", Values: ["true"] }] }).Vpcs!.map((v) => v.VpcId), [defaultVpc]);
+    assert.deepEqual(call("DescribeVpcs", { Filters: [{ Name: "cidr-block", Values: ["10.7.0.0/16"] }] }).Vpcs!.map((v) => v.VpcId), [vpc]);
+  });
+
+  test("DescribeVpcClassicLink answers as AWS does since EC2-Classic retired", () => {
+    fails(() => call("DescribeVpcClassicLink", { VpcIds: [defaultVpc] }), "UnsupportedOperation", /^The functionality you requested is not available in this region\.$/);
+    fails(() => call("DescribeVpcClassicLinkDnsSupport", {}), "UnsupportedOperation");
+  });
+});
+
 describe("VPC attributes", () => {
   test("one attribute per call; hostnames need DNS support", () => {
     const vpc = newVpc();

@@ -8,6 +8,10 @@ import type {
   DeleteVpcRequest,
   DescribeDhcpOptionsRequest,
   DescribeDhcpOptionsResult,
+  DescribeVpcClassicLinkDnsSupportRequest,
+  DescribeVpcClassicLinkDnsSupportResult,
+  DescribeVpcClassicLinkRequest,
+  DescribeVpcClassicLinkResult,
   DescribeVpcAttributeRequest,
   DescribeVpcAttributeResult,
   DescribeVpcsRequest,
@@ -27,4 +31,7 @@ export const vpcActions = {
   AssociateVpcCidrBlock: declare<AssociateVpcCidrBlockRequest, AssociateVpcCidrBlockResult>(anyNode),
   DisassociateVpcCidrBlock: declare<DisassociateVpcCidrBlockRequest, DisassociateVpcCidrBlockResult>(anyNode),
   DescribeDhcpOptions: declare<DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult>(anyNode),
+  // EC2-Classic is retired: AWS answers these with a fixed refusal that tools (Ansible's ec2_vpc_net) expect.
+  DescribeVpcClassicLink: declare<DescribeVpcClassicLinkRequest, DescribeVpcClassicLinkResult>(anyNode),
+  DescribeVpcClassicLinkDnsSupport: declare<DescribeVpcClassicLinkDnsSupportRequest, DescribeVpcClassicLinkDnsSupportResult>(anyNode),
 };

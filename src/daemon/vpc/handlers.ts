@@ -17,7 +17,7 @@ import {
   replaceRouteTableAssociation,
 } from "./route-tables.ts";
 import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from "./subnets.ts";
-import { associateVpcCidrBlock, createVpc, deleteVpc, describeVpcAttribute, describeVpcs, disassociateVpcCidrBlock, modifyVpcAttribute } from "./vpcs.ts";
+import { associateVpcCidrBlock, classicLinkRetired, createVpc, deleteVpc, describeVpcAttribute, describeVpcs, disassociateVpcCidrBlock, modifyVpcAttribute } from "./vpcs.ts";
 
 export const vpcHandlers = (ctx: DaemonContext, store: Store, changes: NetworkChanges) =>
   ({
@@ -29,6 +29,8 @@ export const vpcHandlers = (ctx: DaemonContext, store: Store, changes: NetworkCh
     AssociateVpcCidrBlock: (req) => associateVpcCidrBlock(req.input, store, changes),
     DisassociateVpcCidrBlock: (req) => disassociateVpcCidrBlock(req.input, store, changes),
     DescribeDhcpOptions: (req) => describeDhcpOptions(req.input, ctx, store),
+    DescribeVpcClassicLink: (req) => classicLinkRetired(req.input),
+    DescribeVpcClassicLinkDnsSupport: (req) => classicLinkRetired(req.input),
     CreateSubnet: (req) => createSubnet(req.input, ctx, store, changes),
     DeleteSubnet: (req) => deleteSubnet(req.input, store, changes),
     DescribeSubnets: (req) => describeSubnets(req.input, ctx, store),

@@ -17,7 +17,7 @@ import type {
   ModifyVpcAttributeRequest,
   Vpc,
 } from "@aws-sdk/client-ec2";
-import { HiveError, invalidParameter, notFound, notPermitted } from "../../errors/index.ts";
+import { HiveError, invalidParameter, notFound, notPermitted, unsupported } from "../../errors/index.ts";
 import { formatCidr, overlaps, parseCidr } from "../../net/index.ts";
 import type { VpcCidrBlockRecord, VpcRecord } from "../../store/index.ts";
 import { createDefaultGroup } from "../security-groups/index.ts";
@@ -152,6 +152,10 @@ const tagFields = tagFilters<VpcView>((v) => v.Tags);
 const fields: FilterFields<VpcView> = {
   "vpc-id": (v) => v.VpcId,
   cidr: (v) => v.CidrBlock,
+  // Undocumented names AWS answers and tools send: Ansible's ec2_vpc_net looks VPCs up by cidr-block, ec2_instance
+  // finds the default VPC by isDefault.
+  "cidr-block": (v) => v.CidrBlock,
+  isDefault: (v) => v.IsDefault,
   "cidr-block-association.cidr-block": (v) => v.CidrBlockAssociationSet?.map((b) => b.CidrBlock),
   "cidr-block-association.association-id": (v) => v.CidrBlockAssociationSet?.map((b) => b.AssociationId),
   "cidr-block-association.state": (v) => v.CidrBlockAssociationSet?.map((b) => b.CidrBlockState?.State),
@@ -268,3 +272,8 @@ export function disassociateVpcCidrBlock(input: DisassociateVpcCidrBlockRequest,
   return { VpcId: block.vpcId, CidrBlockAssociation: { AssociationId: id, CidrBlock: block.cidr, CidrBlockState: { State: "disassociating" } } };
 }
 
+
+/** DescribeVpcClassicLink(DnsSupport): EC2-Classic is gone, and AWS says so in these words, which tools match on. */
+export function classicLinkRetired(_input: object): never {
+  throw unsupported("The functionality you requested is not available in this region.");
+}
