@@ -5,13 +5,24 @@ import { imageActions } from "./ec2/images.ts";
 import { instanceActions } from "./ec2/instances.ts";
 import { keyPairActions } from "./ec2/key-pairs.ts";
 import { securityGroupActions } from "./ec2/security-groups.ts";
+import { internetGatewayActions, routeTableActions } from "./ec2/route-tables.ts";
+import { subnetActions } from "./ec2/subnets.ts";
 import { tagActions } from "./ec2/tags.ts";
 import { volumeActions } from "./ec2/volumes.ts";
+import { vpcActions } from "./ec2/vpcs.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
 import { stsActions } from "./sts.ts";
 
 export const catalogue = {
-  ec2: { ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions, ...keyPairActions, ...securityGroupActions },
+  ec2: {
+    ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions,
+    ...keyPairActions,
+    ...vpcActions,
+    ...subnetActions,
+    ...routeTableActions,
+    ...internetGatewayActions,
+    ...securityGroupActions,
+  },
   sts: stsActions,
   iam: {},
 } as const;

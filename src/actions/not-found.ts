@@ -29,6 +29,11 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   ami: ["InvalidAMIID.NotFound", "image"],
   sg: ["InvalidGroup.NotFound", "security group"],
   sgr: ["InvalidSecurityGroupRuleId.NotFound", "security group rule"],
+  vpc: ["InvalidVpcID.NotFound", "vpc"],
+  subnet: ["InvalidSubnetID.NotFound", "subnet"],
+  rtb: ["InvalidRouteTableID.NotFound", "routeTable"],
+  igw: ["InvalidInternetGatewayID.NotFound", "internetGateway"],
+  dopt: ["InvalidDhcpOptionID.NotFound", "dhcpOption"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

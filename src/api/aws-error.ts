@@ -24,6 +24,14 @@ const NOT_FOUND: Record<string, string> = {
   "security-group": "InvalidGroup.NotFound",
   "security-group-rule": "InvalidSecurityGroupRuleId.NotFound",
   permission: "InvalidPermission.NotFound",
+  subnet: "InvalidSubnetID.NotFound",
+  "route-table": "InvalidRouteTableID.NotFound",
+  "internet-gateway": "InvalidInternetGatewayID.NotFound",
+  "dhcp-options": "InvalidDhcpOptionID.NotFound",
+  "route-table-association": "InvalidAssociationID.NotFound",
+  "vpc-cidr-block-association": "InvalidVpcCidrBlockAssociationID.NotFound",
+  route: "InvalidRoute.NotFound",
+  gateway: "InvalidGatewayID.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -34,6 +42,10 @@ const MALFORMED: Record<string, string> = {
   vpc: "InvalidVpcID.Malformed",
   "security-group": "InvalidGroupId.Malformed",
   "security-group-rule": "InvalidSecurityGroupRuleId.Malformed",
+  subnet: "InvalidSubnetID.Malformed",
+  "route-table": "InvalidRouteTableId.Malformed",
+  "internet-gateway": "InvalidInternetGatewayId.Malformed",
+  "dhcp-options": "InvalidDhcpOptionsId.Malformed",
 };
 
 const CONFLICT: Record<string, string> = {
@@ -46,6 +58,17 @@ const CONFLICT: Record<string, string> = {
 
 const NOT_PERMITTED: Record<string, string> = {
   "default-security-group": "CannotDelete",
+  dependency: "DependencyViolation",
+  route: "RouteAlreadyExists",
+  association: "Resource.AlreadyAssociated",
+  "subnet-cidr": "InvalidSubnet.Conflict",
+  "vpc-cidr": "CidrConflict",
+  "ip-address": "InvalidIPAddress.InUse",
+};
+
+const INVALID_STATE: Record<string, string> = {
+  instance: "IncorrectInstanceState",
+  "gateway-attachment": "Gateway.NotAttached",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -59,6 +82,11 @@ const INVALID_VALUE: Record<string, string> = {
   "invalid-parameter": "InvalidParameter",
   "vpc-id-not-specified": "VPCIdNotSpecified",
   "permission-malformed": "InvalidPermission.Malformed",
+  "vpc-range": "InvalidVpc.Range",
+  "subnet-range": "InvalidSubnet.Range",
+  "vpc-limit": "VpcLimitExceeded",
+  "cidr-limit": "CidrLimitExceeded",
+  "subnet-full": "InsufficientFreeAddressesInSubnet",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {
@@ -75,7 +103,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "Conflict":
       return new AwsError(CONFLICT[resource] ?? "IncorrectState", err.message);
     case "InvalidState":
-      return new AwsError(resource === "instance" ? "IncorrectInstanceState" : "IncorrectState", err.message);
+      return new AwsError(INVALID_STATE[resource] ?? "IncorrectState", err.message);
     case "CapacityExhausted":
       return new AwsError("InsufficientInstanceCapacity", err.message, 500, "Receiver");
     case "Unsupported":

@@ -8,6 +8,7 @@ import { keyPairHandlers } from "./key-pairs/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
 import { volumeHandlers } from "./volumes/index.ts";
+import { vpcHandlers } from "./vpc/index.ts";
 
 export interface HandlerDeps {
   ctx: DaemonContext;
@@ -28,6 +29,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, changes = noNetw
     ...volumeHandlers(store),
     ...imageHandlers(ctx, store, builds),
     ...securityGroupHandlers(ctx, store, changes),
+    ...vpcHandlers(ctx, store, changes),
   },
   sts: stsHandlers(ctx),
   iam: {},

@@ -25,9 +25,12 @@ function rng(seed: number) {
   };
 }
 
+const dedupe = (xs: string[]): string[] => [...new Set(xs)];
+
 // Every EC2 action the catalogue declares, plus names that are not actions.
 const ACTIONS = [...declaredActions().flatMap(([service, action]) => (service === "ec2" ? [action] : [])), "Bogus", ""];
-const KEYS = [
+// Each room's parameters were added by its own change; repeats are dropped.
+const KEYS = dedupe([
   "Filter.1.Name", "Filter.1.Value.1", "Filter.2.Value.7", "Filter.0.Name", "Filter.x.Name", "Filter.99999999.Name", "MaxResults", "NextToken",
   "DryRun", "InstanceType.1", "RegionName.1", "ZoneName.1", "AttributeName.1", "MinCount", "MaxCount", "ImageId", "TagSpecification.1.Tag.1.Key",
   "__proto__.polluted", "constructor.prototype.x", "Unknown", "Filter", "Filter..Name", "Filter.1.Value", "BlockDeviceMapping.1.Ebs.VolumeSize",
@@ -52,8 +55,12 @@ const KEYS = [
   "IpPermissions.1.PrefixListIds.1.PrefixListId", "SecurityGroupRuleId.1", "SecurityGroupRule.1.SecurityGroupRuleId",
   "SecurityGroupRule.1.SecurityGroupRule.IpProtocol", "SecurityGroupRule.1.SecurityGroupRule.CidrIpv4",
   "SecurityGroupRuleDescription.1.SecurityGroupRuleId", "SecurityGroupRuleDescription.1.Description",
-];
-const VALUES = [
+  "VpcId", "VpcId.1", "SubnetId", "SubnetId.1", "CidrBlock", "RouteTableId", "RouteTableId.1", "InternetGatewayId", "InternetGatewayId.1",
+  "DestinationCidrBlock", "GatewayId", "AssociationId", "AvailabilityZone", "AvailabilityZoneId", "EnableDnsSupport.Value",
+  "EnableDnsHostnames.Value", "MapPublicIpOnLaunch.Value", "PrivateDnsHostnameTypeOnLaunch", "AmazonProvidedIpv6CidrBlock", "NatGatewayId",
+  "DhcpOptionsId.1", "InstanceTenancy",
+]);
+const VALUES = dedupe([
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
   "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
   "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
@@ -61,7 +68,10 @@ const VALUES = [
   "65536", "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "eni-0123456789abcdef0",
   "eipalloc-0123456789abcdef0", "igw-0123456789abcdef0", "rtb-0123456789abcdef0", "default", "vpc", "standard", "dedicated", "security-group",
   "tcp", "icmp", "all", "0.0.0.0/0", "10.0.0.1/8", "::/0", "default", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "pl-12345678", "65536",
-];
+  "10.0.0.0/16", "10.0.0.0/8", "0.0.0.0/0", "10.0.1.0/24", "10.0.1.1/24", "vpc-0123456789abcdef0", "subnet-xyz", "igw-0123456789abcdef0",
+  "rtb-0123456789abcdef0", "rtbassoc-0123456789abcdef0", "vpc-cidr-assoc-0123456789abcdef0", "local", "enableDnsSupport", "resource-name",
+  "us-east-1a", "dedicated",
+]);
 
 test("random signed parameters never produce a 5xx", async () => {
   const next = rng(20261129);

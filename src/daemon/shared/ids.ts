@@ -14,6 +14,10 @@ const RESOURCE_BY_PREFIX: Record<string, string> = {
   vpc: "vpc",
   sg: "security-group",
   sgr: "security-group-rule",
+  subnet: "subnet",
+  rtb: "route-table",
+  igw: "internet-gateway",
+  dopt: "dhcp-options",
 };
 
 /** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */

@@ -1,5 +1,5 @@
-// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes and images, and the
-// region's security groups and their rules.
+// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes, images and the
+// region's VPCs, subnets, route tables, internet gateways, DHCP option sets, security groups and their rules.
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, malformed, notFound } from "../../errors/index.ts";
@@ -9,13 +9,40 @@ import { isId, resourceTypeOf } from "./ids.ts";
 import { isReservedTagKey } from "../../actions/index.ts";
 import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 
-const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami", "security-group": "sg", "security-group-rule": "sgr" };
+const PREFIX_OF: Record<string, string> = {
+  instance: "i",
+  volume: "vol",
+  image: "ami",
+  vpc: "vpc",
+  subnet: "subnet",
+  "route-table": "rtb",
+  "internet-gateway": "igw",
+  "dhcp-options": "dopt",
+  "security-group": "sg",
+  "security-group-rule": "sgr",
+};
 
-/** How EC2 names a missing resource of each type in CreateTags/DeleteTags. */
+/** Whether the store holds a live resource of this type and id. */
+const EXISTS: Record<string, (store: Store, id: string) => boolean> = {
+  instance: (store, id) => store.instances.get(id) !== undefined,
+  volume: (store, id) => (store.volumes.get(id)?.state ?? "deleted") !== "deleted",
+  image: (store, id) => (store.images.get(id)?.state ?? "deregistered") !== "deregistered",
+  vpc: (store, id) => store.vpcs.get(id) !== undefined,
+  subnet: (store, id) => store.subnets.get(id) !== undefined,
+  "route-table": (store, id) => store.routeTables.get(id) !== undefined,
+  "internet-gateway": (store, id) => store.routeTables.internetGateways.get(id) !== undefined,
+  "dhcp-options": (store, id) => store.vpcs.dhcpOptions.get(id) !== undefined,
+  "security-group": (store, id) => store.securityGroups.get(id) !== undefined,
+  "security-group-rule": (store, id) => store.securityGroups.rule(id) !== undefined,
+};
+
+/** EC2's noun for a resource type in "The … ID '…' does not exist". */
+const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption", "security-group-rule": "security group rule" };
+
+/** Where EC2's wording is not "The <noun> ID '<id>' does not exist". */
 const NOT_FOUND_MESSAGE: Record<string, (id: string) => string> = {
   image: (id) => `The image ID '${id}' does not exist`,
   "security-group": (id) => `The security group '${id}' does not exist`,
-  "security-group-rule": (id) => `The security group rule ID '${id}' does not exist`,
 };
 
 /** The resources among `ids` that this node holds, with their EC2 resource type. */
@@ -24,14 +51,8 @@ function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; 
   for (const id of ids) {
     const type = resourceTypeOf(id);
     if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type && PREFIX_OF[type] ? type : "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
-    const exists =
-      type === "instance" ? store.instances.get(id) !== undefined
-      : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
-      : type === "security-group" ? store.securityGroups.get(id) !== undefined
-      : type === "security-group-rule" ? store.securityGroups.rule(id) !== undefined
-      : (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
-    if (exists) out.push({ id, type });
-    else if (alone) throw notFound(type, NOT_FOUND_MESSAGE[type]?.(id) ?? `The ${type} ID '${id}' does not exist`, "ResourceId");
+    if (EXISTS[type]!(store, id)) out.push({ id, type });
+    else if (alone) throw notFound(type, NOT_FOUND_MESSAGE[type]?.(id) ?? `The ${NOUN[type] ?? type} ID '${id}' does not exist`, "ResourceId");
   }
   return out;
 }

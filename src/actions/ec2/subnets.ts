@@ -1,0 +1,17 @@
+// EC2's subnet actions: each VPC's subnets, one availability zone each. Region-wide: any one node answers.
+import type {
+  CreateSubnetRequest,
+  CreateSubnetResult,
+  DeleteSubnetRequest,
+  DescribeSubnetsRequest,
+  DescribeSubnetsResult,
+  ModifySubnetAttributeRequest,
+} from "@aws-sdk/client-ec2";
+import { anyNode, declare } from "../spec.ts";
+
+export const subnetActions = {
+  CreateSubnet: declare<CreateSubnetRequest, CreateSubnetResult>(anyNode),
+  DeleteSubnet: declare<DeleteSubnetRequest, object>(anyNode),
+  DescribeSubnets: declare<DescribeSubnetsRequest, DescribeSubnetsResult>(anyNode),
+  ModifySubnetAttribute: declare<ModifySubnetAttributeRequest, object>(anyNode),
+};
