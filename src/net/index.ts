@@ -1,4 +1,4 @@
-// Bridge networking, host side: the bridge and NAT, guest taps guarded against spoofing, and guest addresses.
+// Host networking (root): the bridge with NAT and guarded taps (bridge mode), and the VPC data plane (a namespace per VPC as its router).
 export { setupBridge, teardownBridge, bridgeNetwork, checkNoCollision, DEFAULT_BRIDGE, DEFAULT_CIDR, METADATA_IP } from "./bridge.ts";
 export type { BridgeNetwork, BridgeOptions } from "./bridge.ts";
 export { createTap, deleteTap, listTaps, reconcile, tapNameFor } from "./taps.ts";
@@ -10,3 +10,10 @@ export type { AddressBook, Allocation } from "./addresses.ts";
 export { setHopLimits, DEFAULT_HOP_LIMIT } from "./hop-limit.ts";
 export type { HopLimit } from "./hop-limit.ts";
 export { hostResolvers, usableResolvers } from "./resolvers.ts";
+export type { VpcPlan, SubnetPlan, PortPlan, GroupPlan, RulePlan } from "./vpc-plan.ts";
+export { vpcNamespace, transitLink, transitPrefix, transitAddresses, policyTable, netnsExecPrefix, checkVpcPlan, UPLINK, VPC_DNS_IP } from "./vpc-plan.ts";
+export { vpcRuleset, VPC_TABLE } from "./vpc-rules.ts";
+export { setupVpcHost, hostTable } from "./vpc-host.ts";
+export type { VpcHostOptions } from "./vpc-host.ts";
+export { applyVpc, createPort, deletePort, removeVpc, listVpcNamespaces, teardownVpcHost } from "./vpc-namespace.ts";
+export type { ApplyOptions } from "./vpc-namespace.ts";

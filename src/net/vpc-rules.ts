@@ -60,7 +60,6 @@ const SET_TYPE: Record<Kind, string> = {
 };
 const NAMED_PROTOCOL: Record<number, Kind> = { [-1]: "all", 1: "icmp", 6: "tcp", 17: "udp" };
 
-const FULL_PORTS: [number, number] = [0, 65535];
 const FULL_BYTE: [number, number] = [0, 255];
 const rangeOf = (n: number | undefined, full: [number, number]): [number, number] => (n === undefined || n === -1 ? full : [n, n]);
 

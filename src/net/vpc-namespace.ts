@@ -1,0 +1,257 @@
+// Each VPC's router: a named network namespace joined to the host by a transit veth, with the subnets' gateways on its
+// lo, a routed point-to-point link per guest port, and its nftables table; applied idempotently from a VpcPlan.
+import fs from "node:fs";
+import { HiveError, invalidParameter } from "../errors/index.ts";
+import { ipJson, linkExists, run } from "./exec.ts";
+import { formatCidr, parseCidr } from "./ipv4.ts";
+import { hostTableExists, removeHostTable, syncElasticIps } from "./vpc-host.ts";
+import {
+  checkScope,
+  checkVpcPlan,
+  IFNAME_RE,
+  netnsExecPrefix,
+  policyTable,
+  transitAddresses,
+  transitLink,
+  transitPrefix,
+  UPLINK,
+  VPC_DNS_IP,
+  vpcNamespace,
+  type PortPlan,
+  type VpcPlan,
+} from "./vpc-plan.ts";
+import { vpcRuleset } from "./vpc-rules.ts";
+
+const NETNS_DIR = "/run/netns";
+type Log = (line: string) => void;
+
+interface IpAddr {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+interface IpRoute {
+  dst: string;
+  dev?: string;
+  type?: string;
+  gateway?: string;
+  protocol?: string;
+}
+interface IpRule {
+  priority: number;
+  src?: string;
+  table?: string;
+}
+
+/** `ip -n <ns> …`, and any other command run inside the namespace (nft, sysctl) through nsenter. */
+const ipIn = (ns: string, args: string[]) => run("ip", ["-n", ns, ...args]);
+const ipJsonIn = <T>(ns: string, args: string[]) => ipJson<T>(["-n", ns, ...args]);
+const inNs = (ns: string, cmd: string, args: string[], input?: string) => run(netnsExecPrefix(ns)[0]!, [...netnsExecPrefix(ns).slice(1), cmd, ...args], input);
+
+/** sysctl keys with slashes, so that interface names holding dots stay one component. */
+const sysctlIn = (ns: string, settings: Record<string, string | number>) =>
+  inNs(ns, "sysctl", ["-q", "-w", ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
+
+const portSysctls = (name: string): Record<string, number> => ({
+  // The router answers ARP for every address it routes elsewhere (the gateway, the other guests), at once.
+  [`net/ipv4/conf/${name}/proxy_arp`]: 1,
+  [`net/ipv4/neigh/${name}/proxy_delay`]: 0,
+  [`net/ipv6/conf/${name}/disable_ipv6`]: 1,
+});
+
+const namespaceExists = (ns: string): boolean => fs.existsSync(`${NETNS_DIR}/${ns}`);
+
+async function linkExistsIn(ns: string, name: string): Promise<boolean> {
+  return (await ipJsonIn<{ ifname: string }>(ns, ["link", "show"])).some((l) => l.ifname === name);
+}
+
+/** The scope a plan's namespace belongs to (`<scope>-v<index>`). */
+function scopeOf(plan: VpcPlan): string {
+  const suffix = `-v${plan.index}`;
+  const scope = plan.namespace.endsWith(suffix) ? plan.namespace.slice(0, -suffix.length) : "";
+  checkScope(scope);
+  if (vpcNamespace(scope, plan.index) !== plan.namespace) throw invalidParameter("namespace", `a VPC's namespace is <scope>-v<index>, not ${plan.namespace}`);
+  return scope;
+}
+
+/** Addresses and routes a port needs once its link exists in the namespace. */
+async function configurePort(ns: string, port: PortPlan): Promise<void> {
+  await sysctlIn(ns, portSysctls(port.name));
+  await ipIn(ns, ["link", "set", "dev", port.name, "up"]);
+  await ipIn(ns, ["route", "replace", `${port.ip}/32`, "dev", port.name]);
+}
+
+/** Creates the namespace and the transit pair when missing, and (re)sets their addresses and the namespace's default route. */
+async function ensureTransit(scope: string, plan: VpcPlan, log: Log): Promise<void> {
+  const ns = plan.namespace;
+  const link = transitLink(scope, plan.index);
+  const t = transitAddresses(plan.index);
+  if (!namespaceExists(ns)) {
+    await run("ip", ["netns", "add", ns]);
+    log(`namespace ${ns} created`);
+  }
+  const hostSide = await linkExists(link);
+  if (hostSide && !(await linkExistsIn(ns, UPLINK))) {
+    // Its peer went with an older namespace of the same name: start the pair again.
+    await run("ip", ["link", "del", "dev", link]);
+  }
+  if (!hostSide || !(await linkExists(link))) {
+    await run("ip", ["link", "add", "name", link, "type", "veth", "peer", "name", UPLINK, "netns", ns]);
+    log(`transit ${link} <-> ${ns}:${UPLINK} created`);
+  }
+  await run("ip", ["addr", "replace", `${t.host}/${t.prefix}`, "dev", link]);
+  await ipIn(ns, ["addr", "replace", `${t.ns}/${t.prefix}`, "dev", UPLINK]);
+  await run("ip", ["link", "set", "dev", link, "up"]);
+  await ipIn(ns, ["link", "set", "dev", UPLINK, "up"]);
+  await ipIn(ns, ["link", "set", "dev", "lo", "up"]);
+  await ipIn(ns, ["route", "replace", "default", "via", t.host, "dev", UPLINK]);
+}
+
+/** The namespace's lo holds exactly the subnets' gateways and the DNS addresses (and loopback). */
+async function syncLoAddresses(plan: VpcPlan): Promise<void> {
+  const ns = plan.namespace;
+  const wanted = new Set([...plan.subnets.map((s) => `${s.gateway}/32`), ...(plan.dnsIp ? [`${plan.dnsIp}/32`] : []), `${VPC_DNS_IP}/32`]);
+  const [lo] = await ipJsonIn<IpAddr>(ns, ["-4", "addr", "show", "dev", "lo"]);
+  for (const a of lo?.addr_info ?? []) {
+    const have = `${a.local}/${a.prefixlen}`;
+    if (a.family === "inet" && !a.local.startsWith("127.") && !wanted.has(have)) await ipIn(ns, ["addr", "del", have, "dev", "lo"]);
+  }
+  for (const addr of wanted) await ipIn(ns, ["addr", "replace", addr, "dev", "lo"]);
+}
+
+/** Routes in the namespace: each port's /32 where its link exists; the VPC's CIDRs unreachable otherwise (never out by the uplink). */
+async function syncNamespaceRoutes(plan: VpcPlan, log: Log): Promise<void> {
+  const ns = plan.namespace;
+  const links = new Set((await ipJsonIn<{ ifname: string }>(ns, ["link", "show"])).map((l) => l.ifname));
+  const present = plan.ports.filter((p) => links.has(p.name));
+  for (const p of present) await configurePort(ns, p);
+  const cidrs = plan.cidrs.map((c) => formatCidr(parseCidr(c)));
+  for (const c of cidrs) await ipIn(ns, ["route", "replace", "unreachable", c]);
+  const portRoutes = new Set(present.map((p) => `${p.ip}|${p.name}`));
+  for (const r of await ipJsonIn<IpRoute>(ns, ["-4", "route", "show", "table", "main"])) {
+    if (r.type === "unreachable" && !cidrs.includes(r.dst)) await ipIn(ns, ["route", "del", "unreachable", r.dst]);
+    else if (!r.dst.includes("/") && r.dst !== "default" && r.dev && r.dev !== UPLINK && r.dev !== "lo" && !portRoutes.has(`${r.dst}|${r.dev}`)) {
+      await ipIn(ns, ["route", "del", `${r.dst}/32`, "dev", r.dev]);
+      log(`removed the route to ${r.dst} via ${r.dev} in ${ns}`);
+    }
+  }
+}
+
+/** The host's routes to the VPC (its CIDRs when hostRoute, its Elastic IPs) and the policy route back for the transit address. */
+async function syncHostRoutes(scope: string, plan: VpcPlan): Promise<void> {
+  const link = transitLink(scope, plan.index);
+  const t = transitAddresses(plan.index);
+  const table = policyTable(plan.index);
+  const wanted = [...(plan.hostRoute ? plan.cidrs : []), ...plan.ports.flatMap((p) => (p.publicIp ? [p.publicIp] : []))];
+  for (const dst of wanted) await run("ip", ["route", "replace", dst, "via", t.ns, "dev", link]);
+  const keep = new Set(wanted.map((d) => d.replace(/\/32$/, "")));
+  for (const r of await ipJson<IpRoute>(["-4", "route", "show", "dev", link])) {
+    if (r.protocol !== "kernel" && r.gateway === t.ns && !keep.has(r.dst)) await run("ip", ["route", "del", r.dst, "dev", link]);
+  }
+  // Replies from the host-side transit address (the metadata service) go back to this VPC, whatever its guests' addresses.
+  await run("ip", ["route", "replace", "default", "via", t.ns, "dev", link, "table", String(table)]);
+  const rules = await ipJson<IpRule>(["-4", "rule", "show"]);
+  if (!rules.some((r) => r.priority === table && r.src === t.host && r.table === String(table))) {
+    await run("ip", ["rule", "add", "from", `${t.host}/32`, "lookup", String(table), "pref", String(table)]);
+  }
+}
+
+export interface ApplyOptions {
+  log?: Log;
+}
+
+/**
+ * Makes a VPC's router match its plan: namespace, transit link, sysctls, ruleset, gateway and DNS addresses, routes for
+ * the ports whose links exist, host routes, the policy route for metadata replies and Elastic IPs. Idempotent; what
+ * the plan no longer has (subnets' addresses, ports' routes, Elastic IPs) is removed. The ruleset is loaded before any
+ * new route, so a port is guarded before it is reachable. Needs setupVpcHost first.
+ */
+export async function applyVpc(plan: VpcPlan, opts: ApplyOptions = {}): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const scope = scopeOf(plan);
+  const ruleset = vpcRuleset(plan);
+  if (!(await hostTableExists(scope))) {
+    throw new HiveError({ kind: "InvalidState", resource: "network", message: `the VPC host table of ${scope} is missing: run setupVpcHost before applyVpc` });
+  }
+  await ensureTransit(scope, plan, log);
+  await sysctlIn(plan.namespace, {
+    "net/ipv4/ip_forward": 1,
+    // Anti-spoofing is the ruleset's; reverse-path filtering would also drop a port without source/destination check.
+    "net/ipv4/conf/all/rp_filter": 0,
+    "net/ipv4/conf/default/rp_filter": 0,
+    [`net/ipv4/conf/${UPLINK}/rp_filter`]: 0,
+  });
+  await inNs(plan.namespace, "nft", ["-f", "-"], ruleset);
+  await syncLoAddresses(plan);
+  await syncNamespaceRoutes(plan, log);
+  await syncHostRoutes(scope, plan);
+  await syncElasticIps(scope, transitLink(scope, plan.index), plan.ports.flatMap((p) => (p.publicIp ? [p.publicIp] : [])), log);
+  log(`VPC ${plan.vpcId} applied in ${plan.namespace}: ${plan.subnets.length} subnets, ${plan.ports.length} ports, ${plan.groups.length} groups`);
+}
+
+function portOf(plan: VpcPlan, name: string): PortPlan {
+  const port = plan.ports.find((p) => p.name === name);
+  if (!port) throw invalidParameter("name", `port ${name} is not in the plan of ${plan.vpcId}: apply a plan that has it first`);
+  return port;
+}
+
+/**
+ * Creates a guest's tap inside the VPC's namespace (or takes the link already there under that name) and routes the
+ * guest's address to it. The plan holding the port must have been applied: until then the ruleset drops its packets.
+ * QEMU must then be started inside the namespace (netnsExecPrefix) to open the tap by name.
+ */
+export async function createPort(plan: VpcPlan, portName: string): Promise<void> {
+  checkVpcPlan(plan);
+  const port = portOf(plan, portName);
+  if (!namespaceExists(plan.namespace)) throw new HiveError({ kind: "InvalidState", resource: "network", message: `namespace ${plan.namespace} is missing: applyVpc first` });
+  if (!(await linkExistsIn(plan.namespace, port.name))) await ipIn(plan.namespace, ["tuntap", "add", "dev", port.name, "mode", "tap"]);
+  await configurePort(plan.namespace, port);
+}
+
+/** Removes a port's link (its route goes with it); a no-op when it is gone. */
+export async function deletePort(namespace: string, portName: string): Promise<void> {
+  if (!IFNAME_RE.test(portName) || portName === UPLINK) throw invalidParameter("name", `not a port name: ${portName}`);
+  if (namespaceExists(namespace) && (await linkExistsIn(namespace, portName))) await ipIn(namespace, ["link", "del", "dev", portName]);
+}
+
+/** The scope's VPC namespaces that exist now. */
+export async function listVpcNamespaces(scope: string): Promise<{ namespace: string; index: number }[]> {
+  checkScope(scope);
+  const re = new RegExp(`^${scope.replace(/-/g, "\\-")}-v(\\d+)$`);
+  const names = fs.existsSync(NETNS_DIR) ? fs.readdirSync(NETNS_DIR) : [];
+  return names.flatMap((n) => {
+    const m = re.exec(n);
+    return m && vpcNamespace(scope, Number(m[1])) === n ? [{ namespace: n, index: Number(m[1]) }] : [];
+  }).sort((a, b) => a.index - b.index);
+}
+
+/** Removes a VPC's router: its Elastic IPs, policy rule and table, transit link (with its host routes) and namespace. */
+export async function removeVpc(scope: string, index: number, opts: ApplyOptions = {}): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const ns = vpcNamespace(scope, index);
+  const link = transitLink(scope, index);
+  const t = transitAddresses(index);
+  const table = String(policyTable(index));
+  if (await hostTableExists(scope)) await syncElasticIps(scope, link, [], log);
+  for (const r of await ipJson<IpRule>(["-4", "rule", "show"])) {
+    if (r.src === t.host && r.table === table) await run("ip", ["rule", "del", "from", `${t.host}/32`, "lookup", table, "pref", String(r.priority)]);
+  }
+  await run("ip", ["route", "flush", "table", table]).catch(() => {}); // an empty table is "not found" to some iproute2 versions
+  if (await linkExists(link)) await run("ip", ["link", "del", "dev", link]);
+  if (namespaceExists(ns)) await run("ip", ["netns", "del", ns]);
+  log(`VPC namespace ${ns} removed`);
+}
+
+/** Removes everything of the scope: every VPC namespace (and what hangs from it on the host) and the host table. */
+export async function teardownVpcHost(scope: string, opts: ApplyOptions = {}): Promise<void> {
+  checkScope(scope);
+  const indices = new Set((await listVpcNamespaces(scope)).map((v) => v.index));
+  // A transit link whose namespace is gone still names its VPC.
+  const prefix = transitPrefix(scope);
+  for (const l of await ipJson<{ ifname: string }>(["link", "show"])) {
+    const m = l.ifname.startsWith(prefix) ? /^(\d+)$/.exec(l.ifname.slice(prefix.length)) : null;
+    if (m) indices.add(Number(m[1]));
+  }
+  for (const index of [...indices].sort((a, b) => a - b)) await removeVpc(scope, index, opts);
+  await removeHostTable(scope);
+  (opts.log ?? (() => {}))(`VPC data plane of ${scope} removed`);
+}
