@@ -195,6 +195,8 @@ export function vpcRuleset(plan: VpcPlan): string {
       `    ether saddr != ${p.mac} drop`,
       "    meta nfproto ipv6 drop",
       ...(p.sourceDestCheck ? [`    ip saddr != ${p.ip} drop`] : []),
+      // Accepted here only ends this chain's say; the unknown-interface drop after the vmap must not see the port.
+      "    accept",
       "  }",
       `  chain in-${p.name} {`,
       ...lookups(p, compiled, "in", "accept"),
