@@ -55,6 +55,7 @@ const portSysctls = (name: string): Record<string, number> => ({
   // The router answers ARP for every address it routes elsewhere (the gateway, the other guests), at once.
   [`net/ipv4/conf/${name}/proxy_arp`]: 1,
   [`net/ipv4/neigh/${name}/proxy_delay`]: 0,
+  [`net/ipv4/conf/${name}/rp_filter`]: 0,
   [`net/ipv6/conf/${name}/disable_ipv6`]: 1,
 });
 
@@ -73,86 +74,92 @@ function scopeOf(plan: VpcPlan): string {
   return scope;
 }
 
-/** Addresses and routes a port needs once its link exists in the namespace. */
-async function configurePort(ns: string, port: PortPlan): Promise<void> {
-  await sysctlIn(ns, portSysctls(port.name));
-  await ipIn(ns, ["link", "set", "dev", port.name, "up"]);
-  await ipIn(ns, ["route", "replace", `${port.ip}/32`, "dev", port.name]);
-}
+/** Runs `ip` commands (one per line) as one process: a VPC apply is dozens of them, and each spawn costs. */
+const ipBatch = (prefix: string[], lines: string[]): Promise<string> | undefined => (lines.length ? run("ip", [...prefix, "-batch", "-"], lines.join("\n") + "\n") : undefined);
 
-/** Creates the namespace and the transit pair when missing, and (re)sets their addresses and the namespace's default route. */
-async function ensureTransit(scope: string, plan: VpcPlan, log: Log): Promise<void> {
+/** The `ip` commands that make a port's link usable: up, and the guest's address routed to it. */
+const portCommands = (port: PortPlan): string[] => [`link set dev ${port.name} up`, `route replace ${port.ip}/32 dev ${port.name}`];
+
+/** Creates the namespace and the transit pair when missing; a host side whose peer is gone is made again. */
+async function ensureTransit(scope: string, plan: VpcPlan, log: Log): Promise<Set<string>> {
   const ns = plan.namespace;
   const link = transitLink(scope, plan.index);
-  const t = transitAddresses(plan.index);
   if (!namespaceExists(ns)) {
     await run("ip", ["netns", "add", ns]);
     log(`namespace ${ns} created`);
   }
-  const hostSide = await linkExists(link);
-  if (hostSide && !(await linkExistsIn(ns, UPLINK))) {
+  let [links, hostSide] = await Promise.all([linksIn(ns), linkExists(link)]);
+  if (hostSide && !links.has(UPLINK)) {
     // Its peer went with an older namespace of the same name: start the pair again.
     await run("ip", ["link", "del", "dev", link]);
+    hostSide = false;
   }
-  if (!hostSide || !(await linkExists(link))) {
+  if (!hostSide) {
     await run("ip", ["link", "add", "name", link, "type", "veth", "peer", "name", UPLINK, "netns", ns]);
     log(`transit ${link} <-> ${ns}:${UPLINK} created`);
+    links = await linksIn(ns);
   }
-  await run("ip", ["addr", "replace", `${t.host}/${t.prefix}`, "dev", link]);
-  await ipIn(ns, ["addr", "replace", `${t.ns}/${t.prefix}`, "dev", UPLINK]);
-  await run("ip", ["link", "set", "dev", link, "up"]);
-  await ipIn(ns, ["link", "set", "dev", UPLINK, "up"]);
-  await ipIn(ns, ["link", "set", "dev", "lo", "up"]);
-  await ipIn(ns, ["route", "replace", "default", "via", t.host, "dev", UPLINK]);
+  return links;
 }
 
-/** The namespace's lo holds exactly the subnets' gateways and the DNS addresses (and loopback). */
-async function syncLoAddresses(plan: VpcPlan): Promise<void> {
-  const ns = plan.namespace;
-  const wanted = new Set([...plan.subnets.map((s) => `${s.gateway}/32`), ...(plan.dnsIp ? [`${plan.dnsIp}/32`] : []), `${VPC_DNS_IP}/32`]);
-  const [lo] = await ipJsonIn<IpAddr>(ns, ["-4", "addr", "show", "dev", "lo"]);
-  for (const a of lo?.addr_info ?? []) {
-    const have = `${a.local}/${a.prefixlen}`;
-    if (a.family === "inet" && !a.local.startsWith("127.") && !wanted.has(have)) await ipIn(ns, ["addr", "del", have, "dev", "lo"]);
-  }
-  for (const addr of wanted) await ipIn(ns, ["addr", "replace", addr, "dev", "lo"]);
-}
+const linksIn = async (ns: string): Promise<Set<string>> => new Set((await ipJsonIn<{ ifname: string }>(ns, ["link", "show"])).map((l) => l.ifname));
 
-/** Routes in the namespace: each port's /32 where its link exists; the VPC's CIDRs unreachable otherwise (never out by the uplink). */
-async function syncNamespaceRoutes(plan: VpcPlan, log: Log): Promise<void> {
+/**
+ * The namespace's addresses and routes: the transit address and default route, exactly the subnets' gateways and the
+ * DNS addresses on lo, each present port's /32, and the VPC's CIDRs unreachable otherwise (never out by the uplink).
+ */
+async function syncNamespace(plan: VpcPlan, links: Set<string>, log: Log): Promise<void> {
   const ns = plan.namespace;
-  const links = new Set((await ipJsonIn<{ ifname: string }>(ns, ["link", "show"])).map((l) => l.ifname));
+  const t = transitAddresses(plan.index);
   const present = plan.ports.filter((p) => links.has(p.name));
-  for (const p of present) await configurePort(ns, p);
+  const loWanted = new Set([...plan.subnets.map((s) => `${s.gateway}/32`), ...(plan.dnsIp ? [`${plan.dnsIp}/32`] : []), `${VPC_DNS_IP}/32`]);
   const cidrs = plan.cidrs.map((c) => formatCidr(parseCidr(c)));
-  for (const c of cidrs) await ipIn(ns, ["route", "replace", "unreachable", c]);
   const portRoutes = new Set(present.map((p) => `${p.ip}|${p.name}`));
-  for (const r of await ipJsonIn<IpRoute>(ns, ["-4", "route", "show", "table", "main"])) {
-    if (r.type === "unreachable" && !cidrs.includes(r.dst)) await ipIn(ns, ["route", "del", "unreachable", r.dst]);
+  const [lo, routes] = await Promise.all([ipJsonIn<IpAddr>(ns, ["-4", "addr", "show", "dev", "lo"]), ipJsonIn<IpRoute>(ns, ["-4", "route", "show", "table", "main"])]);
+  const removals: string[] = [];
+  for (const a of lo[0]?.addr_info ?? []) {
+    const have = `${a.local}/${a.prefixlen}`;
+    if (a.family === "inet" && !a.local.startsWith("127.") && !loWanted.has(have)) removals.push(`addr del ${have} dev lo`);
+  }
+  for (const r of routes) {
+    if (r.type === "unreachable" && !cidrs.includes(r.dst)) removals.push(`route del unreachable ${r.dst}`);
     else if (!r.dst.includes("/") && r.dst !== "default" && r.dev && r.dev !== UPLINK && r.dev !== "lo" && !portRoutes.has(`${r.dst}|${r.dev}`)) {
-      await ipIn(ns, ["route", "del", `${r.dst}/32`, "dev", r.dev]);
-      log(`removed the route to ${r.dst} via ${r.dev} in ${ns}`);
+      removals.push(`route del ${r.dst}/32 dev ${r.dev}`);
+      log(`removing the route to ${r.dst} via ${r.dev} in ${ns}`);
     }
   }
+  await ipBatch(["-n", ns], [
+    ...removals,
+    `addr replace ${t.ns}/${t.prefix} dev ${UPLINK}`,
+    `link set dev ${UPLINK} up`,
+    "link set dev lo up",
+    `route replace default via ${t.host} dev ${UPLINK}`,
+    ...[...loWanted].map((a) => `addr replace ${a} dev lo`),
+    ...cidrs.map((c) => `route replace unreachable ${c}`),
+    ...present.flatMap(portCommands),
+  ]);
 }
 
-/** The host's routes to the VPC (its CIDRs when hostRoute, its Elastic IPs) and the policy route back for the transit address. */
-async function syncHostRoutes(scope: string, plan: VpcPlan): Promise<void> {
+/**
+ * The host's side: the transit address, routes to the VPC (its CIDRs when hostRoute, its Elastic IPs), and the policy
+ * route that takes replies from the host-side transit address (the metadata service) back to this VPC, whatever its
+ * guests' addresses.
+ */
+async function syncHost(scope: string, plan: VpcPlan): Promise<void> {
   const link = transitLink(scope, plan.index);
   const t = transitAddresses(plan.index);
-  const table = policyTable(plan.index);
-  const wanted = [...(plan.hostRoute ? plan.cidrs : []), ...plan.ports.flatMap((p) => (p.publicIp ? [p.publicIp] : []))];
-  for (const dst of wanted) await run("ip", ["route", "replace", dst, "via", t.ns, "dev", link]);
+  const table = String(policyTable(plan.index));
+  const wanted = [...(plan.hostRoute ? plan.cidrs.map((c) => formatCidr(parseCidr(c))) : []), ...plan.ports.flatMap((p) => (p.publicIp ? [p.publicIp] : []))];
   const keep = new Set(wanted.map((d) => d.replace(/\/32$/, "")));
-  for (const r of await ipJson<IpRoute>(["-4", "route", "show", "dev", link])) {
-    if (r.protocol !== "kernel" && r.gateway === t.ns && !keep.has(r.dst)) await run("ip", ["route", "del", r.dst, "dev", link]);
-  }
-  // Replies from the host-side transit address (the metadata service) go back to this VPC, whatever its guests' addresses.
-  await run("ip", ["route", "replace", "default", "via", t.ns, "dev", link, "table", String(table)]);
-  const rules = await ipJson<IpRule>(["-4", "rule", "show"]);
-  if (!rules.some((r) => r.priority === table && r.src === t.host && r.table === String(table))) {
-    await run("ip", ["rule", "add", "from", `${t.host}/32`, "lookup", String(table), "pref", String(table)]);
-  }
+  const [routes, rules] = await Promise.all([ipJson<IpRoute>(["-4", "route", "show", "dev", link]), ipJson<IpRule>(["-4", "rule", "show"])]);
+  await ipBatch([], [
+    ...routes.filter((r) => r.protocol !== "kernel" && r.gateway === t.ns && !keep.has(r.dst)).map((r) => `route del ${r.dst} dev ${link}`),
+    `addr replace ${t.host}/${t.prefix} dev ${link}`,
+    `link set dev ${link} up`,
+    ...wanted.map((dst) => `route replace ${dst} via ${t.ns} dev ${link}`),
+    `route replace default via ${t.ns} dev ${link} table ${table}`,
+    ...(rules.some((r) => r.priority === Number(table) && r.src === t.host && r.table === table) ? [] : [`rule add from ${t.host}/32 lookup ${table} pref ${table}`]),
+  ]);
 }
 
 export interface ApplyOptions {
@@ -172,18 +179,17 @@ export async function applyVpc(plan: VpcPlan, opts: ApplyOptions = {}): Promise<
   if (!(await hostTableExists(scope))) {
     throw new HiveError({ kind: "InvalidState", resource: "network", message: `the VPC host table of ${scope} is missing: run setupVpcHost before applyVpc` });
   }
-  await ensureTransit(scope, plan, log);
+  const links = await ensureTransit(scope, plan, log);
+  await inNs(plan.namespace, "nft", ["-f", "-"], ruleset);
   await sysctlIn(plan.namespace, {
     "net/ipv4/ip_forward": 1,
     // Anti-spoofing is the ruleset's; reverse-path filtering would also drop a port without source/destination check.
     "net/ipv4/conf/all/rp_filter": 0,
     "net/ipv4/conf/default/rp_filter": 0,
     [`net/ipv4/conf/${UPLINK}/rp_filter`]: 0,
+    ...Object.assign({}, ...plan.ports.filter((p) => links.has(p.name)).map((p) => portSysctls(p.name))),
   });
-  await inNs(plan.namespace, "nft", ["-f", "-"], ruleset);
-  await syncLoAddresses(plan);
-  await syncNamespaceRoutes(plan, log);
-  await syncHostRoutes(scope, plan);
+  await Promise.all([syncNamespace(plan, links, log), syncHost(scope, plan)]);
   await syncElasticIps(scope, transitLink(scope, plan.index), plan.ports.flatMap((p) => (p.publicIp ? [p.publicIp] : [])), log);
   log(`VPC ${plan.vpcId} applied in ${plan.namespace}: ${plan.subnets.length} subnets, ${plan.ports.length} ports, ${plan.groups.length} groups`);
 }
@@ -204,7 +210,8 @@ export async function createPort(plan: VpcPlan, portName: string): Promise<void>
   const port = portOf(plan, portName);
   if (!namespaceExists(plan.namespace)) throw new HiveError({ kind: "InvalidState", resource: "network", message: `namespace ${plan.namespace} is missing: applyVpc first` });
   if (!(await linkExistsIn(plan.namespace, port.name))) await ipIn(plan.namespace, ["tuntap", "add", "dev", port.name, "mode", "tap"]);
-  await configurePort(plan.namespace, port);
+  await sysctlIn(plan.namespace, portSysctls(port.name));
+  await ipBatch(["-n", plan.namespace], portCommands(port));
 }
 
 /** Removes a port's link (its route goes with it); a no-op when it is gone. */
