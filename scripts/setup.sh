@@ -31,6 +31,8 @@ if $want_test; then
   command -v ssh >/dev/null || need+=(openssh-client)
   command -v readelf >/dev/null || need+=(binutils)
   command -v puttygen >/dev/null || need+=(putty-tools)
+  # The VPC data plane's test sends ICMP between guest namespaces.
+  command -v ping >/dev/null || need+=(iputils-ping)
   # The test guest is built from Debian packages with these (scripts/build-test-guest.sh).
   command -v mcopy >/dev/null || need+=(mtools)
   command -v syslinux >/dev/null || need+=(syslinux syslinux-common)
