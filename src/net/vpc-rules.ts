@@ -261,6 +261,24 @@ export function vpcRuleset(plan: VpcPlan): string {
     "    oifname vmap @ingress",
     "  }",
     "}",
+    // ARP is not seen by inet tables: a port may only claim its own MAC and address (0.0.0.0 for a conflict probe).
+    `add table arp ${VPC_TABLE}`,
+    `delete table arp ${VPC_TABLE}`,
+    `table arp ${VPC_TABLE} {`,
+    `  map guard { type ifname : verdict;${elements(vmap((p) => `guard-${p.name}`))} }`,
+    "  chain input {",
+    "    type filter hook input priority filter; policy accept;",
+    "    iifname vmap @guard",
+    `    iifname != ${up} drop`,
+    "  }",
+    ...ports.flatMap((p) => [
+      `  chain guard-${p.name} {`,
+      `    arp saddr ether != ${p.mac} drop`,
+      ...(p.sourceDestCheck ? [`    arp saddr ip != { ${p.ip}, 0.0.0.0 } drop`] : []),
+      "    accept",
+      "  }",
+    ]),
+    "}",
     "",
   );
   return lines.join("\n");

@@ -17,6 +17,8 @@ interface Request {
   timeoutMs?: number;
   /** hold/probe: the held connection's name. */
   name?: string;
+  /** connect: the source address to use. */
+  localAddress?: string;
 }
 
 const seen = new Map<string, string[]>();
@@ -25,9 +27,9 @@ const log: string[] = [];
 const held = new Map<string, net.Socket>();
 
 /** Connects and resolves with what arrived up to the server's greeting, or "ERR:<code>" / "" (timed out). */
-function connect(host: string, port: number, timeoutMs: number, keep = false): Promise<{ got: string; sock: net.Socket }> {
+function connect(host: string, port: number, timeoutMs: number, keep = false, localAddress?: string): Promise<{ got: string; sock: net.Socket }> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
+    const sock = net.connect({ host, port, localAddress });
     let got = "";
     const done = () => {
       sock.setTimeout(0);
@@ -54,7 +56,7 @@ async function handle(req: Request): Promise<unknown> {
     const args = (req.args ?? []).map((a) => (a && typeof a === "object" && !Array.isArray(a) ? { ...a, log: (l: string) => log.push(l) } : a));
     return await fn(...args);
   }
-  if (req.op === "connect") return (await connect(req.host!, req.port!, req.timeoutMs ?? 3000)).got;
+  if (req.op === "connect") return (await connect(req.host!, req.port!, req.timeoutMs ?? 3000, false, req.localAddress)).got;
   if (req.op === "hold") {
     const { got, sock } = await connect(req.host!, req.port!, req.timeoutMs ?? 3000, true);
     if (got.includes("hello")) held.set(req.name!, sock);

@@ -86,7 +86,7 @@ class Driver {
   listen = (host: string, port: number, keep = false) => this.send({ op: "listen", host, port, keep });
   seen = async (host: string, port: number) => (await this.send({ op: "seen", host, port })) as string[];
   /** Whether a TCP connection gets the server's greeting; refused cases are drops, so they wait `timeoutMs`. */
-  reaches = async (host: string, port: number, timeoutMs = 3000) => ((await this.send({ op: "connect", host, port, timeoutMs })) as string).includes("hello");
+  reaches = async (host: string, port: number, timeoutMs = 3000, localAddress?: string) => ((await this.send({ op: "connect", host, port, timeoutMs, localAddress })) as string).includes("hello");
   hold = async (name: string, host: string, port: number) => ((await this.send({ op: "hold", name, host, port })) as string).includes("hello");
   probe = async (name: string, timeoutMs = 2000) => ((await this.send({ op: "probe", name, timeoutMs })) as string).includes("reply");
   close = () => this.child.stdin!.end();
@@ -187,6 +187,8 @@ describe("the VPC data plane (in network namespaces)", { skip }, () => {
     await ip(HIVE, "addr", "add", "10.200.0.1/24", "dev", "up0");
     await ip(OUTSIDE, "addr", "add", "10.200.0.2/24", "dev", "o0");
     await ip(HIVE, "link", "set", "up0", "up");
+    // Strict reverse-path filtering, as some hosts have: the metadata replies' policy routing must still pass it.
+    await inNs(HIVE, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.default.rp_filter=1");
     await ip(OUTSIDE, "link", "set", "o0", "up");
     hive = new Driver(HIVE);
     outside = new Driver(OUTSIDE);
@@ -296,6 +298,20 @@ describe("the VPC data plane (in network namespaces)", { skip }, () => {
     assert.equal(await guest("pa-db").reaches("169.254.169.254", 80), true, "also from a private subnet");
     assert.deepEqual(await hive.seen(transitAddresses(1).host, 80), ["10.0.1.4", "10.0.2.4"]);
     assert.deepEqual(await hive.seen(transitAddresses(2).host, 80), ["10.0.1.4"]);
+  });
+
+  test("a guest's packets from another address or MAC go nowhere", async () => {
+    const g = ns("pa-other");
+    await ip(g, "addr", "add", "10.0.2.99/32", "dev", "eth0");
+    assert.equal(await guest("pa-other").reaches("10.0.1.4", 22, BLOCKED_MS, "10.0.2.99"), false, "a spoofed source address");
+    await ip(g, "addr", "del", "10.0.2.99/32", "dev", "eth0");
+    assert.ok(!(await guest("pa-web").seen("10.0.1.4", 22)).includes("10.0.2.99"));
+    const [link] = JSON.parse(await ip(g, "-j", "link", "show", "dev", "eth0")) as { address: string }[];
+    await ip(g, "link", "set", "eth0", "address", "52:54:00:de:ad:01");
+    await ip(g, "neigh", "flush", "dev", "eth0");
+    assert.equal(await guest("pa-other").reaches("10.0.1.4", 22, BLOCKED_MS), false, "a foreign MAC");
+    await ip(g, "link", "set", "eth0", "address", link!.address);
+    assert.equal(await guest("pa-other").reaches("10.0.1.4", 22), true, "its own again");
   });
 
   test("the host reaches VPC A (its route) under its transit address, as the groups allow", async () => {

@@ -67,6 +67,10 @@ test("the ruleset replaces the table atomically and guards each port by MAC and 
   assert.doesNotMatch(block(r, "chain", "guard-hvt-b"), /ip saddr/, "no source check on a port without source/destination check");
   assert.match(block(r, "chain", "guard-hvt-b"), /ether saddr != 52:54:00:00:00:01 drop/, "its MAC is still checked");
   assert.match(block(r, "chain", "prerouting"), /iifname vmap @guard\n\s+iifname != \{ "lo", "uplink" \} drop/, "an unknown interface passes nothing");
+  const arp = r.slice(r.indexOf("table arp vpc {"));
+  assert.match(r, /add table arp vpc\ndelete table arp vpc\ntable arp vpc \{/, "ARP has its own table, replaced in the same transaction");
+  assert.match(arp, /chain guard-hvt-a \{\n\s+arp saddr ether != 52:54:00:aa:bb:cc drop\n\s+arp saddr ip != \{ 10\.0\.1\.4, 0\.0\.0\.0 \} drop/);
+  assert.match(arp, /iifname vmap @guard\n\s+iifname != "uplink" drop/);
 });
 
 test("a port without groups passes nothing in and nothing out", () => {
