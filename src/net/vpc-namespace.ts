@@ -47,9 +47,12 @@ const ipIn = (ns: string, args: string[]) => run("ip", ["-n", ns, ...args]);
 const ipJsonIn = <T>(ns: string, args: string[]) => ipJson<T>(["-n", ns, ...args]);
 const inNs = (ns: string, cmd: string, args: string[], input?: string) => run(netnsExecPrefix(ns)[0]!, [...netnsExecPrefix(ns).slice(1), cmd, ...args], input);
 
-/** sysctl keys with slashes, so that interface names holding dots stay one component. */
+/**
+ * sysctl keys with slashes, so that interface names holding dots stay one component; -e: a kernel without IPv6 has no
+ * disable_ipv6 to set (a wrong value for a key that exists still fails).
+ */
 const sysctlIn = (ns: string, settings: Record<string, string | number>) =>
-  inNs(ns, "sysctl", ["-q", "-w", ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
+  inNs(ns, "sysctl", ["-q", "-e", "-w", ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
 
 const portSysctls = (name: string): Record<string, number> => ({
   // The router answers ARP for every address it routes elsewhere (the gateway, the other guests), at once.
