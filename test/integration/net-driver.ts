@@ -17,6 +17,8 @@ interface Request {
   timeoutMs?: number;
   /** hold/probe: the held connection's name. */
   name?: string;
+  /** probe: what to send (default "probe\n"). */
+  text?: string;
   /** connect: the source address to use. */
   localAddress?: string;
 }
@@ -71,7 +73,7 @@ async function handle(req: Request): Promise<unknown> {
         clearTimeout(timer);
         resolve(d);
       });
-      sock.write("probe\n");
+      sock.write(req.text ?? "probe\n");
     });
   }
   const key = `${req.host}:${req.port}`;
