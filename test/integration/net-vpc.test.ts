@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import readline from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { policyTable, transitAddresses, transitPrefix, vpcNamespace, type GroupPlan, type PortPlan, type RulePlan, type VpcPlan } from "../../src/net/index.ts";
+import { netnsExecPrefix, policyTable, transitAddresses, transitPrefix, vpcNamespace, type GroupPlan, type PortPlan, type RulePlan, type VpcPlan } from "../../src/net/index.ts";
 
 const exec = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -371,6 +372,37 @@ describe("the VPC data plane (in network namespaces)", { skip }, () => {
     hive = new Driver(HIVE);
     await hive.call("setupVpcHost", { scope: SCOPE, publicCidr: PUBLIC_CIDR });
     assert.equal(await outside.reaches(EIP, 22), true, "a restart's setupVpcHost keeps the Elastic IPs");
+  });
+
+  test("QEMU started through netnsExecPrefix opens the port's tap by name inside the VPC namespace", { skip: existsSync("/usr/bin/qemu-system-x86_64") ? false : "no qemu-system-x86_64" }, async () => {
+    const vpc = vpcNamespace(SCOPE, 1);
+    const withVm: VpcPlan = { ...planA(), ports: [...planA().ports, port("hvt-vm1", "subnet-pub", "10.0.1.9", ["sg-web"])] };
+    await hive.call("applyVpc", withVm, {});
+    await hive.call("createPort", withVm, "hvt-vm1");
+    await hive.call("createPort", withVm, "hvt-vm1");
+    const [tap] = JSON.parse(await ip(vpc, "-j", "-d", "link", "show", "dev", "hvt-vm1")) as { flags: string[]; linkinfo: { info_data: { type: string } } }[];
+    assert.equal(tap!.linkinfo.info_data.type, "tap");
+    assert.match(await ip(vpc, "-4", "route", "show", "10.0.1.9"), /dev hvt-vm1/);
+    const qemu = spawn(netnsExecPrefix(vpc)[0]!, [...netnsExecPrefix(vpc).slice(1), "qemu-system-x86_64", "-nodefaults", "-display", "none", "-machine", "q35", "-accel", "tcg",
+      "-netdev", "tap,id=net0,ifname=hvt-vm1,script=no,downscript=no", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:00:00:09"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    qemu.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    try {
+      let carrier = false;
+      for (const until = Date.now() + 10_000; !carrier && Date.now() < until && qemu.exitCode === null; ) {
+        const [l] = JSON.parse(await ip(vpc, "-j", "link", "show", "dev", "hvt-vm1")) as { flags: string[] }[];
+        carrier = l!.flags.includes("LOWER_UP");
+        if (!carrier) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(carrier, `the tap has a carrier once QEMU holds it (qemu: ${stderr.trim() || "running"})`);
+    } finally {
+      qemu.kill("SIGKILL");
+      await new Promise((r) => qemu.once("exit", r));
+    }
+    await hive.call("deletePort", vpc, "hvt-vm1");
+    await hive.call("deletePort", vpc, "hvt-vm1");
+    assert.doesNotMatch(await ip(vpc, "link"), /hvt-vm1/);
+    await hive.call("applyVpc", planA(), {});
   });
 
   test("teardownVpcHost leaves nothing of the scope", async () => {
