@@ -173,17 +173,22 @@ export interface ApplyOptions {
  * Makes a VPC's router match its plan: namespace, transit link, sysctls, ruleset, gateway and DNS addresses, routes for
  * the ports whose links exist, host routes, the policy route for metadata replies and Elastic IPs. Idempotent; what
  * the plan no longer has (subnets' addresses, ports' routes, Elastic IPs) is removed. The ruleset is loaded before any
- * new route, so a port is guarded before it is reachable. Needs setupVpcHost first.
+ * new route, so a port is guarded before it is reachable, and first of all in a namespace that exists, so a rule change
+ * is enforced after one nft run. Needs setupVpcHost first.
  */
 export async function applyVpc(plan: VpcPlan, opts: ApplyOptions = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const scope = scopeOf(plan);
   const ruleset = vpcRuleset(plan);
-  if (!(await hostTableExists(scope))) {
+  // A rule change is enforced once nft returns: in a namespace that exists, the ruleset goes first, beside the check.
+  const existing = namespaceExists(plan.namespace);
+  const load = () => inNs(plan.namespace, "nft", ["-f", "-"], ruleset);
+  const [hostReady] = await Promise.all([hostTableExists(scope), existing ? load() : undefined]);
+  if (!hostReady) {
     throw new HiveError({ kind: "InvalidState", resource: "network", message: `the VPC host table of ${scope} is missing: run setupVpcHost before applyVpc` });
   }
   const links = await ensureTransit(scope, plan, log);
-  await inNs(plan.namespace, "nft", ["-f", "-"], ruleset);
+  if (!existing) await load();
   await sysctlIn(plan.namespace, {
     "net/ipv4/ip_forward": 1,
     // Anti-spoofing is the ruleset's; reverse-path filtering would also drop a port without source/destination check.
