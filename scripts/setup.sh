@@ -36,6 +36,8 @@ if $want_test; then
   # Ansible's amazon.aws modules (the playbook test) run on Debian's own python3, with Debian's boto3.
   command -v ansible-playbook >/dev/null || need+=(ansible)
   [[ ! -x /usr/bin/python3 ]] || /usr/bin/python3 -c "import boto3" 2>/dev/null || need+=(python3-boto3)
+  # The VPC data plane's test sends ICMP between guest namespaces.
+  command -v ping >/dev/null || need+=(iputils-ping)
   # The test guest is built from Debian packages with these (scripts/build-test-guest.sh).
   command -v mcopy >/dev/null || need+=(mtools)
   command -v syslinux >/dev/null || need+=(syslinux syslinux-common)

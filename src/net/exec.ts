@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { HiveError } from "../errors/index.ts";
 
-const PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables" };
+const PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables", nsenter: "util-linux" };
 
 /** Runs `cmd args…`, feeding `input` on stdin (nft scripts), and resolves with stdout. */
 export function run(cmd: string, args: string[], input?: string): Promise<string> {

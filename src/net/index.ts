@@ -1,4 +1,4 @@
-// Host networking: the bridge and NAT, guest taps guarded against spoofing, guest addresses, and each VPC's DNS resolver.
+// Host networking (root): the VPC data plane (a namespace per VPC as its router) with each VPC's DNS resolver, and the old bridge.
 export { setupBridge, teardownBridge, bridgeNetwork, checkNoCollision, DEFAULT_BRIDGE, DEFAULT_CIDR, METADATA_IP } from "./bridge.ts";
 export type { BridgeNetwork, BridgeOptions } from "./bridge.ts";
 export { createTap, deleteTap, listTaps, reconcile, tapNameFor } from "./taps.ts";
@@ -14,3 +14,10 @@ export { parseIpv4, formatIpv4, parseCidr, formatCidr, blockOf, broadcastOf, con
 export type { Cidr } from "./ipv4.ts";
 export { startVpcDns, updateVpcDns, stopVpcDns, vpcDnsPid, vpcDnsPaths, privateDnsName, privateDnsDomain, renderVpcDnsConfig, renderVpcDnsHosts } from "./vpc-dns.ts";
 export type { VpcDnsHost, VpcDnsOptions, VpcDnsInfo, VpcDnsPaths, DnsmasqConfig } from "./vpc-dns.ts";
+export type { VpcPlan, SubnetPlan, PortPlan, GroupPlan, RulePlan } from "./vpc-plan.ts";
+export { vpcNamespace, transitLink, transitPrefix, transitAddresses, policyTable, netnsExecPrefix, checkVpcPlan, UPLINK, VPC_DNS_IP } from "./vpc-plan.ts";
+export { vpcRuleset, VPC_TABLE } from "./vpc-rules.ts";
+export { setupVpcHost, hostTable } from "./vpc-host.ts";
+export type { VpcHostOptions } from "./vpc-host.ts";
+export { applyVpc, createPort, deletePort, removeVpc, listVpcNamespaces, teardownVpcHost } from "./vpc-namespace.ts";
+export type { ApplyOptions } from "./vpc-namespace.ts";
