@@ -1,8 +1,13 @@
 // Security groups end to end: the compiled hive (user-mode network, so no data plane) driven by the real aws CLI
 // through the issue's story: the default group, a web group open to SSH, a db group reached from web on 5432,
-// filters, rule listings and edits, revokes, and deletions refused while something depends on the group.
+// filters, rule listings and edits, revokes, and deletions refused while something depends on the group; then
+// Ansible's amazon.aws.ec2_security_group, run twice (the second run changes nothing) and with a rule dropped.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { awsDriver } from "../helpers/e2e.ts";
 import { startHive, type HiveInstance } from "../helpers/hive.ts";
@@ -162,5 +167,65 @@ describe("e2e: security groups", () => {
     ok(["ec2", "delete-security-group", "--group-name", "db"]);
     fails(["ec2", "delete-security-group", "--group-id", web], "InvalidGroup.NotFound");
     assert.deepEqual(ok(["ec2", "describe-security-groups"]).SecurityGroups.map((g: { GroupName: string }) => g.GroupName), ["default"]);
+  });
+
+  const ansible =
+    spawnSync("sh", ["-c", "command -v ansible-playbook"]).status === 0 &&
+    spawnSync("/usr/bin/python3", ["-c", "import boto3"]).status === 0 &&
+    spawnSync("ansible-doc", ["-l", "amazon.aws"], { encoding: "utf8" }).stdout?.includes("ec2_security_group");
+
+  test("Ansible's ec2_security_group creates groups, then reports no change, then revokes a dropped rule", { skip: !ansible && "needs ansible-playbook with amazon.aws and boto3" }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-sg-ansible-"));
+    try {
+      const play = (ports: number[]) => `- hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/amazon.aws.aws:
+      endpoint_url: "{{ lookup('env', 'AWS_ENDPOINT_URL') }}"
+      aws_ca_bundle: "{{ lookup('env', 'AWS_CA_BUNDLE') }}"
+  tasks:
+    - amazon.aws.ec2_security_group:
+        name: app
+        description: app servers
+        rules:
+          - { proto: tcp, ports: ${JSON.stringify(ports)}, cidr_ip: 0.0.0.0/0, rule_desc: public }
+          - { proto: icmp, from_port: 8, to_port: -1, cidr_ip: 10.0.0.0/8 }
+        tags: { tier: app }
+    - amazon.aws.ec2_security_group:
+        name: store
+        description: storage
+        rules:
+          - { proto: tcp, ports: [5432], group_name: app }
+        rules_egress:
+          - { proto: udp, ports: [53], cidr_ip: 172.31.0.2/32 }
+`;
+      const run = (ports: number[]): string => {
+        fs.writeFileSync(path.join(dir, "play.yml"), play(ports));
+        const r = spawnSync("ansible-playbook", ["play.yml"], {
+          cwd: dir,
+          encoding: "utf8",
+          env: {
+            ...process.env, HOME: hive.home, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...hive.env,
+            ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3", ANSIBLE_LOCALHOST_WARNING: "false", ANSIBLE_INVENTORY_UNPARSED_WARNING: "false",
+          },
+        });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        return /localhost\s*:\s*ok=\d+\s+changed=(\d+)/.exec(r.stdout)?.[1] ?? "?";
+      };
+      assert.equal(run([22, 80]), "2");
+      assert.equal(run([22, 80]), "0");
+      const app = ok(["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=app"]).SecurityGroups[0];
+      assert.deepEqual(app.Tags, [{ Key: "tier", Value: "app" }]);
+      assert.deepEqual(app.IpPermissions.map((p: { IpProtocol: string; FromPort: number }) => `${p.IpProtocol}/${p.FromPort}`).sort(), ["icmp/8", "tcp/22", "tcp/80"]);
+      const store = ok(["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=store"]).SecurityGroups[0];
+      assert.equal(store.IpPermissions[0].UserIdGroupPairs[0].GroupId, app.GroupId);
+      assert.deepEqual(store.IpPermissionsEgress.map((p: { IpProtocol: string }) => p.IpProtocol), ["udp"]);
+      assert.equal(run([22]), "1");
+      const after = ok(["ec2", "describe-security-groups", "--group-ids", app.GroupId]).SecurityGroups[0];
+      assert.deepEqual(after.IpPermissions.map((p: { IpProtocol: string; FromPort: number }) => `${p.IpProtocol}/${p.FromPort}`).sort(), ["icmp/8", "tcp/22"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
