@@ -4,13 +4,15 @@ import { catalogueActions } from "./ec2/catalogue.ts";
 import { imageActions } from "./ec2/images.ts";
 import { instanceActions } from "./ec2/instances.ts";
 import { keyPairActions } from "./ec2/key-pairs.ts";
+import { networkInterfaceActions } from "./ec2/network-interfaces.ts";
+import { addressActions } from "./ec2/addresses.ts";
 import { tagActions } from "./ec2/tags.ts";
 import { volumeActions } from "./ec2/volumes.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
 import { stsActions } from "./sts.ts";
 
 export const catalogue = {
-  ec2: { ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions, ...keyPairActions },
+  ec2: { ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions, ...keyPairActions, ...networkInterfaceActions, ...addressActions },
   sts: stsActions,
   iam: {},
 } as const;

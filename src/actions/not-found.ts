@@ -27,6 +27,8 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   i: ["InvalidInstanceID.NotFound", "instance"],
   vol: ["InvalidVolume.NotFound", "volume"],
   ami: ["InvalidAMIID.NotFound", "image"],
+  eni: ["InvalidNetworkInterfaceID.NotFound", "network interface"],
+  eipalloc: ["InvalidAllocationID.NotFound", "allocation"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

@@ -20,6 +20,14 @@ const NOT_FOUND: Record<string, string> = {
   volume: "InvalidVolume.NotFound",
   snapshot: "InvalidSnapshot.NotFound",
   "key-pair": "InvalidKeyPair.NotFound",
+  vpc: "InvalidVpcID.NotFound",
+  subnet: "InvalidSubnetID.NotFound",
+  "security-group": "InvalidGroup.NotFound",
+  "network-interface": "InvalidNetworkInterfaceID.NotFound",
+  attachment: "InvalidAttachmentID.NotFound",
+  allocation: "InvalidAllocationID.NotFound",
+  association: "InvalidAssociationID.NotFound",
+  address: "InvalidAddress.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -27,11 +35,22 @@ const MALFORMED: Record<string, string> = {
   image: "InvalidAMIID.Malformed",
   volume: "InvalidVolumeID.Malformed",
   snapshot: "InvalidSnapshotID.Malformed",
+  vpc: "InvalidVpcID.Malformed",
+  subnet: "InvalidSubnetID.Malformed",
+  "security-group": "InvalidGroupId.Malformed",
+  "network-interface": "InvalidNetworkInterfaceID.Malformed",
+  // EC2 answers ids of these that cannot be ones as it answers unknown ones.
+  attachment: "InvalidAttachmentID.NotFound",
+  allocation: "InvalidAllocationID.NotFound",
+  association: "InvalidAssociationID.NotFound",
 };
 
 const CONFLICT: Record<string, string> = {
   "key-pair": "InvalidKeyPair.Duplicate",
   "image-name": "InvalidAMIName.Duplicate",
+  "ip-address": "InvalidIPAddress.InUse",
+  "network-interface": "InvalidNetworkInterface.InUse",
+  "address-association": "Resource.AlreadyAssociated",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -40,6 +59,15 @@ const INVALID_VALUE: Record<string, string> = {
   "block-device-mapping": "InvalidBlockDeviceMapping",
   "user-data": "InvalidUserData.Malformed",
   "key-format": "InvalidKey.Format",
+  "missing-parameter": "MissingParameter",
+  "parameter-combination": "InvalidParameterCombination",
+  // EC2's plain InvalidParameter (not …Value), e.g. a security group and a subnet of different VPCs.
+  parameter: "InvalidParameter",
+  "subnet-addresses": "InsufficientFreeAddressesInSubnet",
+  "address-limit": "AddressLimitExceeded",
+  "no-default-vpc": "VPCIdNotSpecified",
+  "missing-input": "MissingInput",
+  "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {

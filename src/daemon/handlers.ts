@@ -5,7 +5,8 @@ import { catalogueHandlers, stsHandlers } from "./catalogue/index.ts";
 import { imageHandlers, type ImageBuilds } from "./images/index.ts";
 import { instanceHandlers, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
-import { tagHandlers, type DaemonContext } from "./shared/index.ts";
+import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
+import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
 import { volumeHandlers } from "./volumes/index.ts";
 
 export interface HandlerDeps {
@@ -13,10 +14,12 @@ export interface HandlerDeps {
   store: Store;
   instances: InstanceDeps;
   builds: ImageBuilds;
+  /** Where region-wide network changes go (the data plane); none by default. */
+  changes?: NetworkChanges;
 }
 
 /** A declared action without a handler here fails tsc; so does a handler for an action the catalogue lacks. */
-export const daemonHandlers = ({ ctx, store, instances, builds }: HandlerDeps): ServiceHandlers => ({
+export const daemonHandlers = ({ ctx, store, instances, builds, changes = noNetworkChanges }: HandlerDeps): ServiceHandlers => ({
   ec2: {
     ...catalogueHandlers(ctx),
     ...keyPairHandlers(store),
@@ -24,6 +27,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds }: HandlerDeps): 
     ...tagHandlers(store),
     ...volumeHandlers(store),
     ...imageHandlers(ctx, store, builds),
+    ...networkInterfaceHandlers(ctx, store, changes),
   },
   sts: stsHandlers(ctx),
   iam: {},

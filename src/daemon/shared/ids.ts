@@ -5,7 +5,18 @@ import { isId } from "../../runtime/index.ts";
 
 export { isId, newId } from "../../runtime/index.ts";
 
-const RESOURCE_BY_PREFIX: Record<string, string> = { i: "instance", ami: "image", vol: "volume", snap: "snapshot", r: "reservation" };
+const RESOURCE_BY_PREFIX: Record<string, string> = {
+  i: "instance",
+  ami: "image",
+  vol: "volume",
+  snap: "snapshot",
+  r: "reservation",
+  vpc: "vpc",
+  subnet: "subnet",
+  sg: "security-group",
+  eni: "network-interface",
+  eipalloc: "elastic-ip",
+};
 
 /** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */
 export function assertIds(prefix: string, ids: string[] | undefined, param: string): void {

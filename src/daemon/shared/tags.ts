@@ -8,7 +8,18 @@ import { isId, resourceTypeOf } from "./ids.ts";
 import { isReservedTagKey } from "../../actions/index.ts";
 import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 
-const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami" };
+const PREFIX_OF: Record<string, string> = { instance: "i", volume: "vol", image: "ami", "network-interface": "eni", "elastic-ip": "eipalloc" };
+
+/** Whether the store holds a live resource of this type with this id. */
+function exists(store: Store, type: string, id: string): boolean {
+  switch (type) {
+    case "instance": return store.instances.get(id) !== undefined;
+    case "volume": return (store.volumes.get(id)?.state ?? "deleted") !== "deleted";
+    case "network-interface": return store.networkInterfaces.get(id) !== undefined;
+    case "elastic-ip": return store.networkInterfaces.addresses.get(id) !== undefined;
+    default: return (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
+  }
+}
 
 /** The resources among `ids` that this node holds, with their EC2 resource type. */
 function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; type: string }> {
@@ -16,12 +27,8 @@ function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; 
   for (const id of ids) {
     const type = resourceTypeOf(id);
     if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type ?? "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
-    const exists =
-      type === "instance" ? store.instances.get(id) !== undefined
-      : type === "volume" ? (store.volumes.get(id)?.state ?? "deleted") !== "deleted"
-      : (store.images.get(id)?.state ?? "deregistered") !== "deregistered";
-    if (exists) out.push({ id, type });
-    else if (alone) throw notFound(type, `The ${type === "image" ? "image" : type} ID '${id}' does not exist`, "ResourceId");
+    if (exists(store, type, id)) out.push({ id, type });
+    else if (alone) throw notFound(type === "elastic-ip" ? "allocation" : type, `The ${type === "elastic-ip" ? "allocation" : type.replace("-", " ")} ID '${id}' does not exist`, "ResourceId");
   }
   return out;
 }
