@@ -78,6 +78,8 @@ export class ElasticIpActions {
           `Give it a block of the host's network with 'hive up --public-cidr ${EXAMPLE_POOL}'.`,
       );
     }
+    const allocationId = newId("eipalloc");
+    const tags = tagsFor(input.TagSpecifications, "elastic-ip", allocationId);
     const pool = poolAddresses(ctx.publicCidr);
     const held = new Set(store.networkInterfaces.addresses.list().map((a) => a.publicIp));
     let ip: string | undefined;
@@ -92,8 +94,6 @@ export class ElasticIpActions {
       ip = pool.find((a) => !held.has(a));
     }
     if (!ip) throw limitExceeded(`The maximum number of addresses has been reached: every address of the pool ${ctx.publicCidr} ('hive up --public-cidr') is allocated.`);
-    const allocationId = newId("eipalloc");
-    const tags = tagsFor(input.TagSpecifications, "elastic-ip", allocationId);
     store.networkInterfaces.addresses.insert({ allocationId, publicIp: ip, createdAt: new Date().toISOString() }, tags);
     return { AllocationId: allocationId, PublicIp: ip, Domain: "vpc", PublicIpv4Pool: "amazon", NetworkBorderGroup: ctx.region };
   }
