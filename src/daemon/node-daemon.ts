@@ -12,7 +12,7 @@ import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
-import { guestMac, metadataFacts } from "./instances/index.ts";
+import { guestMac, metadataFacts, placeEarlierInstances } from "./instances/index.ts";
 import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs/index.ts";
 import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
@@ -46,6 +46,9 @@ export interface DaemonOptions {
 export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
   // The region's default VPC, made at the first start of a data directory (new, or from before VPCs).
   ensureDefaultVpc(ctx, store);
+  // Instances from before the VPC model are placed in it (their primary interface in the default subnet).
+  const placed = placeEarlierInstances(ctx, store);
+  if (placed.length > 0) opts.log(`hive: placed ${placed.length} earlier instance(s) in the default VPC: ${placed.join(", ")}`);
   const blocks = await startBlockService({ bus, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
   const metadata = new MetadataService({
     facts: (id) => {

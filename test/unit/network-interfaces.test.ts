@@ -11,6 +11,7 @@ import type { InstanceManager } from "../../src/daemon/instances/instance-manage
 import { describeInstances, describeInstanceAttribute, modifyInstanceAttribute } from "../../src/daemon/instances/instances.ts";
 import { runInstances } from "../../src/daemon/instances/run-instances.ts";
 import { guestMac, macFor, metadataFacts } from "../../src/daemon/instances/guest-config.ts";
+import { placeEarlierInstances } from "../../src/daemon/instances/adopt-network.ts";
 import {
   ElasticIpActions,
   NetworkInterfaceActions,
@@ -479,6 +480,26 @@ describe("RunInstances in the VPC model", () => {
     assert.equal(at(`${m}/public-ipv4s`), "192.0.2.17");
     assert.equal(at(`${m}/ipv4-associations/192.0.2.17`), "172.31.0.4");
   });
+});
+
+test("instances from before the VPC model get a primary interface in the default subnet at start, once", async () => {
+  const w = await world();
+  const id = `i-${"d".repeat(17)}`;
+  w.store.instances.insertLaunch({
+    instances: [{
+      id, reservationId: `r-${"d".repeat(17)}`, ownerId: "123456789012", imageId: AMI, instanceType: "t3.micro", state: "running",
+      launchTime: now, az: "us-east-1a", node: "node-1", vcpus: 2, memoryMiB: 1024, shutdownBehavior: "stop",
+      disableApiTermination: false, rootDeviceName: "/dev/xvda", amiLaunchIndex: 0, updatedAt: now,
+    }],
+    volumes: [],
+    tags: [],
+  });
+  assert.deepEqual(placeEarlierInstances(w.ctx, w.store), [id]);
+  assert.deepEqual(placeEarlierInstances(w.ctx, w.store), []);
+  const [i] = describeAll(w);
+  assert.equal(i!.SubnetId, w.defaultSubnet);
+  assert.equal(i!.PrivateIpAddress, "172.31.0.4");
+  assert.equal(i!.NetworkInterfaces![0]!.MacAddress, macFor(id));
 });
 
 describe("Elastic IPs", () => {

@@ -20,3 +20,4 @@ export { TERMINATED_VISIBLE_MS } from "./purge.ts";
 export { guestMac, hostnameFor, macFor, metadataFacts, privateDnsNameFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
 export { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
 export { instanceHandlers } from "./handlers.ts";
+export { placeEarlierInstances } from "./adopt-network.ts";
