@@ -30,6 +30,8 @@ const ACTIONS = [
   "DescribeInstanceAttribute", "ModifyInstanceAttribute", "CreateTags", "DeleteTags", "DescribeTags", "DescribeVolumes", "DescribeImages",
   "CreateKeyPair", "ImportKeyPair", "DescribeKeyPairs", "DeleteKeyPair", "ModifyInstanceMetadataOptions", "CreateImage", "CopyImage",
   "RegisterImage", "DeregisterImage",
+  "CreateNetworkInterface", "DeleteNetworkInterface", "DescribeNetworkInterfaces", "AttachNetworkInterface", "DetachNetworkInterface",
+  "ModifyNetworkInterfaceAttribute", "AllocateAddress", "AssociateAddress", "DisassociateAddress", "ReleaseAddress", "DescribeAddresses",
   "Bogus", "",
 ];
 const KEYS = [
@@ -40,11 +42,17 @@ const KEYS = [
   "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
   "KeyName", "KeyType", "KeyFormat", "PublicKeyMaterial", "KeyPairId", "HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
   "Name", "SourceImageId", "SourceRegion", "ImageLocation", "NoReboot",
+  "SubnetId", "SecurityGroupId.1", "SecurityGroup.1", "PrivateIpAddress", "NetworkInterfaceId", "NetworkInterfaceId.1", "AllocationId",
+  "AllocationId.1", "AssociationId", "PublicIp", "PublicIp.1", "DeviceIndex", "AttachmentId", "Domain", "Address", "AllowReassociation",
+  "Description.Value", "SourceDestCheck.Value", "Attachment.AttachmentId", "Attachment.DeleteOnTermination", "NetworkInterface.1.DeviceIndex",
+  "NetworkInterface.1.SubnetId", "NetworkInterface.1.NetworkInterfaceId", "NetworkInterface.1.PrivateIpAddress", "GroupId.1",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
   "instance-type", "9".repeat(40), "i-0123456789abcdef0", "i-xyz", "vol-0123456789abcdef0", "instanceType", "userData", "terminate", "aGVsbG8=", "self",
   "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
+  "subnet-0123456789abcdef0", "eni-0123456789abcdef0", "eipalloc-0123456789abcdef0", "eipassoc-0123456789abcdef0", "eni-attach-0123456789abcdef0",
+  "sg-0123456789abcdef0", "172.31.0.4", "172.31.0.1", "10.0.0.5", "192.0.2.17", "vpc", "standard", "0", "1",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {

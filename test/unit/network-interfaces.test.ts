@@ -574,3 +574,54 @@ describe("Elastic IPs", () => {
     assert.ok(byAlloc.get(first)!.AssociationId);
   });
 });
+
+test("random well-typed input to every new action answers a 4xx EC2 error or succeeds, never a crash", async () => {
+  const w = await world({ publicCidr: "192.0.2.16/29" });
+  const [inst] = run(w);
+  const eni = inst!.NetworkInterfaces![0]!;
+  let seed = 20261202;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const strings = ["", "x", w.defaultSubnet, w.defaultGroup, eni.NetworkInterfaceId!, eni.Attachment!.AttachmentId!, inst!.InstanceId!, "172.31.0.4", "172.31.0.200", "192.0.2.17", "vpc", "standard", "eipalloc-0123456789abcdef0", "eipassoc-0123456789abcdef0", "sg-0123456789abcdef0", "*", "\u0000"];
+  const field = (): [string, unknown] =>
+    pick<[string, () => unknown]>([
+      ["SubnetId", () => pick(strings)],
+      ["Groups", () => [pick(strings)]],
+      ["PrivateIpAddress", () => pick(strings)],
+      ["Description", () => pick([pick(strings), { Value: pick(strings) }])],
+      ["NetworkInterfaceId", () => pick(strings)],
+      ["NetworkInterfaceIds", () => [pick(strings)]],
+      ["InstanceId", () => pick(strings)],
+      ["DeviceIndex", () => pick([0, 1, -1, 7])],
+      ["AttachmentId", () => pick(strings)],
+      ["SourceDestCheck", () => ({ Value: pick([true, false]) })],
+      ["Attachment", () => ({ AttachmentId: pick(strings), DeleteOnTermination: pick([true, false, undefined]) })],
+      ["AllocationId", () => pick(strings)],
+      ["AllocationIds", () => [pick(strings)]],
+      ["AssociationId", () => pick(strings)],
+      ["PublicIp", () => pick(strings)],
+      ["PublicIps", () => [pick(strings)]],
+      ["Domain", () => pick(strings)],
+      ["Address", () => pick(strings)],
+      ["AllowReassociation", () => pick([true, false])],
+      ["MaxResults", () => pick([0, 5, 6, 1001])],
+      ["NextToken", () => pick(strings)],
+      ["Filters", () => [{ Name: pick(["status", "group-id", "tag:x", "bogus", "instance-id", "public-ip"]), Values: [pick(strings)] }]],
+      ["TagSpecifications", () => [{ ResourceType: pick(["network-interface", "elastic-ip", "instance"]), Tags: [{ Key: pick(strings), Value: "v" }] }]],
+    ])
+      .map((x, i) => (i === 0 ? x : (x as () => unknown)())) as [string, unknown];
+  const actions: Array<(input: any) => unknown> = [
+    (i) => w.enis.create(i), (i) => w.enis.delete(i), (i) => w.enis.describe(i), (i) => w.enis.attach(i), (i) => w.enis.detach(i),
+    (i) => w.enis.modifyAttribute(i), (i) => w.eips.allocate(i), (i) => w.eips.associate(i), (i) => w.eips.disassociate(i),
+    (i) => w.eips.release(i), (i) => w.eips.describe(i),
+  ];
+  for (let n = 0; n < 3000; n++) {
+    const input = Object.fromEntries(Array.from({ length: 1 + Math.floor(next() * 4) }, field));
+    try {
+      pick(actions)(input);
+    } catch (err) {
+      assert.ok(err instanceof HiveError, `${JSON.stringify(input)}: ${String(err)}`);
+      assert.ok(awsErrorFromDomain(err).status < 500, `${JSON.stringify(input)}: ${err.message}`);
+    }
+  }
+});
