@@ -74,11 +74,28 @@ describe("e2e: network interfaces and Elastic IPs", () => {
     fails(["ec2", "run-instances", "--image-id", ami, "--subnet-id", subnet, "--network-interfaces", `DeviceIndex=0,SubnetId=${subnet}`], "InvalidParameterCombination");
   });
 
+  test("--security-groups by name, --network-interfaces with an available interface, modify-instance-attribute --groups", () => {
+    const byName = ok(["ec2", "run-instances", "--image-id", ami, "--security-groups", "default", "--instance-type", "t3.nano"]).Instances[0];
+    assert.deepEqual(byName.SecurityGroups, [{ GroupId: group, GroupName: "default" }]);
+    const spare = ok(["ec2", "create-network-interface", "--subnet-id", subnet, "--private-ip-address", "172.31.0.70"]).NetworkInterface;
+    const withEni = ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.nano", "--network-interfaces", `DeviceIndex=0,NetworkInterfaceId=${spare.NetworkInterfaceId}`]).Instances[0];
+    assert.equal(withEni.PrivateIpAddress, "172.31.0.70");
+    assert.equal(withEni.NetworkInterfaces[0].MacAddress, spare.MacAddress);
+    ok(["ec2", "modify-instance-attribute", "--instance-id", withEni.InstanceId, "--groups", group]);
+    ok(["ec2", "modify-instance-attribute", "--instance-id", withEni.InstanceId, "--no-source-dest-check"]);
+    assert.equal(ok(["ec2", "describe-instance-attribute", "--instance-id", withEni.InstanceId, "--attribute", "sourceDestCheck"]).SourceDestCheck.Value, false);
+    assert.deepEqual(ok(["ec2", "describe-instance-attribute", "--instance-id", withEni.InstanceId, "--attribute", "groupSet"]).Groups, [{ GroupId: group, GroupName: "default" }]);
+    fails(["ec2", "modify-instance-attribute", "--instance-id", withEni.InstanceId, "--groups", "sg-0123456789abcdef0"], "InvalidGroup.NotFound");
+    fails(["ec2", "run-instances", "--image-id", ami, "--subnet-id", subnet, "--associate-public-ip-address"], "UnsupportedOperation");
+    ok(["ec2", "terminate-instances", "--instance-ids", byName.InstanceId, withEni.InstanceId]);
+  });
+
   test("describe-instances filters on VPC, subnet, groups, addresses and interfaces", () => {
     const both = [first.InstanceId, second.InstanceId].sort();
-    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=vpc-id,Values=${vpc}`])), both);
-    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=subnet-id,Values=${subnet}`, "Name=instance.group-name,Values=default"])), both);
-    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=instance.group-id,Values=${group}`])), both);
+    const live = ["Name=instance-state-name,Values=pending,running"];
+    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=vpc-id,Values=${vpc}`, ...live])), both);
+    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=subnet-id,Values=${subnet}`, "Name=instance.group-name,Values=default", ...live])), both);
+    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=instance.group-id,Values=${group}`, ...live])), both);
     assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", "Name=private-ip-address,Values=172.31.0.50"])), [second.InstanceId]);
     assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", "Name=private-dns-name,Values=ip-172-31-0-4.ec2.internal"])), [first.InstanceId]);
     assert.deepEqual(
