@@ -44,6 +44,15 @@ export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: I
           VpcId: primary.record.vpcId,
           SourceDestCheck: primary.record.sourceDestCheck,
           SecurityGroups: primary.groups,
+          ...(primary.subnet
+            ? {
+                PrivateDnsNameOptions: {
+                  HostnameType: primary.subnet.hostnameType,
+                  EnableResourceNameDnsARecord: primary.subnet.dnsARecord,
+                  EnableResourceNameDnsAAAARecord: false,
+                },
+              }
+            : {}),
         }
       : { SecurityGroups: [] }),
     PublicDnsName: eip && primary?.dnsHostnames ? publicDnsNameOf(eip.publicIp, region) : "",

@@ -291,6 +291,8 @@ export const interfaceFilterFields: FilterFields<NetworkInterface> = {
   "attachment.device-index": (n) => n.Attachment?.DeviceIndex,
   "attachment.attachment-id": (n) => n.Attachment?.AttachmentId,
   "attachment.status": (n) => n.Attachment?.Status,
+  // EC2 documents the name with a dot (attachment.attach.time); the dashed form is accepted too.
+  "attachment.attach.time": (n) => n.Attachment?.AttachTime?.toISOString(),
   "attachment.attach-time": (n) => n.Attachment?.AttachTime?.toISOString(),
   "attachment.delete-on-termination": (n) => n.Attachment?.DeleteOnTermination,
   "group-id": (n) => n.Groups?.map((g) => g.GroupId),
@@ -300,6 +302,7 @@ export const interfaceFilterFields: FilterFields<NetworkInterface> = {
   "interface-type": (n) => n.InterfaceType,
   "owner-id": (n) => n.OwnerId,
   "requester-managed": (n) => n.RequesterManaged,
+  "requester-id": (n) => n.RequesterId,
 };
 
 export const interfaceFilterDynamic = interfaceTags.dynamic;
