@@ -7,6 +7,8 @@ import { keyPairActions } from "./ec2/key-pairs.ts";
 import { securityGroupActions } from "./ec2/security-groups.ts";
 import { internetGatewayActions, routeTableActions } from "./ec2/route-tables.ts";
 import { subnetActions } from "./ec2/subnets.ts";
+import { networkInterfaceActions } from "./ec2/network-interfaces.ts";
+import { addressActions } from "./ec2/addresses.ts";
 import { tagActions } from "./ec2/tags.ts";
 import { volumeActions } from "./ec2/volumes.ts";
 import { vpcActions } from "./ec2/vpcs.ts";
@@ -22,6 +24,8 @@ export const catalogue = {
     ...routeTableActions,
     ...internetGatewayActions,
     ...securityGroupActions,
+    ...networkInterfaceActions,
+    ...addressActions,
   },
   sts: stsActions,
   iam: {},

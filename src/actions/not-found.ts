@@ -34,6 +34,8 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   rtb: ["InvalidRouteTableID.NotFound", "routeTable"],
   igw: ["InvalidInternetGatewayID.NotFound", "internetGateway"],
   dopt: ["InvalidDhcpOptionID.NotFound", "dhcpOption"],
+  eni: ["InvalidNetworkInterfaceID.NotFound", "network interface"],
+  eipalloc: ["InvalidAllocationID.NotFound", "allocation"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

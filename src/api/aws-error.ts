@@ -32,6 +32,11 @@ const NOT_FOUND: Record<string, string> = {
   "vpc-cidr-block-association": "InvalidVpcCidrBlockAssociationID.NotFound",
   route: "InvalidRoute.NotFound",
   gateway: "InvalidGatewayID.NotFound",
+  "network-interface": "InvalidNetworkInterfaceID.NotFound",
+  attachment: "InvalidAttachmentID.NotFound",
+  allocation: "InvalidAllocationID.NotFound",
+  association: "InvalidAssociationID.NotFound",
+  address: "InvalidAddress.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -46,6 +51,11 @@ const MALFORMED: Record<string, string> = {
   "route-table": "InvalidRouteTableId.Malformed",
   "internet-gateway": "InvalidInternetGatewayId.Malformed",
   "dhcp-options": "InvalidDhcpOptionsId.Malformed",
+  "network-interface": "InvalidNetworkInterfaceID.Malformed",
+  // EC2 answers ids of these that cannot be ones as it answers unknown ones.
+  attachment: "InvalidAttachmentID.NotFound",
+  allocation: "InvalidAllocationID.NotFound",
+  association: "InvalidAssociationID.NotFound",
 };
 
 const CONFLICT: Record<string, string> = {
@@ -69,6 +79,8 @@ const NOT_PERMITTED: Record<string, string> = {
 const INVALID_STATE: Record<string, string> = {
   instance: "IncorrectInstanceState",
   "gateway-attachment": "Gateway.NotAttached",
+  "network-interface": "InvalidNetworkInterface.InUse",
+  "address-association": "Resource.AlreadyAssociated",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -87,6 +99,13 @@ const INVALID_VALUE: Record<string, string> = {
   "vpc-limit": "VpcLimitExceeded",
   "cidr-limit": "CidrLimitExceeded",
   "subnet-full": "InsufficientFreeAddressesInSubnet",
+  // EC2's plain InvalidParameter (not …Value), e.g. a security group and a subnet of different VPCs.
+  parameter: "InvalidParameter",
+  "subnet-addresses": "InsufficientFreeAddressesInSubnet",
+  "address-limit": "AddressLimitExceeded",
+  "no-default-vpc": "VPCIdNotSpecified",
+  "missing-input": "MissingInput",
+  "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {

@@ -8,6 +8,7 @@ import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import { openStore } from "../store/index.ts";
+import { formatCidr, parseCidr } from "../net/index.ts";
 
 export { DataDirInUse, lockDataDir, type DataDirLock } from "../store/index.ts";
 import { hostFacts } from "../vm/index.ts";
@@ -27,6 +28,8 @@ export interface ApplianceOptions {
   network?: "bridge" | "user";
   /** The bridge's private network. */
   bridgeCidr?: string;
+  /** A block of the host's network Hive hands out as Elastic IPs; without it AllocateAddress answers AddressLimitExceeded. */
+  publicCidr?: string;
   log: (line: string) => void;
 }
 
@@ -105,6 +108,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
           (opts.network ?? (process.getuid?.() === 0 ? "bridge" : "user")) === "bridge"
             ? { mode: "bridge", bridge: "hivebr0", cidr: opts.bridgeCidr ?? "10.73.0.0/24" }
             : { mode: "user" },
+        ...(opts.publicCidr ? { publicCidr: formatCidr(parseCidr(opts.publicCidr)) } : {}),
       },
       store,
       { log: opts.log },

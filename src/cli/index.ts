@@ -7,7 +7,7 @@ import { envLines } from "./env.ts";
 import { fetchStatus, formatStatus } from "./status.ts";
 import { runSsh } from "./ssh.ts";
 import { importImageCli, type ImageImportFlags } from "./image.ts";
-import { dataDirOf, parsePort, parseRatio, type DataDirFlags } from "./options.ts";
+import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
 
 const say = (line: string): void => void process.stderr.write(line + "\n");
@@ -47,6 +47,7 @@ export function buildProgram(): Command {
       new Option("--network <mode>", "guest networking: bridge (needs root; default as root) or user (QEMU user mode, rootless)").choices(["bridge", "user"]),
     )
     .option("--bridge-cidr <cidr>", "the bridge's private network (bridge mode)", "10.73.0.0/24")
+    .option("--public-cidr <cidr>", "addresses of the host's network Hive may hand out as Elastic IPs, e.g. 192.0.2.16/28", parsePublicCidr)
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);
     });

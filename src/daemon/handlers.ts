@@ -6,6 +6,7 @@ import { imageHandlers, type ImageBuilds } from "./images/index.ts";
 import { instanceHandlers, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
+import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
 import { volumeHandlers } from "./volumes/index.ts";
 import { vpcHandlers } from "./vpc/index.ts";
@@ -30,6 +31,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, changes = noNetw
     ...imageHandlers(ctx, store, builds),
     ...securityGroupHandlers(ctx, store, changes),
     ...vpcHandlers(ctx, store, changes),
+    ...networkInterfaceHandlers(ctx, store, changes),
   },
   sts: stsHandlers(ctx),
   iam: {},

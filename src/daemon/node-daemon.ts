@@ -3,7 +3,7 @@ import { announce, subjects, type Bus, type NodeStatus } from "../bus/index.ts";
 import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
-import type { DaemonContext } from "./shared/index.ts";
+import { noNetworkChanges, type DaemonContext } from "./shared/index.ts";
 import { daemonHandlers } from "./handlers.ts";
 import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
@@ -12,7 +12,7 @@ import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
-import { macFor, metadataFacts } from "./instances/index.ts";
+import { guestMac, metadataFacts, placeEarlierInstances } from "./instances/index.ts";
 import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
 import { publicKeyOf } from "./key-pairs/index.ts";
 import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
@@ -46,11 +46,14 @@ export interface DaemonOptions {
 export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
   // The region's default VPC, made at the first start of a data directory (new, or from before VPCs).
   ensureDefaultVpc(ctx, store);
+  // Instances from before the VPC model are placed in it (their primary interface in the default subnet).
+  const placed = placeEarlierInstances(ctx, store);
+  if (placed.length > 0) opts.log(`hive: placed ${placed.length} earlier instance(s) in the default VPC: ${placed.join(", ")}`);
   const blocks = await startBlockService({ bus, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
   const metadata = new MetadataService({
     facts: (id) => {
       const rec = store.instances.get(id);
-      return rec ? metadataFacts(rec, ctx, rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined) : undefined;
+      return rec ? metadataFacts(store, rec, ctx, rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined) : undefined;
     },
     options: (id) => {
       const rec = store.instances.get(id);
@@ -63,13 +66,15 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     const net = await setupBridge({ name: ctx.network.bridge, cidr: ctx.network.cidr, hopLimits: hopLimitsOf(store), log: opts.log });
     hopLimits = new HopLimitRules(store, opts.log);
     const live = store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
-    await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: macFor(r.id), ip: r.privateIp }] : [])));
+    await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: guestMac(store, r.id), ip: r.privateIp }] : [])));
     await metadata.listenTcp("bridge", net.metadataIp, 80, (ip) =>
       store.instances.inStates(["pending", "running", "stopping"]).find((r) => r.privateIp === ip)?.id,
     );
     opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);
   }
-  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs });
+  // Region-wide network changes reach the data plane here (none wired yet).
+  const changes = noNetworkChanges;
+  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
@@ -89,7 +94,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
 
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
-  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager), builds });
+  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, changes });
   const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {

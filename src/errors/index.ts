@@ -62,3 +62,5 @@ export const notPermitted = (message: string): HiveError => new HiveError({ kind
 export const unavailable = (message: string): HiveError => new HiveError({ kind: "Unavailable", message });
 
 export const unsupported = (message: string): HiveError => new HiveError({ kind: "Unsupported", message });
+
+export const conflict = (resource: string, message: string, param?: string): HiveError => new HiveError({ kind: "Conflict", resource, message, param });

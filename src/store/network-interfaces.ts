@@ -40,6 +40,13 @@ export interface NetworkInterfaceRepo extends ResourceRepo<NetworkInterfaceRecor
   forSubnet(subnetId: string): NetworkInterfaceRecord[];
   forVpc(vpcId: string): NetworkInterfaceRecord[];
   forInstance(instanceId: string): NetworkInterfaceRecord[];
+  /** The interfaces attached to any of these instances, by instance then device index. */
+  forInstances(instanceIds: string[]): NetworkInterfaceRecord[];
+  byAttachment(attachmentId: string): NetworkInterfaceRecord | undefined;
+  /** Whether an interface already has this MAC. */
+  macTaken(mac: string): boolean;
+  /** The Elastic IPs associated with any of these interfaces. */
+  addressesOf(interfaceIds: string[]): AddressRecord[];
   /** The security groups of each interface asked for, in the order they were given. */
   groups(interfaceIds: string[]): Map<string, string[]>;
   setGroups(interfaceId: string, groupIds: string[]): void;
@@ -53,6 +60,16 @@ export const networkInterfaceRepo = (db: Driver): NetworkInterfaceRepo => ({
   forSubnet: (subnetId) => interfaces.many(db, `${interfaces.select} WHERE subnet_id = ? ORDER BY id`, subnetId),
   forVpc: (vpcId) => interfaces.many(db, `${interfaces.select} WHERE vpc_id = ? ORDER BY id`, vpcId),
   forInstance: (instanceId) => interfaces.many(db, `${interfaces.select} WHERE instance_id = ? ORDER BY device_index`, instanceId),
+  forInstances: (ids) =>
+    ids.length === 0
+      ? []
+      : interfaces.many(db, `${interfaces.select} WHERE instance_id IN (SELECT value FROM json_each(?)) ORDER BY instance_id, device_index`, JSON.stringify(ids)),
+  byAttachment: (attachmentId) => interfaces.one(db, `${interfaces.select} WHERE attachment_id = ?`, attachmentId),
+  macTaken: (mac) => db.get("SELECT 1 FROM network_interfaces WHERE mac = ?", mac) !== undefined,
+  addressesOf: (ids) =>
+    ids.length === 0
+      ? []
+      : addresses.many(db, `${addresses.select} WHERE network_interface_id IN (SELECT value FROM json_each(?)) ORDER BY allocation_id`, JSON.stringify(ids)),
   groups: (ids) => {
     const out = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return out;

@@ -81,7 +81,7 @@ describe("a guest with a key, user data and IMDSv2 required", () => {
   test("DescribeInstances reports the address, DNS name, interface and metadata options", () => {
     const [inst] = ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances;
     assert.match(inst.PrivateIpAddress, /^\d+\.\d+\.\d+\.\d+$/);
-    assert.equal(inst.PrivateDnsName, `${a}.ec2.internal`);
+    assert.equal(inst.PrivateDnsName, `ip-${inst.PrivateIpAddress.replaceAll(".", "-")}.ec2.internal`);
     assert.equal(inst.NetworkInterfaces[0].PrivateIpAddress, inst.PrivateIpAddress);
     assert.equal(inst.MetadataOptions.HttpTokens, "required");
     assert.equal(inst.KeyName, "me");

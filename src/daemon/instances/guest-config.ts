@@ -1,9 +1,10 @@
 // What a guest is told about itself: its MAC and host name, the NoCloud seed, and the metadata service's view.
 import { createHash } from "node:crypto";
-import type { MetadataFacts } from "../../metadata/index.ts";
+import type { MetadataFacts, MetadataInterface } from "../../metadata/index.ts";
 import type { InstanceRecord, Store } from "../../store/index.ts";
 import { USER_NET, type SeedFiles, type SystemIdentity } from "../../vm/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
+import { interfaceFacts, primaryInterfaceOf, privateDnsNameOf, publicDnsNameOf } from "../network-interfaces/index.ts";
 
 // Listings show every instance's MAC: remembered rather than hashed again, up to a bound that keeps memory flat.
 const macs = new Map<string, string>();
@@ -20,6 +21,9 @@ export function macFor(instanceId: string): string {
   }
   return mac;
 }
+
+/** The guest's MAC: its primary interface's (an interface given to RunInstances keeps its own), else the one from its id. */
+export const guestMac = (store: Store, instanceId: string): string => primaryInterfaceOf(store, instanceId)?.mac ?? macFor(instanceId);
 
 /**
  * The machine as EC2's firmware describes it: vendor "Amazon EC2", the instance type as product, and a system UUID
@@ -49,7 +53,41 @@ export function addressHolders(store: Store): (InstanceRecord & { privateIp: str
 /** The guest's address: its own on the bridge; in user-mode networking every guest has its own slirp network, so all share one. */
 export const privateIpFor = (r: Pick<InstanceRecord, "privateIp">): string => r.privateIp ?? USER_NET.guestIp;
 
-export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?: string): MetadataFacts {
+/**
+ * What the metadata service tells the guest: identity, its private DNS name as host name, and each network interface
+ * with its subnet, VPC, groups and Elastic IP. In user mode the addresses are the interfaces' (the VPC's view), not the
+ * guest's slirp address.
+ */
+export function metadataFacts(store: Store, r: InstanceRecord, ctx: DaemonContext, publicKey?: string): MetadataFacts {
+  const facts = interfaceFacts(store, store.networkInterfaces.forInstance(r.id));
+  const interfaces: MetadataInterface[] = facts.map((f) => {
+    const vpcBlocks = store.vpcs.cidrBlocks(f.record.vpcId);
+    const primaryBlock = vpcBlocks.find((b) => b.primary)?.cidr ?? store.vpcs.get(f.record.vpcId)?.cidr ?? "";
+    return {
+      deviceNumber: f.record.deviceIndex ?? 0,
+      interfaceId: f.record.id,
+      mac: f.record.mac,
+      localHostname: privateDnsNameOf(f.record.privateIp, ctx.region),
+      localIpv4s: [f.record.privateIp],
+      ownerId: r.ownerId,
+      securityGroupIds: f.groups.map((g) => g.GroupId!),
+      securityGroups: f.groups.map((g) => g.GroupName!),
+      subnetId: f.record.subnetId,
+      subnetCidr: f.subnet?.cidr ?? "",
+      vpcId: f.record.vpcId,
+      vpcCidr: primaryBlock,
+      vpcCidrs: vpcBlocks.length ? [primaryBlock, ...vpcBlocks.filter((b) => !b.primary).map((b) => b.cidr)] : [primaryBlock],
+      ...(f.address
+        ? {
+            publicIpv4s: [
+              { publicIp: f.address.publicIp, privateIp: f.record.privateIp, ...(f.dnsHostnames ? { publicHostname: publicDnsNameOf(f.address.publicIp, ctx.region) } : {}) },
+            ],
+          }
+        : {}),
+    };
+  });
+  const primary = facts.find((f) => f.record.deviceIndex === 0);
+  const hostname = primary ? privateDnsNameFor(r.id, primary.record.privateIp, primary.subnet?.hostnameType, ctx.region) : hostnameFor(r.id, ctx.region);
   return {
     instanceId: r.id,
     imageId: r.imageId,
@@ -59,16 +97,25 @@ export function metadataFacts(r: InstanceRecord, ctx: DaemonContext, publicKey?:
     region: ctx.region,
     az: r.az,
     azId: ctx.azId,
-    hostname: hostnameFor(r.id, ctx.region),
-    privateIp: privateIpFor(r),
-    mac: macFor(r.id),
+    hostname,
+    privateIp: primary?.record.privateIp ?? privateIpFor(r),
+    mac: primary?.record.mac ?? macFor(r.id),
     rootDeviceName: r.rootDeviceName,
     launchTime: r.launchTime,
     keyName: r.keyName,
     publicKey,
     userData: r.userData,
+    interfaces,
+    securityGroups: primary?.groups.map((g) => g.GroupName!) ?? [],
+    ...(primary?.address
+      ? { publicIp: primary.address.publicIp, ...(primary.dnsHostnames ? { publicHostname: publicDnsNameOf(primary.address.publicIp, ctx.region) } : {}) }
+      : {}),
   };
 }
+
+/** The instance's private DNS name as its subnet names instances: by address (ip-10-0-1-4…) or by id (i-0123…). */
+export const privateDnsNameFor = (instanceId: string, ip: string, hostnameType: string | undefined, region: string): string =>
+  hostnameType === "resource-name" ? hostnameFor(instanceId, region) : privateDnsNameOf(ip, region);
 
 const yamlString = (s: string): string => JSON.stringify(s);
 
@@ -84,7 +131,7 @@ export function bridgeGateway(cidr: string): string {
  * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
  * (on the bridge: the static address, the gateway and `nameservers`, the host's resolvers).
  */
-export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, nameservers: string[] = []): SeedFiles {
+export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, nameservers: string[] = [], mac = macFor(r.id)): SeedFiles {
   const metaData = [
     `instance-id: ${r.id}`,
     `local-hostname: ${hostnameFor(r.id, ctx.region)}`,
@@ -109,7 +156,7 @@ export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: str
     "ethernets:",
     "  nic0:",
     "    match:",
-    `      macaddress: ${yamlString(macFor(r.id))}`,
+    `      macaddress: ${yamlString(mac)}`,
     ...addressing.map((l) => l.slice(2)),
     "",
   ].join("\n");

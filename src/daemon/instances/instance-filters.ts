@@ -1,5 +1,5 @@
 // The filters DescribeInstances and DescribeInstanceStatus accept, read from the EC2 view of an instance.
-import type { Instance, InstanceStatus } from "@aws-sdk/client-ec2";
+import type { Instance, InstanceNetworkInterface, InstanceStatus } from "@aws-sdk/client-ec2";
 import { tagFilters, type FilterFields } from "../shared/index.ts";
 
 export interface InstanceWithReservation {
@@ -9,6 +9,43 @@ export interface InstanceWithReservation {
 }
 
 const tags = tagFilters<InstanceWithReservation>((x) => x.instance.Tags);
+
+/** The network-interface.* filters: each reads every interface of the instance. */
+const eachInterface =
+  (get: (n: InstanceNetworkInterface, x: InstanceWithReservation) => unknown) =>
+  (x: InstanceWithReservation): unknown[] =>
+    (x.instance.NetworkInterfaces ?? []).map((n) => get(n, x));
+
+const networkInterfaceFields: FilterFields<InstanceWithReservation> = {
+  "network-interface.network-interface-id": eachInterface((n) => n.NetworkInterfaceId),
+  "network-interface.subnet-id": eachInterface((n) => n.SubnetId),
+  "network-interface.vpc-id": eachInterface((n) => n.VpcId),
+  "network-interface.availability-zone": eachInterface((_, x) => x.instance.Placement?.AvailabilityZone),
+  "network-interface.description": eachInterface((n) => n.Description),
+  "network-interface.mac-address": eachInterface((n) => n.MacAddress),
+  "network-interface.owner-id": eachInterface((n) => n.OwnerId),
+  "network-interface.private-dns-name": eachInterface((n) => n.PrivateDnsName),
+  "network-interface.requester-managed": eachInterface(() => false),
+  "network-interface.requester-id": eachInterface(() => undefined),
+  "network-interface.ipv6-addresses.ipv6-address": eachInterface((n) => n.Ipv6Addresses?.map((a) => a.Ipv6Address)),
+  "network-interface.status": eachInterface((n) => n.Status),
+  "network-interface.source-dest-check": eachInterface((n) => n.SourceDestCheck),
+  "network-interface.group-id": eachInterface((n) => n.Groups?.map((g) => g.GroupId)),
+  "network-interface.group-name": eachInterface((n) => n.Groups?.map((g) => g.GroupName)),
+  "network-interface.addresses.private-ip-address": eachInterface((n) => n.PrivateIpAddresses?.map((a) => a.PrivateIpAddress)),
+  "network-interface.addresses.primary": eachInterface((n) => n.PrivateIpAddresses?.map((a) => a.Primary)),
+  "network-interface.addresses.association.public-ip": eachInterface((n) => n.PrivateIpAddresses?.map((a) => a.Association?.PublicIp)),
+  "network-interface.addresses.association.ip-owner-id": eachInterface((n) => n.PrivateIpAddresses?.map((a) => a.Association?.IpOwnerId)),
+  "network-interface.association.public-ip": eachInterface((n) => n.Association?.PublicIp),
+  "network-interface.association.ip-owner-id": eachInterface((n) => n.Association?.IpOwnerId),
+  "network-interface.attachment.attachment-id": eachInterface((n) => n.Attachment?.AttachmentId),
+  "network-interface.attachment.instance-id": eachInterface((_, x) => x.instance.InstanceId),
+  "network-interface.attachment.instance-owner-id": eachInterface((_, x) => x.ownerId),
+  "network-interface.attachment.device-index": eachInterface((n) => n.Attachment?.DeviceIndex),
+  "network-interface.attachment.status": eachInterface((n) => n.Attachment?.Status),
+  "network-interface.attachment.attach-time": eachInterface((n) => n.Attachment?.AttachTime?.toISOString()),
+  "network-interface.attachment.delete-on-termination": eachInterface((n) => n.Attachment?.DeleteOnTermination),
+};
 
 export const instanceFilterDynamic = tags.dynamic;
 
@@ -39,7 +76,19 @@ export const instanceFilterFields: FilterFields<InstanceWithReservation> = {
   "platform-details": (x) => x.instance.PlatformDetails,
   "private-ip-address": (x) => x.instance.PrivateIpAddress,
   "private-dns-name": (x) => x.instance.PrivateDnsName,
-  "network-interface.mac-address": (x) => x.instance.NetworkInterfaces?.map((n) => n.MacAddress),
+  "vpc-id": (x) => x.instance.VpcId,
+  "subnet-id": (x) => x.instance.SubnetId,
+  "instance.group-id": (x) => x.instance.SecurityGroups?.map((g) => g.GroupId),
+  "instance.group-name": (x) => x.instance.SecurityGroups?.map((g) => g.GroupName),
+  "group-id": (x) => x.instance.SecurityGroups?.map((g) => g.GroupId),
+  "group-name": (x) => x.instance.SecurityGroups?.map((g) => g.GroupName),
+  "ip-address": (x) => x.instance.PublicIpAddress,
+  "dns-name": (x) => x.instance.PublicDnsName || undefined,
+  "source-dest-check": (x) => x.instance.SourceDestCheck,
+  "private-dns-name-options.hostname-type": (x) => x.instance.PrivateDnsNameOptions?.HostnameType,
+  "private-dns-name-options.enable-resource-name-dns-a-record": (x) => x.instance.PrivateDnsNameOptions?.EnableResourceNameDnsARecord,
+  "private-dns-name-options.enable-resource-name-dns-aaaa-record": (x) => x.instance.PrivateDnsNameOptions?.EnableResourceNameDnsAAAARecord,
+  ...networkInterfaceFields,
   "metadata-options.http-tokens": (x) => x.instance.MetadataOptions?.HttpTokens,
   "metadata-options.http-endpoint": (x) => x.instance.MetadataOptions?.HttpEndpoint,
   "metadata-options.http-put-response-hop-limit": (x) => x.instance.MetadataOptions?.HttpPutResponseHopLimit,

@@ -8,11 +8,12 @@ import { requestMount, requestUnmount, type BlockService } from "../../ebs/index
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
 import type { MetadataService } from "../../metadata/index.ts";
 import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
-import { macFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
+import { guestMac, seedFiles, systemIdentityFor } from "./guest-config.ts";
+import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
 import { releaseImageIfUnused } from "../images/index.ts";
 import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
-import type { DaemonContext } from "../shared/index.ts";
+import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
 import type { HopLimitRules } from "./hop-limits.ts";
 import { startPurgeTimer } from "./purge.ts";
 import { freePort } from "./ssh-ports.ts";
@@ -28,6 +29,8 @@ export interface InstanceManagerDeps {
   log: (line: string) => void;
   /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
   stopTimeoutMs?: number;
+  /** Told which VPCs changed when a terminated instance's interfaces go. */
+  changes?: NetworkChanges;
 }
 
 const now = (): string => new Date().toISOString();
@@ -214,7 +217,7 @@ export class InstanceManager {
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
         // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
         const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
-        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers));
+        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers, guestMac(store, id)));
       });
       const net = ctx.network;
       let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
@@ -222,7 +225,7 @@ export class InstanceManager {
         nic = await steps.run("tap.create", async () => {
           if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
           const tap = tapNameFor(id);
-          await createTap({ name: tap, bridge: net.bridge, mac: macFor(id), ip: rec.privateIp });
+          await createTap({ name: tap, bridge: net.bridge, mac: guestMac(store, id), ip: rec.privateIp });
           await this.syncHopLimits();
           return { tap };
         });
@@ -241,7 +244,7 @@ export class InstanceManager {
           rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
           runDir: this.runDir(id),
           seedIso,
-          mac: macFor(id),
+          mac: guestMac(store, id),
           system: systemIdentityFor(rec),
           ...nic,
         },
@@ -335,8 +338,10 @@ export class InstanceManager {
         this.deps.log(`instance ${id}: removing its tap failed: ${String(err)}`);
       }
     }
-    // The address goes back to the pool with the termination.
+    // The address goes back to the subnet with the termination: the primary interface goes (or, kept, is detached).
+    const vpcs = releaseInstanceInterfaces(store, id);
     this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
+    for (const vpc of vpcs) this.deps.changes?.vpcChanged(vpc);
     await this.syncHopLimits();
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
   }

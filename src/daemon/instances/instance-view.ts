@@ -2,7 +2,8 @@
 import type { Instance, InstanceState, InstanceStatus, Reservation } from "@aws-sdk/client-ec2";
 import type { InstanceRecord, InstanceStateName, TagRecord, VolumeRecord } from "../../store/index.ts";
 import { tagsView } from "../shared/index.ts";
-import { hostnameFor, macFor, privateIpFor } from "./guest-config.ts";
+import { instanceInterfaceView, publicDnsNameOf, type InterfaceFacts } from "../network-interfaces/index.ts";
+import { privateDnsNameFor } from "./guest-config.ts";
 import { metadataOptionsView } from "./metadata-options.ts";
 
 export const STATE_CODES: Record<InstanceStateName, number> = {
@@ -21,21 +22,41 @@ export interface InstanceFacts {
   record: InstanceRecord;
   tags?: TagRecord[];
   rootVolume?: VolumeRecord;
+  /** Its network interfaces, primary first (none once terminated). */
+  interfaces?: InterfaceFacts[];
 }
 
-export function instanceView({ record: r, tags, rootVolume }: InstanceFacts): Instance {
+export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: InstanceFacts): Instance {
   const cores = Math.max(1, Math.floor(r.vcpus / 2));
   const live = r.state !== "terminated";
   const region = r.az.slice(0, -1);
-  const dns = hostnameFor(r.id, region);
-  const ip = privateIpFor(r);
+  const primary = live ? interfaces.find((f) => f.record.deviceIndex === 0) : undefined;
+  const eip = primary?.address;
   return {
     InstanceId: r.id,
     ImageId: r.imageId,
     State: stateOf(r.state),
-    PrivateDnsName: live ? dns : "",
-    ...(live ? { PrivateIpAddress: ip } : {}),
-    PublicDnsName: "",
+    PrivateDnsName: primary ? privateDnsNameFor(r.id, primary.record.privateIp, primary.subnet?.hostnameType, region) : "",
+    ...(primary
+      ? {
+          PrivateIpAddress: primary.record.privateIp,
+          SubnetId: primary.record.subnetId,
+          VpcId: primary.record.vpcId,
+          SourceDestCheck: primary.record.sourceDestCheck,
+          SecurityGroups: primary.groups,
+          ...(primary.subnet
+            ? {
+                PrivateDnsNameOptions: {
+                  HostnameType: primary.subnet.hostnameType,
+                  EnableResourceNameDnsARecord: primary.subnet.dnsARecord,
+                  EnableResourceNameDnsAAAARecord: false,
+                },
+              }
+            : {}),
+        }
+      : { SecurityGroups: [] }),
+    PublicDnsName: eip && primary?.dnsHostnames ? publicDnsNameOf(eip.publicIp, region) : "",
+    ...(eip ? { PublicIpAddress: eip.publicIp } : {}),
     StateTransitionReason: r.stateTransitionReason ?? "",
     ...(r.keyName ? { KeyName: r.keyName } : {}),
     AmiLaunchIndex: r.amiLaunchIndex,
@@ -74,24 +95,7 @@ export function instanceView({ record: r, tags, rootVolume }: InstanceFacts): In
     BootMode: "legacy-bios",
     CurrentInstanceBootMode: "legacy-bios",
     MetadataOptions: metadataOptionsView(r),
-    NetworkInterfaces: live
-      ? [
-          {
-            NetworkInterfaceId: `eni-${r.id.slice(2)}`,
-            MacAddress: macFor(r.id),
-            PrivateIpAddress: ip,
-            PrivateDnsName: dns,
-            Status: "in-use",
-            SourceDestCheck: true,
-            InterfaceType: "interface",
-            OwnerId: r.ownerId,
-            Attachment: { AttachmentId: `eni-attach-${r.id.slice(2)}`, DeviceIndex: 0, Status: "attached", AttachTime: new Date(r.launchTime), DeleteOnTermination: true, NetworkCardIndex: 0 },
-            PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: ip, PrivateDnsName: dns }],
-            Groups: [],
-            Ipv6Addresses: [],
-          },
-        ]
-      : [],
+    NetworkInterfaces: live ? interfaces.map((f) => instanceInterfaceView(f, r.ownerId)) : [],
   };
 }
 

@@ -26,6 +26,7 @@ import { findInstanceType } from "../catalogue/index.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
 import { instanceFilterDynamic, instanceFilterFields, instanceStatusFilterFields, type InstanceWithReservation } from "./instance-filters.ts";
 import { userInitiated } from "./instance-manager.ts";
+import { primaryInterfaceOf, setInterfaceGroups } from "../network-interfaces/index.ts";
 import { instanceStatusView, instanceView, stateOf } from "./instance-view.ts";
 
 type Owned<T> = T & { _owned: string[] };
@@ -194,10 +195,10 @@ export function describeInstanceAttribute(req: ActionRequest<DescribeInstanceAtt
     case "rootDeviceName": out.RootDeviceName = { Value: r.rootDeviceName }; break;
     case "blockDeviceMapping": out.BlockDeviceMappings = view.BlockDeviceMappings; break;
     case "productCodes": out.ProductCodes = []; break;
-    case "groupSet": out.Groups = []; break;
+    case "groupSet": out.Groups = view.SecurityGroups ?? []; break;
     case "ebsOptimized": out.EbsOptimized = { Value: false }; break;
     case "enaSupport": out.EnaSupport = { Value: true }; break;
-    case "sourceDestCheck": out.SourceDestCheck = { Value: true }; break;
+    case "sourceDestCheck": out.SourceDestCheck = { Value: view.SourceDestCheck ?? true }; break;
     case "disableApiStop": out.DisableApiStop = { Value: false }; break;
     default: break; // kernel, ramdisk, sriovNetSupport, enclaveOptions: nothing to report
   }
@@ -214,9 +215,27 @@ export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttribu
   if (input.UserData?.Value !== undefined) given.push(["userData", input.UserData.Value]);
   if (input.DisableApiTermination?.Value !== undefined) given.push(["disableApiTermination", input.DisableApiTermination.Value]);
   if (input.InstanceInitiatedShutdownBehavior?.Value !== undefined) given.push(["instanceInitiatedShutdownBehavior", input.InstanceInitiatedShutdownBehavior.Value]);
+  if (input.Groups !== undefined) given.push(["groupSet", input.Groups]);
+  if (input.SourceDestCheck?.Value !== undefined) given.push(["sourceDestCheck", input.SourceDestCheck.Value]);
   if (input.Attribute) given.push([input.Attribute, input.Value]);
   if (given.length !== 1) throw invalidParameter("Attribute", "Specify exactly one attribute to modify.");
   const [name, value] = given[0]!;
+  if (name === "groupSet" || name === "sourceDestCheck") {
+    // Both live on the primary network interface, as on EC2.
+    const primary = primaryInterfaceOf(deps.store, r.id);
+    if (!primary || r.state === "terminated") throw invalidState("instance", `The instance '${r.id}' is not in a state from which its network attributes can be modified.`);
+    if (name === "groupSet") {
+      const ids = Array.isArray(value) ? value.map(String) : [String(value ?? "")];
+      setInterfaceGroups(deps.store, primary, ids, "GroupId");
+    } else {
+      if (value !== true && value !== false && value !== "true" && value !== "false") {
+        throw invalidParameter("SourceDestCheck", `Value (${String(value)}) for parameter sourceDestCheck is invalid. Expecting 'true' or 'false'.`);
+      }
+      deps.store.networkInterfaces.update(primary.id, { sourceDestCheck: value === true || value === "true" });
+    }
+    deps.changes.vpcChanged(primary.vpcId);
+    return { _owned: [r.id] };
+  }
   const patch: Patch<Omit<InstanceRecord, "id">> = {};
   switch (name) {
     case "instanceType": {

@@ -11,8 +11,8 @@ import { reservationsView } from "./instance-view.ts";
 import { checkTags } from "../shared/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
 import { checkMetadataOptions } from "./metadata-options.ts";
-import { addressHolders } from "./guest-config.ts";
-import { lowestFree } from "../../net/index.ts";
+import { macFor } from "./guest-config.ts";
+import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../network-interfaces/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -60,9 +60,8 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   if (min < 1) throw invalidParameter("MinCount", `Value (${min}) for parameter MinCount is invalid. Expecting a value greater than 0.`);
   if (max < min) throw invalidParameter("MaxCount", `Value (${max}) for parameter MaxCount is invalid. MaxCount must be at least MinCount (${min}).`);
 
-  if (input.Placement?.AvailabilityZone && input.Placement.AvailabilityZone !== ctx.az) {
-    throw invalidParameter("Placement.AvailabilityZone", `Invalid availability zone: [${input.Placement.AvailabilityZone}]`);
-  }
+  // The subnet (the default one of this node's zone unless named), the groups and the primary interface's settings.
+  const network = launchNetwork(ctx, store, input, max);
   if (input.KeyName !== undefined && !publicKeyOf(store, input.KeyName)) {
     throw notFound("key-pair", `The key pair '${input.KeyName}' does not exist`, "KeyName");
   }
@@ -105,26 +104,20 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   if (fit < min) {
     throw capacityExhausted(`We currently do not have sufficient ${typeName} capacity: ${fit} more fit on this node, ${min} requested.`);
   }
-  let count = Math.min(max, fit);
-  // Bridge networking: one address each, the lowest free ones, taken in the same synchronous stretch as the insert.
-  const addresses: string[] = [];
-  if (ctx.network.mode === "bridge") {
-    const used = addressHolders(store).map((r) => r.privateIp);
-    for (let i = 0; i < count; i++) {
-      const ip = lowestFree(ctx.network.cidr, [...used, ...addresses]);
-      if (!ip) break;
-      addresses.push(ip);
-    }
-    if (addresses.length < min) throw capacityExhausted(`The network ${ctx.network.cidr} has no free address for ${min} more instance(s).`);
-    count = addresses.length;
-  }
+  // One address each from the subnet, the lowest free ones, taken in the same synchronous stretch as the insert.
+  const addresses = launchAddresses(store, network, min, Math.min(max, fit));
+  const count = addresses.length;
   const reservationId = newId("r");
   const launchTime = new Date().toISOString();
   const instances: InstanceRecord[] = [];
   const volumes: VolumeRecord[] = [];
   const tags: TagRecord[] = [];
+  const macs = new Set<string>();
   for (let i = 0; i < count; i++) {
-    const id = newId("i");
+    // The guest's MAC comes from its id and is its primary interface's: an id whose MAC is taken is drawn again.
+    let id = newId("i");
+    while (macs.has(macFor(id)) || store.networkInterfaces.macTaken(macFor(id))) id = newId("i");
+    macs.add(macFor(id));
     const volumeId = newId("vol");
     instances.push({
       id,
@@ -148,7 +141,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       clientToken: input.ClientToken,
       updatedAt: launchTime,
       ...metadataOptions,
-      ...(addresses[i] ? { privateIp: addresses[i] } : {}),
+      privateIp: addresses[i],
     });
     volumes.push({
       id: volumeId,
@@ -168,7 +161,17 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
     for (const t of instanceTags) tags.push({ resourceId: id, resourceType: "instance", ...t });
     for (const t of volumeTags) tags.push({ resourceId: volumeId, resourceType: "volume", ...t });
   }
-  store.instances.insertLaunch({ instances, volumes, tags });
+  store.transaction(() => {
+    store.instances.insertLaunch({ instances, volumes, tags });
+    attachPrimaryInterfaces(
+      store,
+      ctx,
+      network,
+      instances.map((inst) => ({ id: inst.id, mac: macFor(inst.id), privateIp: inst.privateIp! })),
+      launchTime,
+    );
+  });
+  deps.changes.vpcChanged(network.subnet.vpcId);
   for (const inst of instances) manager.launch(inst.id);
   return reservationsView(deps.facts(instances), ctx.accountId)[0]!;
 }

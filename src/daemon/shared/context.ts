@@ -19,6 +19,8 @@ export interface DaemonContext {
   dataDir: string;
   /** How guests are networked: QEMU user mode (rootless), or Hive's bridge with one tap and address per guest. */
   network: NetworkMode;
+  /** The operator's public addresses for Elastic IPs (`hive up --public-cidr`), a block of the host's network; none without it. */
+  publicCidr?: string;
 }
 
 export type NetworkMode = { mode: "user" } | { mode: "bridge"; bridge: string; cidr: string };

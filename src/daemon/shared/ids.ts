@@ -18,6 +18,8 @@ const RESOURCE_BY_PREFIX: Record<string, string> = {
   rtb: "route-table",
   igw: "internet-gateway",
   dopt: "dhcp-options",
+  eni: "network-interface",
+  eipalloc: "elastic-ip",
 };
 
 /** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */
