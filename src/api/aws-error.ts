@@ -64,23 +64,22 @@ const CONFLICT: Record<string, string> = {
   "security-group": "InvalidGroup.Duplicate",
   permission: "InvalidPermission.Duplicate",
   dependency: "DependencyViolation",
-};
-
-const NOT_PERMITTED: Record<string, string> = {
-  "default-security-group": "CannotDelete",
-  dependency: "DependencyViolation",
   route: "RouteAlreadyExists",
   association: "Resource.AlreadyAssociated",
   "subnet-cidr": "InvalidSubnet.Conflict",
   "vpc-cidr": "CidrConflict",
   "ip-address": "InvalidIPAddress.InUse",
+  "network-interface": "InvalidNetworkInterface.InUse",
+  "address-association": "Resource.AlreadyAssociated",
+};
+
+const NOT_PERMITTED: Record<string, string> = {
+  "default-security-group": "CannotDelete",
 };
 
 const INVALID_STATE: Record<string, string> = {
   instance: "IncorrectInstanceState",
   "gateway-attachment": "Gateway.NotAttached",
-  "network-interface": "InvalidNetworkInterface.InUse",
-  "address-association": "Resource.AlreadyAssociated",
 };
 
 const INVALID_VALUE: Record<string, string> = {

@@ -76,6 +76,8 @@ export interface NodeStatus {
   memoryMiB: number;
   /** User-mode guests' SSH forwards on this node: 127.0.0.1:port reaches the instance's port 22. */
   sshForwards: Array<{ instanceId: string; port: number }>;
+  /** How guests are networked here, and whether security groups and VPC isolation are enforced on this host. */
+  network: { mode: "vpc" | "user"; enforced: boolean; note: string };
 }
 
 /** Asks a node's block service about one of its volumes. */

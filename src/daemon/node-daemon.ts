@@ -12,10 +12,9 @@ import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
-import { guestMac, metadataFacts, placeEarlierInstances } from "./instances/index.ts";
-import { reconcile, setupBridge, tapNameFor, teardownBridge } from "../net/index.ts";
+import { metadataFacts, placeEarlierInstances } from "./instances/index.ts";
+import { VpcNetwork } from "./network/index.ts";
 import { publicKeyOf } from "./key-pairs/index.ts";
-import { HopLimitRules, hopLimitsOf } from "./instances/index.ts";
 import { serveActions } from "./serve-actions.ts";
 import { SSH_PORT_TAG } from "../actions/index.ts";
 import { ensureDefaultVpc } from "./vpc/index.ts";
@@ -60,21 +59,14 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
       return { httpTokens: rec?.metadataHttpTokens ?? "optional", httpEndpoint: rec?.metadataHttpEndpoint ?? "enabled" };
     },
   });
-  let hopLimits: HopLimitRules | undefined;
+  // Bridge mode (root): the VPC data plane, rebuilt from the store on every start; running guests keep their ports.
+  let network: VpcNetwork | undefined;
   if (ctx.network.mode === "bridge") {
-    // Rebuilt on every start: the bridge, its addresses, NAT and the guards of running guests' taps.
-    const net = await setupBridge({ name: ctx.network.bridge, cidr: ctx.network.cidr, hopLimits: hopLimitsOf(store), log: opts.log });
-    hopLimits = new HopLimitRules(store, opts.log);
-    const live = store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
-    await reconcile(live.flatMap((r) => (r.privateIp ? [{ name: tapNameFor(r.id), bridge: net.name, mac: guestMac(store, r.id), ip: r.privateIp }] : [])));
-    await metadata.listenTcp("bridge", net.metadataIp, 80, (ip) =>
-      store.instances.inStates(["pending", "running", "stopping"]).find((r) => r.privateIp === ip)?.id,
-    );
-    opts.log(`hive: bridge ${net.name} ${net.cidr} (gateway ${net.gateway}, metadata service on ${net.metadataIp}:80)`);
+    network = new VpcNetwork(ctx, store, metadata, opts.log);
+    await network.start();
   }
-  // Region-wide network changes reach the data plane here (none wired yet).
-  const changes = noNetworkChanges;
-  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, hopLimits, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
+  const changes = network ?? noNetworkChanges;
+  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
@@ -90,6 +82,14 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     vcpus: ctx.host.vcpus,
     memoryMiB: ctx.host.memoryMiB,
     sshForwards: sshForwards(store),
+    network:
+      ctx.network.mode === "user"
+        ? {
+            mode: "user",
+            enforced: false,
+            note: "user mode (QEMU slirp, rootless): VPCs, subnets and security groups are recorded but NOT enforced; every guest is alone behind its own NAT. Run as root for VPC networking.",
+          }
+        : { mode: "vpc", enforced: true, note: "VPCs on this host: a router namespace per VPC, security groups enforced by nftables" },
   });
 
   let recovered = () => {};
@@ -126,10 +126,11 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
       await builds.stop();
       await server.close();
       await manager.close();
+      // Guests keep their network across a restart of hive; with none left, the VPC data plane goes (VpcNetwork decides).
+      await network?.close();
       // Guests keep running across a restart of hive, and need their disks; with none left, end the storage daemon too.
       if (store.instances.inStates(["pending", "running", "stopping", "shutting-down"]).length === 0) {
         await blocks.shutdown();
-        if (ctx.network.mode === "bridge") await teardownBridge({ name: ctx.network.bridge, log: opts.log });
       } else {
         await blocks.close();
       }

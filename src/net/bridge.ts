@@ -185,6 +185,11 @@ export async function setupBridge(opts: BridgeOptions = {}): Promise<BridgeNetwo
   return net;
 }
 
+/** Whether the old bridge mode left its bridge or its nftables tables in this namespace. */
+export async function bridgeInUse(name: string = DEFAULT_BRIDGE): Promise<boolean> {
+  return (await linkExists(name)) || (await hiveTables()).length > 0;
+}
+
 /**
  * Removes what bridge mode created: hive's nftables tables, every hive tap (hvt-*), and the bridge.
  * IPv4 forwarding is left on: other software on the host may rely on it.

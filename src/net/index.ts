@@ -1,5 +1,5 @@
 // Host networking (root): the VPC data plane (a namespace per VPC as its router) with each VPC's DNS resolver, and the old bridge.
-export { setupBridge, teardownBridge, bridgeNetwork, checkNoCollision, DEFAULT_BRIDGE, DEFAULT_CIDR, METADATA_IP } from "./bridge.ts";
+export { setupBridge, teardownBridge, bridgeInUse, bridgeNetwork, checkNoCollision, DEFAULT_BRIDGE, DEFAULT_CIDR, METADATA_IP } from "./bridge.ts";
 export type { BridgeNetwork, BridgeOptions } from "./bridge.ts";
 export { createTap, deleteTap, listTaps, reconcile, tapNameFor } from "./taps.ts";
 export type { TapSpec } from "./taps.ts";

@@ -5,6 +5,7 @@ import type { InstanceRecord, Store } from "../../store/index.ts";
 import { USER_NET, type SeedFiles, type SystemIdentity } from "../../vm/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { interfaceFacts, primaryInterfaceOf, privateDnsNameOf, publicDnsNameOf } from "../network-interfaces/index.ts";
+import type { GuestNetwork } from "../network/index.ts";
 
 // Listings show every instance's MAC: remembered rather than hashed again, up to a bound that keeps memory flat.
 const macs = new Map<string, string>();
@@ -119,38 +120,35 @@ export const privateDnsNameFor = (instanceId: string, ip: string, hostnameType: 
 
 const yamlString = (s: string): string => JSON.stringify(s);
 
-/** The bridge's gateway: the first host address of its network. */
-export function bridgeGateway(cidr: string): string {
-  const [base] = cidr.split("/");
-  const parts = base!.split(".").map(Number);
-  parts[3] = parts[3]! + 1;
-  return parts.join(".");
-}
 
 /**
  * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
- * (on the bridge: the static address, the gateway and `nameservers`, the host's resolvers).
+ * (in a VPC: the static address, the VPC router and its resolver; in user mode, QEMU's DHCP).
  */
-export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, nameservers: string[] = [], mac = macFor(r.id)): SeedFiles {
+export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, net?: GuestNetwork, mac = macFor(r.id)): SeedFiles {
   const metaData = [
     `instance-id: ${r.id}`,
-    `local-hostname: ${hostnameFor(r.id, ctx.region)}`,
+    `local-hostname: ${net?.hostname ?? hostnameFor(r.id, ctx.region)}`,
     ...(publicKey ? ["public-keys:", `  - ${yamlString(publicKey)}`] : []),
     "",
   ].join("\n");
   const userData = r.userData
     ? Buffer.from(r.userData, "base64")
     : ["#cloud-config", ...(publicKey ? ["ssh_authorized_keys:", `  - ${yamlString(publicKey)}`] : []), ""].join("\n");
-  // On the bridge the address is static (the tap's guard admits only it); user mode has QEMU's DHCP.
-  const net = ctx.network;
-  const addressing =
-    net.mode === "bridge" && r.privateIp
-      ? [
-          `      addresses: [${yamlString(`${r.privateIp}/${net.cidr.split("/")[1]}`)}]`,
-          `      gateway4: ${yamlString(bridgeGateway(net.cidr))}`,
-          ...(nameservers.length ? ["      nameservers:", `        addresses: [${nameservers.map(yamlString).join(", ")}]`] : []),
-        ]
-      : ["      dhcp4: true"];
+  // In a VPC the address is static (the port's guard admits only it); user mode has QEMU's DHCP.
+  const addressing = net
+    ? [
+        `      addresses: [${yamlString(net.address)}]`,
+        `      gateway4: ${yamlString(net.gateway)}`,
+        ...(net.nameservers.length || net.search.length
+          ? [
+              "      nameservers:",
+              `        addresses: [${net.nameservers.map(yamlString).join(", ")}]`,
+              `        search: [${net.search.map(yamlString).join(", ")}]`,
+            ]
+          : []),
+      ]
+    : ["      dhcp4: true"];
   const networkConfig = [
     "version: 2",
     "ethernets:",

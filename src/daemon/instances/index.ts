@@ -18,6 +18,5 @@ export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
 export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";
 export { guestMac, hostnameFor, macFor, metadataFacts, privateDnsNameFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
-export { HopLimitRules, hopLimitsOf } from "./hop-limits.ts";
 export { instanceHandlers } from "./handlers.ts";
 export { placeEarlierInstances } from "./adopt-network.ts";

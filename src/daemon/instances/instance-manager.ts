@@ -11,10 +11,9 @@ import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type Vm
 import { guestMac, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
 import { releaseImageIfUnused } from "../images/index.ts";
-import { createTap, deleteTap, hostResolvers, tapNameFor } from "../../net/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
-import type { HopLimitRules } from "./hop-limits.ts";
+import { guestNetwork, type GuestPorts } from "../network/index.ts";
 import { startPurgeTimer } from "./purge.ts";
 import { freePort } from "./ssh-ports.ts";
 
@@ -24,8 +23,8 @@ export interface InstanceManagerDeps {
   blocks: BlockService;
   bus: Bus;
   metadata: MetadataService;
-  /** Bridge mode: the metadata token responses' TTL per guest address. */
-  hopLimits?: HopLimitRules;
+  /** Bridge mode: the VPC data plane, which puts each guest's port on its VPC's router. */
+  ports?: GuestPorts;
   log: (line: string) => void;
   /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
   stopTimeoutMs?: number;
@@ -46,9 +45,9 @@ export class InstanceManager {
 
   constructor(private readonly deps: InstanceManagerDeps) {}
 
-  /** Brings the host's hop-limit rules in line with the store (bridge mode; nothing to do in user mode). */
-  async syncHopLimits(): Promise<void> {
-    await this.deps.hopLimits?.sync();
+  /** Brings the instance's VPC on the host in line with the store now, e.g. its hop limit (nothing to do in user mode). */
+  async syncNetwork(instanceId: string): Promise<void> {
+    await this.deps.ports?.syncInstance(instanceId);
   }
 
   runDir(id: string): string {
@@ -215,19 +214,18 @@ export class InstanceManager {
       const seedIso = await steps.run("seed.write", () => {
         fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
-        // Bridge guests resolve names through the host's resolvers (read at each launch, so a changed one is picked up).
-        const nameservers = ctx.network.mode === "bridge" ? hostResolvers() : [];
-        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, nameservers, guestMac(store, id)));
+        // In a VPC the guest gets its static address, the VPC router and AmazonProvidedDNS; user mode has QEMU's DHCP.
+        const net = ctx.network.mode === "bridge" ? guestNetwork(ctx, store, id) : undefined;
+        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, net, guestMac(store, id)));
       });
-      const net = ctx.network;
+      const ports = this.deps.ports;
       let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
-      if (net.mode === "bridge") {
-        nic = await steps.run("tap.create", async () => {
-          if (!rec.privateIp) throw new Error("no address was allocated on the bridge");
-          const tap = tapNameFor(id);
-          await createTap({ name: tap, bridge: net.bridge, mac: guestMac(store, id), ip: rec.privateIp });
-          await this.syncHopLimits();
-          return { tap };
+      let netnsPrefix: string[] | undefined;
+      if (ctx.network.mode === "bridge" && ports) {
+        nic = await steps.run("port.create", async () => {
+          const port = await ports.preparePort(id);
+          netnsPrefix = port.netnsPrefix;
+          return { tap: port.tap };
         });
       } else {
         nic = await steps.run("imds.listen", async () => {
@@ -248,7 +246,7 @@ export class InstanceManager {
           system: systemIdentityFor(rec),
           ...nic,
         },
-        { log, steps },
+        { log, steps, netnsPrefix },
       );
       if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
       this.adopt(id, vm);
@@ -331,18 +329,15 @@ export class InstanceManager {
         store.volumes.update(vol.id, { state: "error" });
       }
     }
-    if (this.deps.ctx.network.mode === "bridge") {
-      try {
-        await deleteTap(tapNameFor(id));
-      } catch (err) {
-        this.deps.log(`instance ${id}: removing its tap failed: ${String(err)}`);
-      }
+    try {
+      await this.deps.ports?.releasePort(id);
+    } catch (err) {
+      this.deps.log(`instance ${id}: removing its port failed: ${String(err)}`);
     }
     // The address goes back to the subnet with the termination: the primary interface goes (or, kept, is detached).
     const vpcs = releaseInstanceInterfaces(store, id);
     this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
     for (const vpc of vpcs) this.deps.changes?.vpcChanged(vpc);
-    await this.syncHopLimits();
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
   }
 

@@ -47,6 +47,6 @@ export async function modifyInstanceMetadataOptions(req: ActionRequest<ModifyIns
   const patch = checkMetadataOptions(req.input);
   deps.store.instances.update(id, patch);
   // A new hop limit is on the wire before the call returns.
-  if (patch.metadataHopLimit !== undefined) await deps.manager.syncHopLimits();
+  if (patch.metadataHopLimit !== undefined) await deps.manager.syncNetwork(id);
   return { InstanceId: id, InstanceMetadataOptions: metadataOptionsView({ ...r, ...patch }), _owned: [id] };
 }

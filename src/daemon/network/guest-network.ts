@@ -1,0 +1,36 @@
+// What a guest in a VPC is told about its network through its seed: its primary interface's address in its subnet,
+// the VPC router, and the VPC's resolver with the region's private domain.
+
+import { privateDnsDomain, privateDnsName } from "../../net/index.ts";
+import type { Store } from "../../store/index.ts";
+import type { DaemonContext } from "../shared/index.ts";
+import { addressInBlock } from "./vpc-plans.ts";
+
+export interface GuestNetwork {
+  /** The address with the subnet's prefix, e.g. 10.0.1.4/24. */
+  address: string;
+  /** The VPC router's address in the subnet (base+1). */
+  gateway: string;
+  /** AmazonProvidedDNS (the VPC's base+2), when the VPC has DNS support. */
+  nameservers: string[];
+  /** The region's private domain, so the guest's own short name resolves. */
+  search: string[];
+  /** The private DNS name, e.g. ip-10-0-1-4.ec2.internal. */
+  hostname: string;
+}
+
+/** The instance's network as its seed gives it; undefined when it has no primary interface (or its subnet is gone). */
+export function guestNetwork(ctx: DaemonContext, store: Store, instanceId: string): GuestNetwork | undefined {
+  const eni = store.networkInterfaces.forInstance(instanceId).find((e) => e.deviceIndex === 0);
+  const subnet = eni ? store.subnets.get(eni.subnetId) : undefined;
+  const vpc = subnet ? store.vpcs.get(subnet.vpcId) : undefined;
+  if (!eni || !subnet || !vpc) return undefined;
+  const domain = privateDnsDomain(ctx.region);
+  return {
+    address: `${eni.privateIp}/${subnet.cidr.split("/")[1]}`,
+    gateway: addressInBlock(subnet.cidr, 1),
+    nameservers: vpc.dnsSupport ? [addressInBlock(vpc.cidr, 2)] : [],
+    search: [domain],
+    hostname: privateDnsName(eni.privateIp, ctx.region),
+  };
+}
