@@ -34,7 +34,7 @@ const ACTIONS = [
   "DescribeDhcpOptions", "CreateSubnet", "DeleteSubnet", "DescribeSubnets", "ModifySubnetAttribute", "CreateRouteTable", "DeleteRouteTable",
   "DescribeRouteTables", "CreateRoute", "ReplaceRoute", "DeleteRoute", "AssociateRouteTable", "DisassociateRouteTable",
   "ReplaceRouteTableAssociation", "CreateInternetGateway", "DeleteInternetGateway", "DescribeInternetGateways", "AttachInternetGateway",
-  "DetachInternetGateway",
+  "DetachInternetGateway", "CreateDhcpOptions", "AssociateDhcpOptions", "DeleteDhcpOptions",
   "Bogus", "",
 ];
 const KEYS = [
@@ -48,7 +48,7 @@ const KEYS = [
   "VpcId", "VpcId.1", "SubnetId", "SubnetId.1", "CidrBlock", "RouteTableId", "RouteTableId.1", "InternetGatewayId", "InternetGatewayId.1",
   "DestinationCidrBlock", "GatewayId", "AssociationId", "AvailabilityZone", "AvailabilityZoneId", "EnableDnsSupport.Value",
   "EnableDnsHostnames.Value", "MapPublicIpOnLaunch.Value", "PrivateDnsHostnameTypeOnLaunch", "AmazonProvidedIpv6CidrBlock", "NatGatewayId",
-  "DhcpOptionsId.1", "InstanceTenancy",
+  "DhcpOptionsId.1", "InstanceTenancy", "DhcpOptionsId", "DhcpConfiguration.1.Key", "DhcpConfiguration.1.Value.1",
 ];
 const VALUES = [
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
@@ -56,7 +56,7 @@ const VALUES = [
   "rsa", "ed25519", "ppk", "required", "c3NoLXJzYSBBQUFB", "../../etc/passwd", "images/x.qcow2", "us-east-1", "65",
   "10.0.0.0/16", "10.0.0.0/8", "0.0.0.0/0", "10.0.1.0/24", "10.0.1.1/24", "vpc-0123456789abcdef0", "subnet-xyz", "igw-0123456789abcdef0",
   "rtb-0123456789abcdef0", "rtbassoc-0123456789abcdef0", "vpc-cidr-assoc-0123456789abcdef0", "local", "enableDnsSupport", "resource-name",
-  "us-east-1a", "dedicated",
+  "us-east-1a", "dedicated", "domain-name", "domain-name-servers", "ntp-servers", "AmazonProvidedDNS", "default",
 ];
 
 test("random signed parameters never produce a 5xx", async () => {
