@@ -17,7 +17,11 @@ import { stsActions } from "./sts.ts";
 
 export const catalogue = {
   ec2: {
-    ...catalogueActions, ...instanceActions, ...tagActions, ...volumeActions, ...imageActions,
+    ...catalogueActions,
+    ...instanceActions,
+    ...tagActions,
+    ...volumeActions,
+    ...imageActions,
     ...keyPairActions,
     ...vpcActions,
     ...subnetActions,

@@ -58,7 +58,7 @@ const KEYS = dedupe([
   "VpcId", "VpcId.1", "SubnetId", "SubnetId.1", "CidrBlock", "RouteTableId", "RouteTableId.1", "InternetGatewayId", "InternetGatewayId.1",
   "DestinationCidrBlock", "GatewayId", "AssociationId", "AvailabilityZone", "AvailabilityZoneId", "EnableDnsSupport.Value",
   "EnableDnsHostnames.Value", "MapPublicIpOnLaunch.Value", "PrivateDnsHostnameTypeOnLaunch", "AmazonProvidedIpv6CidrBlock", "NatGatewayId",
-  "DhcpOptionsId.1", "InstanceTenancy",
+  "DhcpOptionsId.1", "InstanceTenancy", "DhcpOptionsId", "DhcpConfiguration.1.Key", "DhcpConfiguration.1.Value.1",
   "SubnetId", "SecurityGroupId.1", "SecurityGroup.1", "PrivateIpAddress", "NetworkInterfaceId", "NetworkInterfaceId.1", "AllocationId",
   "AllocationId.1", "AssociationId", "PublicIp", "PublicIp.1", "DeviceIndex", "AttachmentId", "Domain", "Address", "AllowReassociation",
   "Description.Value", "SourceDestCheck.Value", "Attachment.AttachmentId", "Attachment.DeleteOnTermination", "NetworkInterface.1.DeviceIndex",
@@ -74,7 +74,7 @@ const VALUES = dedupe([
   "tcp", "icmp", "all", "0.0.0.0/0", "10.0.0.1/8", "::/0", "default", "sg-0123456789abcdef0", "sgr-0123456789abcdef0", "pl-12345678", "65536",
   "10.0.0.0/16", "10.0.0.0/8", "0.0.0.0/0", "10.0.1.0/24", "10.0.1.1/24", "vpc-0123456789abcdef0", "subnet-xyz", "igw-0123456789abcdef0",
   "rtb-0123456789abcdef0", "rtbassoc-0123456789abcdef0", "vpc-cidr-assoc-0123456789abcdef0", "local", "enableDnsSupport", "resource-name",
-  "us-east-1a", "dedicated",
+  "us-east-1a", "dedicated", "domain-name", "domain-name-servers", "ntp-servers", "AmazonProvidedDNS",
   "subnet-0123456789abcdef0", "eni-0123456789abcdef0", "eipalloc-0123456789abcdef0", "eipassoc-0123456789abcdef0", "eni-attach-0123456789abcdef0",
   "sg-0123456789abcdef0", "172.31.0.4", "172.31.0.1", "10.0.0.5", "192.0.2.17", "vpc", "standard", "0", "1",
 ]);

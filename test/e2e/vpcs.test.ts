@@ -125,4 +125,16 @@ describe("e2e: VPCs, subnets, route tables and internet gateways", () => {
     ok(["ec2", "disassociate-vpc-cidr-block", "--association-id", assoc.AssociationId]);
     ok(["ec2", "delete-vpc", "--vpc-id", vpcId]);
   });
+
+  test("DHCP options: created, associated with a VPC, refused deletion while in use", () => {
+    const vpcId: string = ok(["ec2", "create-vpc", "--cidr-block", "10.30.0.0/16"]).Vpc.VpcId;
+    const dopt = ok(["ec2", "create-dhcp-options", "--dhcp-configurations", "Key=domain-name,Values=corp.example", "Key=domain-name-servers,Values=AmazonProvidedDNS"]).DhcpOptions;
+    ok(["ec2", "associate-dhcp-options", "--dhcp-options-id", dopt.DhcpOptionsId, "--vpc-id", vpcId]);
+    assert.equal(ok(["ec2", "describe-vpcs", "--filters", `Name=dhcp-options-id,Values=${dopt.DhcpOptionsId}`]).Vpcs[0].VpcId, vpcId);
+    fails(["ec2", "delete-dhcp-options", "--dhcp-options-id", dopt.DhcpOptionsId], "DependencyViolation");
+    fails(["ec2", "create-dhcp-options", "--dhcp-configurations", "Key=ntp-servers,Values=10.0.0.1"], "UnsupportedOperation");
+    ok(["ec2", "delete-vpc", "--vpc-id", vpcId]);
+    ok(["ec2", "delete-dhcp-options", "--dhcp-options-id", dopt.DhcpOptionsId]);
+    fails(["ec2", "describe-dhcp-options", "--dhcp-options-ids", dopt.DhcpOptionsId], "InvalidDhcpOptionID.NotFound");
+  });
 });

@@ -8,7 +8,7 @@ import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import type { ActionRequest } from "../../src/actions/index.ts";
 import { createTags } from "../../src/daemon/shared/index.ts";
 import type { DaemonContext } from "../../src/daemon/shared/index.ts";
-import { allocateAddress, ensureDefaultVpc, subnetHasInternet, subnetRouteTable, vpcHandlers } from "../../src/daemon/vpc/index.ts";
+import { allocateAddress, ensureDefaultVpc, subnetHasInternet, subnetRouteTable, vpcDhcpOptions, vpcHandlers } from "../../src/daemon/vpc/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 
@@ -450,6 +450,47 @@ describe("DeleteVpc", () => {
   });
 });
 
+describe("DHCP options", () => {
+  test("created with a domain and name servers, associated, refused while in use, and what guests are told", () => {
+    const vpc = newVpc();
+    const out = call("CreateDhcpOptions", {
+      DhcpConfigurations: [{ Key: "domain-name", Values: ["corp.example"] }, { Key: "domain-name-servers", Values: ["10.0.0.2", "AmazonProvidedDNS"] }],
+      TagSpecifications: [{ ResourceType: "dhcp-options", Tags: [{ Key: "Name", Value: "corp" }] }],
+    }).DhcpOptions!;
+    const id = out.DhcpOptionsId!;
+    assert.deepEqual(out.DhcpConfigurations, [
+      { Key: "domain-name", Values: [{ Value: "corp.example" }] },
+      { Key: "domain-name-servers", Values: [{ Value: "10.0.0.2" }, { Value: "AmazonProvidedDNS" }] },
+    ]);
+    assert.deepEqual(call("DescribeDhcpOptions", { Filters: [{ Name: "value", Values: ["corp.example"] }] }).DhcpOptions!.map((d) => d.DhcpOptionsId), [id]);
+    assert.equal(call("DescribeDhcpOptions", { Filters: [{ Name: "key", Values: ["domain-name"] }, { Name: "tag:Name", Values: ["corp"] }] }).DhcpOptions!.length, 1);
+    changed = [];
+    call("AssociateDhcpOptions", { DhcpOptionsId: id, VpcId: vpc });
+    assert.deepEqual(changed, [vpc]);
+    assert.equal(call("DescribeVpcs", { VpcIds: [vpc] }).Vpcs![0]!.DhcpOptionsId, id);
+    assert.deepEqual(vpcDhcpOptions(store, vpc), { domainName: "corp.example", nameServers: ["10.0.0.2", "AmazonProvidedDNS"], amazonProvidedDns: true });
+    fails(() => call("DeleteDhcpOptions", { DhcpOptionsId: id }), "DependencyViolation", /^The dhcpOptions '.*' has dependencies and cannot be deleted\.$/);
+    call("AssociateDhcpOptions", { DhcpOptionsId: "default", VpcId: vpc });
+    assert.equal(call("DescribeVpcs", { VpcIds: [vpc] }).Vpcs![0]!.DhcpOptionsId, "default");
+    assert.deepEqual(vpcDhcpOptions(store, vpc), { nameServers: [], amazonProvidedDns: false });
+    call("DeleteDhcpOptions", { DhcpOptionsId: id });
+    fails(() => call("DescribeDhcpOptions", { DhcpOptionsIds: [id] }), "InvalidDhcpOptionID.NotFound");
+    fails(() => call("AssociateDhcpOptions", { DhcpOptionsId: id, VpcId: vpc }), "InvalidDhcpOptionID.NotFound");
+    fails(() => call("DeleteDhcpOptions", { DhcpOptionsId: "dopt-zz" }), "InvalidDhcpOptionsId.Malformed");
+  });
+
+  test("options Hive cannot hand to a guest are refused; bad values are InvalidParameterValue", () => {
+    const create = (Key: string, Values: string[]) => () => call("CreateDhcpOptions", { DhcpConfigurations: [{ Key, Values }] });
+    fails(create("ntp-servers", ["10.0.0.1"]), "UnsupportedOperation");
+    fails(create("netbios-node-type", ["2"]), "UnsupportedOperation");
+    fails(create("bogus", ["x"]), "InvalidParameterValue");
+    fails(create("domain-name-servers", ["not-an-ip"]), "InvalidParameterValue");
+    fails(create("domain-name-servers", ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5"]), "InvalidParameterValue");
+    fails(create("domain-name", ["bad domain!"]), "InvalidParameterValue");
+    fails(() => call("CreateDhcpOptions", { DhcpConfigurations: [] }), "MissingParameter");
+  });
+});
+
 describe("tags on network resources", () => {
   test("CreateTags reaches VPCs, subnets, route tables and gateways; unknown ids answer their NotFound", () => {
     const vpc = newVpc();
@@ -536,12 +577,13 @@ describe("hostile input", () => {
       DhcpOptionsIds: () => [text()],
       MaxResults: () => pick([0, 4, 5, 1000, 1001, -1]),
       Filters: () => [{ Name: pick(["vpc-id", "tag:x", "bogus", "cidr", "route.state"]), Values: [text()] }],
+      DhcpConfigurations: () => [{ Key: pick(["domain-name", "domain-name-servers", "ntp-servers", "x"]), Values: [text(), text()].slice(0, Math.floor(next() * 3)) }],
       TagSpecifications: () => [{ ResourceType: pick(["vpc", "subnet", "route-table", "bogus"]), Tags: [{ Key: "k", Value: "v" }] }],
     };
     const fieldsOf = ["VpcId", "SubnetId", "InternetGatewayId", "RouteTableId", "AssociationId", "CidrBlock", "DestinationCidrBlock", "GatewayId",
       "AvailabilityZone", "AvailabilityZoneId", "EnableDnsSupport", "EnableDnsHostnames", "MapPublicIpOnLaunch", "PrivateDnsHostnameTypeOnLaunch",
       "Attribute", "VpcIds", "SubnetIds", "RouteTableIds", "InternetGatewayIds", "DhcpOptionsIds", "MaxResults", "NextToken", "InstanceTenancy",
-      "TagSpecifications", "Filters", "AmazonProvidedIpv6CidrBlock", "NatGatewayId"];
+      "TagSpecifications", "Filters", "AmazonProvidedIpv6CidrBlock", "NatGatewayId", "DhcpOptionsId", "DhcpConfigurations"];
     const actions = Object.keys(h) as Array<keyof Handlers>;
     let errors = 0;
     for (let i = 0; i < 3000; i++) {

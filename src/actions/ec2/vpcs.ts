@@ -1,10 +1,14 @@
 // EC2's VPC actions: VPCs, their IPv4 blocks and attributes, and the region's DHCP option sets. VPCs belong to the
 // region: any one node answers from the region's state.
 import type {
+  AssociateDhcpOptionsRequest,
   AssociateVpcCidrBlockRequest,
   AssociateVpcCidrBlockResult,
+  CreateDhcpOptionsRequest,
+  CreateDhcpOptionsResult,
   CreateVpcRequest,
   CreateVpcResult,
+  DeleteDhcpOptionsRequest,
   DeleteVpcRequest,
   DescribeDhcpOptionsRequest,
   DescribeDhcpOptionsResult,
@@ -31,6 +35,9 @@ export const vpcActions = {
   AssociateVpcCidrBlock: declare<AssociateVpcCidrBlockRequest, AssociateVpcCidrBlockResult>(anyNode),
   DisassociateVpcCidrBlock: declare<DisassociateVpcCidrBlockRequest, DisassociateVpcCidrBlockResult>(anyNode),
   DescribeDhcpOptions: declare<DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult>(anyNode),
+  CreateDhcpOptions: declare<CreateDhcpOptionsRequest, CreateDhcpOptionsResult>(anyNode),
+  AssociateDhcpOptions: declare<AssociateDhcpOptionsRequest, object>(anyNode),
+  DeleteDhcpOptions: declare<DeleteDhcpOptionsRequest, object>(anyNode),
   // EC2-Classic is retired: AWS answers these with a fixed refusal that tools (Ansible's ec2_vpc_net) expect.
   DescribeVpcClassicLink: declare<DescribeVpcClassicLinkRequest, DescribeVpcClassicLinkResult>(anyNode),
   DescribeVpcClassicLinkDnsSupport: declare<DescribeVpcClassicLinkDnsSupportRequest, DescribeVpcClassicLinkDnsSupportResult>(anyNode),

@@ -3,7 +3,7 @@
 import type { Ec2Actions, Handlers } from "../../actions/index.ts";
 import type { Store } from "../../store/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
-import { describeDhcpOptions } from "./dhcp-options.ts";
+import { associateDhcpOptions, createDhcpOptions, deleteDhcpOptions, describeDhcpOptions } from "./dhcp-options.ts";
 import { attachInternetGateway, createInternetGateway, deleteInternetGateway, describeInternetGateways, detachInternetGateway } from "./internet-gateways.ts";
 import {
   associateRouteTable,
@@ -29,6 +29,9 @@ export const vpcHandlers = (ctx: DaemonContext, store: Store, changes: NetworkCh
     AssociateVpcCidrBlock: (req) => associateVpcCidrBlock(req.input, store, changes),
     DisassociateVpcCidrBlock: (req) => disassociateVpcCidrBlock(req.input, store, changes),
     DescribeDhcpOptions: (req) => describeDhcpOptions(req.input, ctx, store),
+    CreateDhcpOptions: (req) => createDhcpOptions(req.input, ctx, store),
+    AssociateDhcpOptions: (req) => associateDhcpOptions(req.input, store, changes),
+    DeleteDhcpOptions: (req) => deleteDhcpOptions(req.input, store),
     DescribeVpcClassicLink: (req) => classicLinkRetired(req.input),
     DescribeVpcClassicLinkDnsSupport: (req) => classicLinkRetired(req.input),
     CreateSubnet: (req) => createSubnet(req.input, ctx, store, changes),

@@ -3,3 +3,4 @@ export { ensureDefaultVpc, regionDomain, DEFAULT_VPC_CIDR, defaultSubnetCidr } f
 export { vpcHandlers } from "./handlers.ts";
 export { allocateAddress, availableAddressCount, subnetHasInternet, subnetRouteTable, RESERVED_PER_SUBNET } from "./addressing.ts";
 export { subnetView } from "./subnets.ts";
+export { vpcDhcpOptions, AMAZON_PROVIDED_DNS } from "./dhcp-options.ts";

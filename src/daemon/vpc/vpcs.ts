@@ -29,6 +29,7 @@ import {
   ipv4Block,
   missing,
   noSuch,
+  notSupported,
   page,
   refuseSet,
   selected,
@@ -88,7 +89,7 @@ function defaultDhcpOptions(ctx: DaemonContext, store: VpcStore, now: string): s
 export function createVpc(input: CreateVpcRequest, ctx: DaemonContext, store: VpcStore, changes: NetworkChanges): CreateVpcResult {
   refuseSet(input, IPV6_OR_IPAM, refusal);
   const tenancy = (input.InstanceTenancy ?? "default") as string;
-  if (tenancy === "dedicated" || tenancy === "host") throw refusalOfTenancy(tenancy);
+  if (tenancy === "dedicated" || tenancy === "host") throw notSupported("InstanceTenancy", `${tenancy} tenancy`);
   if (tenancy !== "default") throw invalidParameter("InstanceTenancy", `Value (${tenancy}) for parameter instanceTenancy is invalid. Valid values: default, dedicated, host.`);
   const cidr = input.CidrBlock;
   const block = ipv4Block(cidr, "CidrBlock");
@@ -115,9 +116,6 @@ export function createVpc(input: CreateVpcRequest, ctx: DaemonContext, store: Vp
   changes.vpcChanged(id);
   return { Vpc: vpcView(ctx, store, rec, blocks, "pending") };
 }
-
-const refusalOfTenancy = (tenancy: string): HiveError => refusalError("InstanceTenancy", `${tenancy} tenancy`);
-const refusalError = (param: string, what: string): HiveError => new HiveError({ kind: "Unsupported", param, message: `${param}: ${what} is not supported by Hive` });
 
 /** Refuses while subnets, attached gateways, custom route tables, non-default groups or interfaces remain, as AWS does. */
 export function deleteVpc(input: DeleteVpcRequest, store: VpcStore, changes: NetworkChanges): object {
@@ -190,7 +188,7 @@ export function modifyVpcAttribute(input: ModifyVpcAttributeRequest, store: VpcS
   const value = input[attribute]?.Value;
   if (typeof value !== "boolean") throw missing(`${attribute}.Value`);
   if (attribute === "EnableNetworkAddressUsageMetrics") {
-    if (value) throw refusalError(attribute, "network address usage metrics");
+    if (value) throw notSupported(attribute, "network address usage metrics");
     return {};
   }
   if (attribute === "EnableDnsHostnames" && value && !vpc.dnsSupport) {
