@@ -37,6 +37,7 @@ const NOT_FOUND: Record<string, string> = {
   allocation: "InvalidAllocationID.NotFound",
   association: "InvalidAssociationID.NotFound",
   address: "InvalidAddress.NotFound",
+  "elastic-ip": "InvalidAllocationID.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -52,7 +53,6 @@ const MALFORMED: Record<string, string> = {
   "internet-gateway": "InvalidInternetGatewayId.Malformed",
   "dhcp-options": "InvalidDhcpOptionsId.Malformed",
   "network-interface": "InvalidNetworkInterfaceID.Malformed",
-  // EC2 answers ids of these that cannot be ones as it answers unknown ones.
   attachment: "InvalidAttachmentID.NotFound",
   allocation: "InvalidAllocationID.NotFound",
   association: "InvalidAssociationID.NotFound",
@@ -98,11 +98,7 @@ const INVALID_VALUE: Record<string, string> = {
   "vpc-limit": "VpcLimitExceeded",
   "cidr-limit": "CidrLimitExceeded",
   "subnet-full": "InsufficientFreeAddressesInSubnet",
-  // EC2's plain InvalidParameter (not …Value), e.g. a security group and a subnet of different VPCs.
-  parameter: "InvalidParameter",
-  "subnet-addresses": "InsufficientFreeAddressesInSubnet",
   "address-limit": "AddressLimitExceeded",
-  "no-default-vpc": "VPCIdNotSpecified",
   "missing-input": "MissingInput",
   "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
 };
@@ -117,9 +113,10 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "Malformed":
       return new AwsError(MALFORMED[resource] ?? "InvalidID", err.message);
     case "NotPermitted":
-      return new AwsError(NOT_PERMITTED[resource] ?? "OperationNotPermitted", err.message);
+      return new AwsError(NOT_PERMITTED[resource] ?? CONFLICT[resource] ?? "OperationNotPermitted", err.message);
     case "Conflict":
-      return new AwsError(CONFLICT[resource] ?? "IncorrectState", err.message);
+      // The rooms name "in use" and "already there" as either kind: both tables answer for both.
+      return new AwsError(CONFLICT[resource] ?? NOT_PERMITTED[resource] ?? "IncorrectState", err.message);
     case "InvalidState":
       return new AwsError(INVALID_STATE[resource] ?? "IncorrectState", err.message);
     case "CapacityExhausted":

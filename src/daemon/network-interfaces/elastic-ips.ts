@@ -11,13 +11,17 @@ import type {
   DisassociateAddressRequest,
   ReleaseAddressRequest,
 } from "@aws-sdk/client-ec2";
-import { conflict, HiveError, invalidParameter, notFound, unsupported } from "../../errors/index.ts";
+import { HiveError, invalidParameter, notFound, unsupported } from "../../errors/index.ts";
+import { addressInUse } from "./subnet-addresses.ts";
 import { broadcastOf, formatIpv4, parseCidr, parseIpv4 } from "../../net/index.ts";
 import type { AddressRecord, NetworkInterfaceRecord, Store } from "../../store/index.ts";
 import { applyFilters, assertIds, isId, newId, tagFilters, tagsView, type DaemonContext, type FilterFields, type NetworkChanges } from "../shared/index.ts";
 import { interfaceOrThrow, tagsFor } from "./network-interfaces.ts";
 
 const EXAMPLE_POOL = "192.0.2.16/28";
+
+/** Resource.AlreadyAssociated. */
+const alreadyAssociated = (message: string): HiveError => new HiveError({ kind: "Conflict", resource: "association", param: "AllocationId", message });
 
 const limitExceeded = (message: string) => new HiveError({ kind: "InvalidParameter", resource: "address-limit", param: "Domain", message });
 
@@ -89,7 +93,7 @@ export class ElasticIpActions {
         throw invalidParameter("Address", `The address ${input.Address.slice(0, 64)} is not in this Hive's public pool (${ctx.publicCidr}).`);
       }
       ip = formatIpv4(n);
-      if (held.has(ip)) throw conflict("ip-address", `Address ${ip} is in use.`, "Address");
+      if (held.has(ip)) throw addressInUse(`Address ${ip} is in use.`, "Address");
     } else {
       ip = pool.find((a) => !held.has(a));
     }
@@ -122,7 +126,7 @@ export class ElasticIpActions {
     }
     if (address.networkInterfaceId === target.id && address.associationId) return { AssociationId: address.associationId };
     if (address.associationId && input.AllowReassociation !== true) {
-      throw conflict("address-association", `resource ${address.allocationId} is already associated with associate-id ${address.associationId}`);
+      throw alreadyAssociated(`resource ${address.allocationId} is already associated with associate-id ${address.associationId}`);
     }
     const previousVpc = address.networkInterfaceId ? store.networkInterfaces.get(address.networkInterfaceId)?.vpcId : undefined;
     const associationId = newId("eipassoc");
@@ -162,7 +166,7 @@ export class ElasticIpActions {
     if (input.NetworkBorderGroup !== undefined && input.NetworkBorderGroup !== ctx.region) {
       throw invalidParameter("NetworkBorderGroup", `The network border group '${input.NetworkBorderGroup}' is not valid for region ${ctx.region}.`);
     }
-    if (address.associationId) throw conflict("ip-address", `Address ${address.publicIp} is in use: disassociate it (${address.associationId}) first.`);
+    if (address.associationId) throw addressInUse(`Address ${address.publicIp} is in use: disassociate it (${address.associationId}) first.`, "AllocationId");
     store.networkInterfaces.addresses.delete(address.allocationId);
     return {};
   }

@@ -28,7 +28,7 @@ const SPEC_FIELDS = new Set(["DeviceIndex", "SubnetId", "Groups", "PrivateIpAddr
 /** The default subnet of this node's zone: VPCIdNotSpecified without a default VPC, MissingInput without the subnet. */
 function defaultSubnet(ctx: DaemonContext, store: Store): SubnetRecord {
   const vpc = store.vpcs.list().find((v) => v.isDefault);
-  if (!vpc) throw invalidParameter("SubnetId", "No default VPC for this user", "no-default-vpc");
+  if (!vpc) throw invalidParameter("SubnetId", "No default VPC for this user", "vpc-id-not-specified");
   const subnet = store.subnets.forVpc(vpc.id).find((s) => s.defaultForAz && s.az === ctx.az);
   if (!subnet) throw invalidParameter("SubnetId", `No subnets found for the default VPC '${vpc.id}'. Please specify a subnet.`, "missing-input");
   return subnet;
@@ -160,7 +160,7 @@ export function launchAddresses(store: Store, plan: LaunchNetwork, min: number, 
   if (out.length < min) {
     throw new HiveError({
       kind: "InvalidParameter",
-      resource: "subnet-addresses",
+      resource: "subnet-full",
       param: "SubnetId",
       message: `There are not enough free addresses in subnet '${plan.subnet.id}' to satisfy the requested number of instances.`,
     });

@@ -16,7 +16,7 @@ export function groupsById(store: Store, vpcId: string, ids: string[], param: st
   for (const id of new Set(ids)) {
     const g = store.securityGroups.get(id);
     if (!g) throw notFound("security-group", `The security group '${id}' does not exist`, param);
-    if (g.vpcId !== vpcId) throw invalidParameter(param, `Security group ${id} and ${other} belong to different networks.`, "parameter");
+    if (g.vpcId !== vpcId) throw invalidParameter(param, `Security group ${id} and ${other} belong to different networks.`, "invalid-parameter");
     out.push(g);
   }
   checkGroupCount(out.length, param);

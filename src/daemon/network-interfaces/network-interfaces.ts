@@ -117,7 +117,7 @@ export class NetworkInterfaceActions {
     const id = newId("eni");
     const tags = tagsFor(input.TagSpecifications, "network-interface", id);
     const ip = wanted !== undefined ? checkWantedAddress(store, subnet, wanted, "PrivateIpAddress") : nextFreeAddress(store, subnet.id);
-    if (!ip) throw invalidParameter("SubnetId", `The subnet '${subnet.id}' has no free addresses.`, "subnet-addresses");
+    if (!ip) throw invalidParameter("SubnetId", `The subnet '${subnet.id}' has no free addresses.`, "subnet-full");
     store.transaction(() => {
       store.networkInterfaces.insert(
         {

@@ -1,6 +1,6 @@
 // Private addresses in a subnet: AWS keeps the first four and the last for itself; interfaces take the rest,
 // the lowest free one unless the caller names one.
-import { conflict, invalidParameter } from "../../errors/index.ts";
+import { HiveError, invalidParameter } from "../../errors/index.ts";
 import { broadcastOf, contains, formatIpv4, parseCidr, parseIpv4 } from "../../net/index.ts";
 import type { Store, SubnetRecord } from "../../store/index.ts";
 
@@ -26,12 +26,8 @@ export function nextFreeAddress(store: Store, subnetId: string, taken: string[] 
   return undefined;
 }
 
-/** How many addresses of the subnet are free now. */
-export function freeAddressCount(store: Store, subnet: SubnetRecord): number {
-  const c = parseCidr(subnet.cidr);
-  const size = broadcastOf(c) - c.network + 1;
-  return Math.max(0, size - 5 - store.networkInterfaces.forSubnet(subnet.id).length);
-}
+/** InvalidIPAddress.InUse: an address another interface (or Elastic IP) holds. */
+export const addressInUse = (message: string, param = "PrivateIpAddress"): HiveError => new HiveError({ kind: "Conflict", resource: "ip-address", param, message });
 
 /**
  * Checks an address a caller asks for, as EC2 does: a dotted quad inside the subnet, not one of its reserved five, not
@@ -42,6 +38,6 @@ export function checkWantedAddress(store: Store, subnet: SubnetRecord, ip: strin
   if (n === undefined) throw invalidParameter(param, `Invalid value '${ip.slice(0, 64)}' for IP address. The value must be a valid IPv4 address.`);
   if (!contains(parseCidr(subnet.cidr), n)) throw invalidParameter(param, `Address ${ip} does not fall within the subnet's address range`);
   if (reservedAddresses(subnet.cidr).has(n)) throw invalidParameter(param, `Address ${ip} is in subnet's reserved address range`);
-  if (addressesInUse(store, subnet.id).has(n) || taken.includes(ip)) throw conflict("ip-address", `Address ${ip} is in use.`);
+  if (addressesInUse(store, subnet.id).has(n) || taken.includes(ip)) throw addressInUse(`Address ${ip} is in use.`);
   return formatIpv4(n);
 }

@@ -41,7 +41,7 @@ const EXISTS: Record<string, (store: Store, id: string) => boolean> = {
 };
 
 /** EC2's noun for a resource type in "The … ID '…' does not exist". */
-const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption", "security-group-rule": "security group rule", "network-interface": "network interface", "elastic-ip": "allocation" };
+const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption", "security-group-rule": "security group rule", "network-interface": "networkInterface", "elastic-ip": "allocation" };
 
 /** Where EC2's wording is not "The <noun> ID '<id>' does not exist". */
 const NOT_FOUND_MESSAGE: Record<string, (id: string) => string> = {
@@ -56,7 +56,7 @@ function held(store: Store, ids: string[], alone: boolean): Array<{ id: string; 
     const type = resourceTypeOf(id);
     if (!type || !PREFIX_OF[type] || !isId(PREFIX_OF[type]!, id)) throw malformed(type && PREFIX_OF[type] ? type : "resource", `Invalid id: "${id.slice(0, 64)}"`, "ResourceId");
     if (EXISTS[type]!(store, id)) out.push({ id, type });
-    else if (alone) throw notFound(type === "elastic-ip" ? "allocation" : type, NOT_FOUND_MESSAGE[type]?.(id) ?? `The ${NOUN[type] ?? type} ID '${id}' does not exist`, "ResourceId");
+    else if (alone) throw notFound(type, NOT_FOUND_MESSAGE[type]?.(id) ?? `The ${NOUN[type] ?? type} ID '${id}' does not exist`, "ResourceId");
   }
   return out;
 }
