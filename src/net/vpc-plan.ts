@@ -116,6 +116,12 @@ export function policyTable(index: number): number {
   return TABLE_BASE + index;
 }
 
+/** Every guest port's name starts so. */
+export const TAP_PREFIX = "hvt-";
+
+/** hvt-<8 hex>: stable for an instance id, and short enough for Linux's 15-character interface names. */
+export const tapNameFor = (instanceId: string): string => `${TAP_PREFIX}${createHash("sha256").update(instanceId).digest("hex").slice(0, 8)}`;
+
 /** The command prefix that starts a process (QEMU) in a VPC's namespace, so `-netdev tap,ifname=…` opens the port there. */
 export const netnsExecPrefix = (namespace: string): string[] => ["nsenter", `--net=/run/netns/${namespace}`, "--"];
 

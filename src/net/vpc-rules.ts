@@ -4,7 +4,9 @@
 import { formatIpv4, parseCidr, parseIpv4 } from "./ipv4.ts";
 import { quote } from "./nft.ts";
 import { checkVpcPlan, transitAddresses, UPLINK, VPC_DNS_IP, type GroupPlan, type PortPlan, type RulePlan, type VpcPlan } from "./vpc-plan.ts";
-import { TOKEN_REQUEST_MARK } from "./hop-limit.ts";
+
+/** The conntrack mark bit for "this guest's metadata connection asked for a token"; other bits of ct mark are left alone. */
+const TOKEN_REQUEST_MARK = "0x01000000";
 
 /** The one table in each VPC namespace. */
 export const VPC_TABLE = "vpc";

@@ -51,7 +51,7 @@ interface Spawned {
 
 /** Spawns `hive up` and resolves once it prints its ready line. */
 async function spawnHive(args: string[], home: string, netns?: string): Promise<Spawned> {
-  const [cmd, ...argv] = [...(netns ? ["ip", "netns", "exec", netns] : []), HIVE_BIN, "up", ...args];
+  const [cmd, ...argv] = [...(netns ? ["nsenter", `--net=/run/netns/${netns}`, "--"] : []), HIVE_BIN, "up", ...args];
   const proc = spawn(cmd!, argv, { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -137,7 +137,7 @@ export function parseEnv(text: string): Record<string, string> {
 /** A hive command; inside the test's network namespace when `env.HIVE_NETNS` names one. */
 export function runHive(args: string[], env: Record<string, string> = {}) {
   const ns = env.HIVE_NETNS;
-  const [cmd, ...argv] = [...(ns ? ["ip", "netns", "exec", ns] : []), HIVE_BIN, ...args];
+  const [cmd, ...argv] = [...(ns ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : []), HIVE_BIN, ...args];
   const r = spawnSync(cmd!, argv, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -152,7 +152,7 @@ export interface AwsResult {
 /** The real aws CLI, pointed at the appliance through `hive env`'s variables. */
 export function aws(hive: HiveInstance, args: string[], override: Record<string, string> = {}): AwsResult {
   const ns = hive.env.HIVE_NETNS;
-  const [cmd, ...argv] = [...(ns ? ["ip", "netns", "exec", ns] : []), "aws", ...args, "--output", "json"];
+  const [cmd, ...argv] = [...(ns ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : []), "aws", ...args, "--output", "json"];
   const r = spawnSync(cmd!, argv, {
     env: { ...process.env, HOME: hive.home, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...hive.env, ...override },
     encoding: "utf8",
