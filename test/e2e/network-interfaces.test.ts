@@ -90,6 +90,22 @@ describe("e2e: network interfaces and Elastic IPs", () => {
     ok(["ec2", "terminate-instances", "--instance-ids", byName.InstanceId, withEni.InstanceId]);
   });
 
+  test("a VPC of one's own: the subnet's addresses and groups, names refused outside the default VPC, groups of another VPC refused", () => {
+    const myVpc = ok(["ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"]).Vpc.VpcId;
+    const mySubnet = ok(["ec2", "create-subnet", "--vpc-id", myVpc, "--cidr-block", "10.0.1.0/24", "--availability-zone", first.Placement.AvailabilityZone]).Subnet.SubnetId;
+    const web = ok(["ec2", "create-security-group", "--group-name", "web", "--description", "web", "--vpc-id", myVpc]).GroupId;
+    const inst = ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.nano", "--subnet-id", mySubnet, "--security-group-ids", web]).Instances[0];
+    assert.equal(inst.VpcId, myVpc);
+    assert.equal(inst.PrivateIpAddress, "10.0.1.4");
+    assert.equal(inst.PrivateDnsName, "ip-10-0-1-4.ec2.internal");
+    assert.deepEqual(inst.SecurityGroups, [{ GroupId: web, GroupName: "web" }]);
+    assert.match(fails(["ec2", "run-instances", "--image-id", ami, "--subnet-id", mySubnet, "--security-group-ids", group], "InvalidParameter"), /different networks/);
+    fails(["ec2", "run-instances", "--image-id", ami, "--subnet-id", mySubnet, "--security-groups", "web"], "InvalidParameterCombination");
+    fails(["ec2", "delete-subnet", "--subnet-id", mySubnet], "DependencyViolation");
+    assert.deepEqual(ids(ok(["ec2", "describe-instances", "--filters", `Name=vpc-id,Values=${myVpc}`])), [inst.InstanceId]);
+    ok(["ec2", "terminate-instances", "--instance-ids", inst.InstanceId]);
+  });
+
   test("describe-instances filters on VPC, subnet, groups, addresses and interfaces", () => {
     const both = [first.InstanceId, second.InstanceId].sort();
     const live = ["Name=instance-state-name,Values=pending,running"];
