@@ -424,6 +424,8 @@ describe("RunInstances in the VPC model", () => {
     assert.deepEqual(ids([{ Name: "ip-address", Values: ["192.0.2.17"] }]), [a!.InstanceId]);
     assert.deepEqual(ids([{ Name: "dns-name", Values: ["ec2-192-0-2-17.compute-1.amazonaws.com"] }]), [a!.InstanceId]);
     assert.deepEqual(ids([{ Name: "network-interface.association.public-ip", Values: ["192.0.2.17"] }]), [a!.InstanceId]);
+    assert.deepEqual(ids([{ Name: "network-interface.association.allocation-id", Values: [alloc] }]), [a!.InstanceId]);
+    assert.deepEqual(ids([{ Name: "network-interface.association.association-id", Values: ["eipassoc-*"] }]), [a!.InstanceId]);
   });
 
   test("ModifyInstanceAttribute GroupId and SourceDestCheck change the primary interface", async () => {

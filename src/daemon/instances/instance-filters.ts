@@ -1,11 +1,14 @@
 // The filters DescribeInstances and DescribeInstanceStatus accept, read from the EC2 view of an instance.
 import type { Instance, InstanceNetworkInterface, InstanceStatus } from "@aws-sdk/client-ec2";
+import type { AddressRecord } from "../../store/index.ts";
 import { tagFilters, type FilterFields } from "../shared/index.ts";
 
 export interface InstanceWithReservation {
   instance: Instance;
   reservationId: string;
   ownerId: string;
+  /** The Elastic IPs on its interfaces (the view does not carry their allocation and association ids). */
+  addresses?: AddressRecord[];
 }
 
 const tags = tagFilters<InstanceWithReservation>((x) => x.instance.Tags);
@@ -38,6 +41,8 @@ const networkInterfaceFields: FilterFields<InstanceWithReservation> = {
   "network-interface.addresses.association.ip-owner-id": eachInterface((n) => n.PrivateIpAddresses?.map((a) => a.Association?.IpOwnerId)),
   "network-interface.association.public-ip": eachInterface((n) => n.Association?.PublicIp),
   "network-interface.association.ip-owner-id": eachInterface((n) => n.Association?.IpOwnerId),
+  "network-interface.association.allocation-id": (x) => (x.addresses ?? []).map((a) => a.allocationId),
+  "network-interface.association.association-id": (x) => (x.addresses ?? []).map((a) => a.associationId),
   "network-interface.attachment.attachment-id": eachInterface((n) => n.Attachment?.AttachmentId),
   "network-interface.attachment.instance-id": eachInterface((_, x) => x.instance.InstanceId),
   "network-interface.attachment.instance-owner-id": eachInterface((_, x) => x.ownerId),

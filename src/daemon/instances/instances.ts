@@ -56,7 +56,12 @@ interface ReservationOut {
 
 /** The rows' reservations, keeping the instances that pass the filters, in the order of their first instance. */
 function reservationsOf(rows: InstanceRecord[], filters: Filter[] | undefined, deps: InstanceDeps): ReservationOut[] {
-  const items: InstanceWithReservation[] = deps.facts(rows).map((f) => ({ instance: instanceView(f), reservationId: f.record.reservationId, ownerId: f.record.ownerId }));
+  const items: InstanceWithReservation[] = deps.facts(rows).map((f) => ({
+    instance: instanceView(f),
+    reservationId: f.record.reservationId,
+    ownerId: f.record.ownerId,
+    addresses: (f.interfaces ?? []).flatMap((i) => (i.address ? [i.address] : [])),
+  }));
   const kept = applyFilters(items, filters, instanceFilterFields, instanceFilterDynamic);
   const byReservation = new Map<string, ReservationOut>();
   for (const x of kept) {
