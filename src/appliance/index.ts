@@ -24,10 +24,8 @@ export interface ApplianceOptions {
   monitorPort: number;
   cpuOvercommit?: number;
   memOvercommit?: number;
-  /** "bridge" (default as root): Hive's bridge, a tap and an address per guest; "user": QEMU user mode, rootless. */
-  network?: "bridge" | "user";
-  /** The bridge's private network. */
-  bridgeCidr?: string;
+  /** "vpc" (default as root; "bridge" is its old name): VPCs enforced on the host; "user": QEMU user mode, rootless. */
+  network?: "vpc" | "bridge" | "user";
   /** A block of the host's network Hive hands out as Elastic IPs; without it AllocateAddress answers AddressLimitExceeded. */
   publicCidr?: string;
   log: (line: string) => void;
@@ -105,9 +103,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         overcommit: { cpu: opts.cpuOvercommit ?? 1, mem: opts.memOvercommit ?? 1 },
         dataDir: opts.dataDir,
         network:
-          (opts.network ?? (process.getuid?.() === 0 ? "bridge" : "user")) === "bridge"
-            ? { mode: "bridge", bridge: "hivebr0", cidr: opts.bridgeCidr ?? "10.73.0.0/24" }
-            : { mode: "user" },
+          (opts.network ?? (process.getuid?.() === 0 ? "vpc" : "user")) === "user" ? { mode: "user" } : { mode: "vpc" },
         ...(opts.publicCidr ? { publicCidr: formatCidr(parseCidr(opts.publicCidr)) } : {}),
       },
       store,

@@ -44,9 +44,11 @@ export function buildProgram(): Command {
     .addOption(new Option("--cpu-overcommit <ratio>", "vCPUs offered per host CPU").argParser(parseRatio).default(1))
     .addOption(new Option("--mem-overcommit <ratio>", "memory offered per byte of host memory").argParser(parseRatio).default(1))
     .addOption(
-      new Option("--network <mode>", "guest networking: bridge (needs root; default as root) or user (QEMU user mode, rootless)").choices(["bridge", "user"]),
+      new Option(
+        "--network <mode>",
+        "guest networking: vpc (VPCs and security groups enforced on the host; needs root; default as root; 'bridge' is its old name) or user (QEMU user mode, rootless, nothing enforced)",
+      ).choices(["vpc", "bridge", "user"]),
     )
-    .option("--bridge-cidr <cidr>", "the bridge's private network (bridge mode)", "10.73.0.0/24")
     .option("--public-cidr <cidr>", "addresses of the host's network Hive may hand out as Elastic IPs, e.g. 192.0.2.16/28", parsePublicCidr)
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);

@@ -61,7 +61,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   });
   // Bridge mode (root): the VPC data plane, rebuilt from the store on every start; running guests keep their ports.
   let network: VpcNetwork | undefined;
-  if (ctx.network.mode === "bridge") {
+  if (ctx.network.mode === "vpc") {
     network = new VpcNetwork(ctx, store, metadata, opts.log);
     await network.start();
   }

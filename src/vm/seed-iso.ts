@@ -12,6 +12,8 @@ export interface SeedFiles {
   "meta-data": string;
   "user-data": string | Buffer;
   "network-config": string;
+  /** cloud-init's vendor data: the provider's cloud-config, which the user's own user data overrides key by key. */
+  "vendor-data"?: string;
 }
 
 /** Writes `<dir>/seed.iso` (replacing an older one) and returns its path. */

@@ -60,7 +60,7 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-vpc-"));
   // Up to eight t3.micro guests (2 vCPUs each) at once.
   const ratio = String(16 / Math.max(1, Math.min(4, os.availableParallelism())));
-  hive = await startHive(["--network", "bridge", "--public-cidr", PUBLIC_CIDR, "--cpu-overcommit", ratio], { netns: ns });
+  hive = await startHive(["--network", "vpc", "--public-cidr", PUBLIC_CIDR, "--cpu-overcommit", ratio], { netns: ns });
   // The outside's web server: what "the internet" answers.
   fs.writeFileSync(path.join(tmp, "index.html"), "outside-ok\n");
 });

@@ -25,16 +25,18 @@ const rec = { id: "i-0123456789abcdef0", instanceType: "t3.micro", privateIp: "1
 
 test("VPC seed: the static address, the VPC router, AmazonProvidedDNS with the private domain, and the private DNS name", () => {
   const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: ["10.0.0.2"], search: ["ec2.internal"], hostname: "ip-10-0-1-4.ec2.internal" };
-  const files = seedFiles(rec, ctx({ mode: "bridge", bridge: "hivebr0", cidr: "10.73.0.0/24" }), "ssh-ed25519 AAAA me", net);
+  const files = seedFiles(rec, ctx({ mode: "vpc" }), "ssh-ed25519 AAAA me", net);
   const config = files["network-config"] as string;
   assert.match(config, /^version: 2\nethernets:\n {2}nic0:\n {4}match:\n {6}macaddress: "52:54:00:[0-9a-f:]{8}"\n/);
   assert.match(config, /\n {4}addresses: \["10\.0\.1\.4\/24"\]\n {4}gateway4: "10\.0\.1\.1"\n {4}nameservers:\n {6}addresses: \["10\.0\.0\.2"\]\n {6}search: \["ec2\.internal"\]\n$/);
   assert.match(files["meta-data"] as string, /^instance-id: i-0123456789abcdef0\nlocal-hostname: ip-10-0-1-4\.ec2\.internal\npublic-keys:\n {2}- "ssh-ed25519 AAAA me"\n$/);
+  // For images whose ifupdown drops network-config's name servers: /etc/resolv.conf at boot unless something manages it.
+  assert.match(files["vendor-data"] as string, /^#cloud-config\nbootcmd:\n {2}- \[sh, -c, ".*! -L \/etc\/resolv\.conf.*nameserver 10\.0\.0\.2\\\\nsearch ec2\.internal.*"\]\n$/);
 });
 
 test("a VPC without DNS support gives no nameservers; user mode is DHCP (slirp's DNS)", () => {
   const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: [], search: [], hostname: "ip-10-0-1-4.ec2.internal" };
-  assert.doesNotMatch(seedFiles(rec, ctx({ mode: "bridge", bridge: "hivebr0", cidr: "10.73.0.0/24" }), undefined, net)["network-config"] as string, /nameservers/);
+  assert.doesNotMatch(seedFiles(rec, ctx({ mode: "vpc" }), undefined, net)["network-config"] as string, /nameservers/);
   const user = seedFiles(rec, ctx({ mode: "user" }))["network-config"] as string;
   assert.match(user, /\n {4}dhcp4: true\n$/);
   assert.doesNotMatch(user, /nameservers/);

@@ -8,7 +8,7 @@ import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import type { ActionRequest } from "../../src/actions/index.ts";
 import { createTags } from "../../src/daemon/shared/index.ts";
 import type { DaemonContext } from "../../src/daemon/shared/index.ts";
-import { allocateAddress, ensureDefaultVpc, subnetHasInternet, subnetRouteTable, vpcDhcpOptions, vpcHandlers } from "../../src/daemon/vpc/index.ts";
+import { ensureDefaultVpc, subnetHasInternet, subnetRouteTable, vpcDhcpOptions, vpcHandlers } from "../../src/daemon/vpc/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 
@@ -527,23 +527,6 @@ describe("the data plane's helpers", () => {
     assert.equal(subnetRouteTable(store, "subnet-0123456789abcdef0"), undefined);
   });
 
-  test("allocateAddress skips AWS's five reserved addresses and every interface's, and checks a wanted one", () => {
-    const vpc = newVpc("10.0.0.0/16");
-    const s = newSubnet(vpc, "10.0.1.0/28");
-    assert.equal(allocateAddress(store, s), "10.0.1.4");
-    addInterface(s, "10.0.1.4");
-    addInterface(s, "10.0.1.6");
-    assert.equal(allocateAddress(store, s), "10.0.1.5");
-    assert.equal(allocateAddress(store, s, "10.0.1.9"), "10.0.1.9");
-    fails(() => allocateAddress(store, s, "10.0.1.6"), "InvalidIPAddress.InUse", /Address 10\.0\.1\.6 is in use/);
-    for (const ip of ["10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.15"]) fails(() => allocateAddress(store, s, ip), "InvalidParameterValue", /reserved/);
-    fails(() => allocateAddress(store, s, "10.0.2.4"), "InvalidParameterValue", /subnet's address range/);
-    fails(() => allocateAddress(store, s, "10.0.1.400"), "InvalidParameterValue");
-    for (let n = 5; n <= 14; n++) if (n !== 6) addInterface(s, `10.0.1.${n}`);
-    fails(() => allocateAddress(store, s), "InsufficientFreeAddressesInSubnet");
-    fails(() => allocateAddress(store, "subnet-0123456789abcdef0"), "InvalidSubnetID.NotFound");
-    assert.equal(call("DescribeSubnets", { SubnetIds: [s] }).Subnets![0]!.AvailableIpAddressCount, 0);
-  });
 });
 
 describe("hostile input", () => {

@@ -122,6 +122,18 @@ const yamlString = (s: string): string => JSON.stringify(s);
 
 
 /**
+ * The VPC's resolver for images whose network setup drops network-config's name servers: cloud-init's ifupdown
+ * renderer writes them as `dns-nameservers`, which only the resolvconf package reads, so a Debian image with plain
+ * ifupdown is left with no resolver at all ("sudo: unable to resolve host"). At every boot, unless something manages
+ * /etc/resolv.conf (a symlink: systemd-resolved, resolvconf, netplan), it is written from the seed.
+ */
+function resolverVendorData(net: GuestNetwork): string {
+  const lines = [...net.nameservers.map((n) => `nameserver ${n}`), ...(net.search.length ? [`search ${net.search.join(" ")}`] : [])].join("\\n");
+  const script = `if [ ! -L /etc/resolv.conf ] && ! command -v resolvconf >/dev/null 2>&1; then printf '${lines}\\n' > /etc/resolv.conf; fi`;
+  return ["#cloud-config", "bootcmd:", `  - [sh, -c, ${yamlString(script)}]`, ""].join("\n");
+}
+
+/**
  * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
  * (in a VPC: the static address, the VPC router and its resolver; in user mode, QEMU's DHCP).
  */
@@ -158,5 +170,5 @@ export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: str
     ...addressing.map((l) => l.slice(2)),
     "",
   ].join("\n");
-  return { "meta-data": metaData, "user-data": userData, "network-config": networkConfig };
+  return { "meta-data": metaData, "user-data": userData, "network-config": networkConfig, ...(net?.nameservers.length ? { "vendor-data": resolverVendorData(net) } : {}) };
 }

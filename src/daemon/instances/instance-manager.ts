@@ -215,13 +215,13 @@ export class InstanceManager {
         fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
         // In a VPC the guest gets its static address, the VPC router and AmazonProvidedDNS; user mode has QEMU's DHCP.
-        const net = ctx.network.mode === "bridge" ? guestNetwork(ctx, store, id) : undefined;
+        const net = ctx.network.mode === "vpc" ? guestNetwork(ctx, store, id) : undefined;
         return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, net, guestMac(store, id)));
       });
       const ports = this.deps.ports;
       let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };
       let netnsPrefix: string[] | undefined;
-      if (ctx.network.mode === "bridge" && ports) {
+      if (ctx.network.mode === "vpc" && ports) {
         nic = await steps.run("port.create", async () => {
           const port = await ports.preparePort(id);
           netnsPrefix = port.netnsPrefix;

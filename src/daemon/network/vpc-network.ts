@@ -183,7 +183,8 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
     await this.metadata.closeTcp(vpcId);
     await stopVpcDns(this.dnsDir(vpcId)).catch(() => false);
     const index = vpc?.netIndex ?? (await this.orphanIndex(plans));
-    if (index !== undefined) await removeVpc(this.scope, index, { log: this.log });
+    const present = (await listVpcNamespaces(this.scope)).some((n) => n.index === index);
+    if (index !== undefined && present) await removeVpc(this.scope, index, { log: this.log });
   }
 
   /** A namespace of the scope no plan wants (its VPC was deleted after its last guest left). */

@@ -17,10 +17,10 @@ export interface DaemonContext {
   overcommit: { cpu: number; mem: number };
   /** The data directory: images/, volumes/, instances/<id>/ live under it. */
   dataDir: string;
-  /** How guests are networked: QEMU user mode (rootless), or Hive's bridge with one tap and address per guest. */
+  /** How guests are networked: VPCs enforced on the host (root), or QEMU user mode (rootless, nothing enforced). */
   network: NetworkMode;
   /** The operator's public addresses for Elastic IPs (`hive up --public-cidr`), a block of the host's network; none without it. */
   publicCidr?: string;
 }
 
-export type NetworkMode = { mode: "user" } | { mode: "bridge"; bridge: string; cidr: string };
+export type NetworkMode = { mode: "user" } | { mode: "vpc" };

@@ -1,10 +1,10 @@
-// What the data plane and RunInstances ask of a subnet: its route table, whether it reaches the internet, and a free
-// private address (AWS keeps five of each subnet: network, router +1, DNS +2, +3 and broadcast).
+// What the data plane asks of a subnet: its route table and whether it reaches the internet; and how many of its
+// addresses are free (AWS keeps five of each subnet: network, router +1, DNS +2, +3 and broadcast; the interfaces'
+// addresses are handed out in daemon/network-interfaces).
 
-import { HiveError, invalidParameter } from "../../errors/index.ts";
-import { broadcastOf, contains, formatIpv4, parseCidr, parseIpv4 } from "../../net/index.ts";
+import { parseCidr } from "../../net/index.ts";
 import type { RouteTableRecord, SubnetRecord } from "../../store/index.ts";
-import { noSuch, type VpcStore } from "./common.ts";
+import type { VpcStore } from "./common.ts";
 
 /** Addresses AWS reserves in every subnet. */
 export const RESERVED_PER_SUBNET = 5;
@@ -34,34 +34,4 @@ export function subnetHasInternet(store: VpcStore, subnetId: string): boolean {
 export function availableAddressCount(store: VpcStore, subnet: SubnetRecord): number {
   const size = 2 ** (32 - parseCidr(subnet.cidr).prefix);
   return Math.max(0, size - RESERVED_PER_SUBNET - store.networkInterfaces.forSubnet(subnet.id).length);
-}
-
-const reserved = (network: number, broadcast: number, n: number): boolean => n - network <= 3 || n === broadcast;
-
-/**
- * A private address for a new interface in the subnet: `wanted` once checked (in the subnet, not reserved, not held),
- * or the lowest free one. The errors are AWS's: InvalidParameterValue, InvalidIPAddress.InUse,
- * InsufficientFreeAddressesInSubnet.
- */
-export function allocateAddress(store: VpcStore, subnetId: string, wanted?: string): string {
-  const subnet = store.subnets.get(subnetId);
-  if (!subnet) throw noSuch("subnet", "subnet", subnetId, "SubnetId");
-  const net = parseCidr(subnet.cidr);
-  const broadcast = broadcastOf(net);
-  const used = new Set(store.networkInterfaces.forSubnet(subnetId).map((i) => parseIpv4(i.privateIp)));
-  if (wanted !== undefined) {
-    const n = parseIpv4(wanted);
-    if (n === undefined) throw invalidParameter("PrivateIpAddress", `Value (${wanted}) for parameter privateIpAddress is invalid. Invalid format.`);
-    if (!contains(net, n)) throw invalidParameter("PrivateIpAddress", `Address does not fall within the subnet's address range`);
-    if (reserved(net.network, broadcast, n)) throw invalidParameter("PrivateIpAddress", `Address ${wanted} is in subnet's reserved address range`);
-    if (used.has(n)) throw new HiveError({ kind: "Conflict", resource: "ip-address", param: "PrivateIpAddress", message: `Address ${wanted} is in use.` });
-    return formatIpv4(n);
-  }
-  for (let n = net.network + 4; n < broadcast; n++) if (!used.has(n)) return formatIpv4(n);
-  throw new HiveError({
-    kind: "InvalidParameter",
-    resource: "subnet-full",
-    param: "SubnetId",
-    message: `There are not enough free addresses in subnet '${subnetId}' to satisfy the requested number of instances.`,
-  });
 }
