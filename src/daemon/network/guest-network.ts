@@ -4,6 +4,7 @@
 import { privateDnsDomain, privateDnsName } from "../../net/index.ts";
 import type { Store } from "../../store/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
+import { AMAZON_PROVIDED_DNS, vpcDhcpOptions } from "../vpc/index.ts";
 import { addressInBlock } from "./vpc-plans.ts";
 
 export interface GuestNetwork {
@@ -25,12 +26,15 @@ export function guestNetwork(ctx: DaemonContext, store: Store, instanceId: strin
   const subnet = eni ? store.subnets.get(eni.subnetId) : undefined;
   const vpc = subnet ? store.vpcs.get(subnet.vpcId) : undefined;
   if (!eni || !subnet || !vpc) return undefined;
-  const domain = privateDnsDomain(ctx.region);
+  // The VPC's DHCP option set says which resolvers and search domain guests get, as on AWS (a set without name
+  // servers, or none at all, gives none); AmazonProvidedDNS answers only where the VPC has DNS support.
+  const dhcp = vpcDhcpOptions(store, vpc.id);
+  const nameservers = (dhcp?.nameServers ?? []).flatMap((n) => (n === AMAZON_PROVIDED_DNS ? (vpc.dnsSupport ? [addressInBlock(vpc.cidr, 2)] : []) : [n]));
   return {
     address: `${eni.privateIp}/${subnet.cidr.split("/")[1]}`,
     gateway: addressInBlock(subnet.cidr, 1),
-    nameservers: vpc.dnsSupport ? [addressInBlock(vpc.cidr, 2)] : [],
-    search: [domain],
+    nameservers,
+    search: [dhcp?.domainName ?? privateDnsDomain(ctx.region)],
     hostname: privateDnsName(eni.privateIp, ctx.region),
   };
 }
