@@ -7,7 +7,7 @@ export type { VpcDnsHost, VpcDnsOptions, VpcDnsInfo, VpcDnsPaths, DnsmasqConfig 
 export type { VpcPlan, SubnetPlan, PortPlan, GroupPlan, RulePlan } from "./vpc-plan.ts";
 export { tapNameFor, TAP_PREFIX, vpcNamespace, transitLink, transitPrefix, transitAddresses, policyTable, netnsExecPrefix, checkVpcPlan, UPLINK, VPC_DNS_IP } from "./vpc-plan.ts";
 export { vpcRuleset, VPC_TABLE } from "./vpc-rules.ts";
-export { setupVpcHost, hostTable } from "./vpc-host.ts";
+export { setupVpcHost, hostTable, foreignRoutes } from "./vpc-host.ts";
 export type { VpcHostOptions } from "./vpc-host.ts";
 export { applyVpc, createPort, deletePort, removeVpc, listVpcNamespaces, teardownVpcHost } from "./vpc-namespace.ts";
 export type { ApplyOptions } from "./vpc-namespace.ts";

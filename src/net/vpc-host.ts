@@ -133,3 +133,19 @@ export async function syncElasticIps(scope: string, link: string, wanted: string
     if (!proxies.some((p) => p.dst === ip && p.dev === dev)) await run("ip", ["neigh", "replace", "proxy", ip, "dev", dev]);
   }
 }
+
+/**
+ * The blocks the host's namespace already routes somewhere other than the scope's own transit links (the default
+ * route aside): a VPC whose block overlaps one of them is not routed from the host, so a VPC never shadows a network
+ * the host reaches (say, an office LAN that happens to be 172.31.0.0/16).
+ */
+export async function foreignRoutes(scope: string): Promise<string[]> {
+  const prefix = transitPrefix(scope);
+  const routes = await ipJson<{ dst: string; dev?: string; type?: string }>(["-4", "route", "show", "table", "main"]);
+  return routes.flatMap((r) => {
+    if (r.dst === "default" || r.dev?.startsWith(prefix) || (r.type !== undefined && r.type !== "unicast")) return [];
+    const [addr, len] = r.dst.split("/");
+    const n = parseIpv4(addr!);
+    return n === undefined ? [] : [`${addr}/${len ?? "32"}`];
+  });
+}

@@ -9,6 +9,7 @@ import type { MetadataService } from "../../metadata/index.ts";
 import {
   applyVpc,
   bridgeInUse,
+  foreignRoutes,
   DEFAULT_BRIDGE,
   teardownBridge,
   createPort,
@@ -60,6 +61,8 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
   private closed = false;
+  /** The host's own routes, read at start: VPC blocks overlapping them are not routed from the host. */
+  private hostRoutes: string[] = [];
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -74,7 +77,11 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
   async start(): Promise<void> {
     await this.retireBridge();
     await setupVpcHost({ scope: this.scope, publicCidr: this.ctx.publicCidr, log: this.log });
+    this.hostRoutes = await foreignRoutes(this.scope);
     const plans = this.plans();
+    for (const p of plans.filter((p) => !p.hostRoute)) {
+      this.log(`hive: ${p.vpcId} (${p.cidrs.join(", ")}) is not routed from the host: an earlier VPC or a host route has its addresses`);
+    }
     const wanted = new Set(plans.map((p) => p.index));
     // Resolvers first: a dnsmasq left in a namespace would keep it alive after `ip netns del`.
     const dnsRoot = path.dirname(this.dnsDir("x"));
@@ -161,7 +168,7 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
   }
 
   private plans(also: string[] = []): VpcPlan[] {
-    return vpcPlans(this.ctx, this.store, this.scope, also);
+    return vpcPlans(this.ctx, this.store, this.scope, also, this.hostRoutes);
   }
 
   private serialized(vpcId: string, fn: () => Promise<void>): Promise<void> {

@@ -2,7 +2,7 @@
 // guests this box runs, the security groups with their rules, and whether the host routes the VPC's blocks.
 
 import type { InstanceStateName, NetworkInterfaceRecord, Store, VpcRecord } from "../../store/index.ts";
-import { formatIpv4, overlaps, parseCidr, tapNameFor, vpcNamespace, type Cidr, type PortPlan, type VpcPlan } from "../../net/index.ts";
+import { blockOf, formatIpv4, overlaps, parseCidr, parseIpv4, tapNameFor, vpcNamespace, type Cidr, type PortPlan, type VpcPlan } from "../../net/index.ts";
 import { rulesForDataPlane } from "../security-groups/index.ts";
 import { subnetHasInternet } from "../vpc/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
@@ -31,15 +31,20 @@ function localPorts(ctx: DaemonContext, store: Store): Map<string, { eni: Networ
 
 /**
  * The VPCs this box has guests in (`also`: and these, e.g. one a launch is about to join), each with whether the host
- * routes its blocks: the first VPC (by index) to hold a block gets it, so overlapping VPCs never shadow each other.
+ * routes its blocks: the first VPC (by index) to hold a block gets it, so overlapping VPCs never shadow each other,
+ * and none gets a block that overlaps a route the host has (`hostRoutes`).
  */
-export function vpcPlans(ctx: DaemonContext, store: Store, scope: string, also: string[] = []): VpcPlan[] {
+export function vpcPlans(ctx: DaemonContext, store: Store, scope: string, also: string[] = [], hostRoutes: string[] = []): VpcPlan[] {
   const ports = localPorts(ctx, store);
   const vpcs = store.vpcs
     .list()
     .filter((v) => ports.has(v.id) || also.includes(v.id))
     .sort((a, b) => a.netIndex - b.netIndex);
-  const claimed: Cidr[] = [];
+  const claimed: Cidr[] = hostRoutes.flatMap((r) => {
+    const [addr, len] = r.split("/");
+    const n = parseIpv4(addr!);
+    return n === undefined ? [] : [blockOf(n, Number(len))];
+  });
   return vpcs.map((vpc) => {
     const cidrs = store.vpcs.cidrBlocks(vpc.id).map((b) => b.cidr);
     const blocks = cidrs.map(parseCidr);
