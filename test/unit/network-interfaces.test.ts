@@ -27,22 +27,12 @@ import type { DaemonContext, NetworkChanges } from "../../src/daemon/shared/inde
 import { ensureDefaultVpc } from "../../src/daemon/vpc/index.ts";
 import { lookupMetadata, metadataTree } from "../../src/metadata/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
+import { testContext } from "../helpers/daemon-context.ts";
 
 const AMI = "ami-0123456789abcdef0";
 const now = "2026-12-01T00:00:00.000Z";
 
-const baseCtx: DaemonContext = {
-  node: "node-1",
-  region: "us-east-1",
-  az: "us-east-1a",
-  azId: "use1-az1",
-  endpoint: "https://localhost:9999",
-  accountId: "123456789012",
-  host: { vcpus: 64, memoryMiB: 256 * 1024, cpuVendor: "intel", arch: "x86_64", kvm: true },
-  overcommit: { cpu: 1, mem: 1 },
-  dataDir: "/nonexistent",
-  network: { mode: "user" },
-};
+const baseCtx = testContext({ host: { vcpus: 64, memoryMiB: 256 * 1024, cpuVendor: "intel", arch: "x86_64", kvm: true } });
 
 /** The AWS code the gateway would answer for what fn throws. */
 function codeOf(fn: () => unknown): string {

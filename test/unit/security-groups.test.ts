@@ -7,23 +7,13 @@ import type { IpPermission } from "@aws-sdk/client-ec2";
 import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import type { ActionRequest } from "../../src/bus/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
-import { createTags, describeTags, type DaemonContext, type NetworkChanges } from "../../src/daemon/shared/index.ts";
+import { createTags, describeTags, type NetworkChanges } from "../../src/daemon/shared/index.ts";
 import { checkGroupsForVpc, createDefaultGroup, groupIdsByNames, rulesForDataPlane, securityGroupHandlers } from "../../src/daemon/security-groups/index.ts";
 import { ensureDefaultVpc } from "../../src/daemon/vpc/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
+import { testContext } from "../helpers/daemon-context.ts";
 
-const ctx = {
-  node: "node-1",
-  region: "us-east-1",
-  az: "us-east-1a",
-  azId: "use1-az1",
-  endpoint: "https://localhost:9999",
-  accountId: "123456789012",
-  host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false },
-  overcommit: { cpu: 1, mem: 1 },
-  network: { mode: "user" },
-  dataDir: "/nonexistent",
-} as DaemonContext;
+const ctx = testContext({ host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false } });
 
 let store: Store;
 let changed: string[];

@@ -5,22 +5,11 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import type { ActionRequest } from "../../src/actions/index.ts";
 import { guestNetwork, vpcPlans } from "../../src/daemon/network/index.ts";
-import type { DaemonContext } from "../../src/daemon/shared/index.ts";
 import { ensureDefaultVpc, vpcHandlers } from "../../src/daemon/vpc/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
+import { testContext } from "../helpers/daemon-context.ts";
 
-const ctx: DaemonContext = {
-  node: "node-1",
-  region: "us-east-1",
-  az: "us-east-1a",
-  azId: "use1-az1",
-  endpoint: "https://localhost:9999",
-  accountId: "123456789012",
-  host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: true },
-  overcommit: { cpu: 1, mem: 1 },
-  network: { mode: "vpc" },
-  dataDir: "/nonexistent",
-};
+const ctx = testContext({ network: { mode: "vpc" } });
 const req = <T>(input: T) => ({ input, requestId: "r", nodes: 1 }) as unknown as ActionRequest<T>;
 
 let store: Store;

@@ -7,23 +7,12 @@ import { beforeEach, describe, test } from "node:test";
 import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import type { ActionRequest } from "../../src/actions/index.ts";
 import { createTags } from "../../src/daemon/shared/index.ts";
-import type { DaemonContext } from "../../src/daemon/shared/index.ts";
 import { ensureDefaultVpc, subnetHasInternet, subnetRouteTable, vpcDhcpOptions, vpcHandlers } from "../../src/daemon/vpc/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
+import { testContext } from "../helpers/daemon-context.ts";
 
-const ctx: DaemonContext = {
-  node: "node-1",
-  region: "us-east-1",
-  az: "us-east-1a",
-  azId: "use1-az1",
-  endpoint: "https://localhost:9999",
-  accountId: "123456789012",
-  host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: true },
-  overcommit: { cpu: 1, mem: 1 },
-  network: { mode: "user" },
-  dataDir: "/nonexistent",
-};
+const ctx = testContext();
 
 let store: Store;
 let changed: string[];
