@@ -102,7 +102,7 @@ describe("the aws CLI gets AWS's answers", () => {
   });
 
   test("an action Hive has not built yet is UnsupportedOperation", () => {
-    const r = aws(hive, ["ec2", "describe-vpcs"]);
+    const r = aws(hive, ["ec2", "describe-spot-price-history"]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /UnsupportedOperation/);
   });
