@@ -1,10 +1,15 @@
-// VM benchmarks: launch latency against bare QEMU booting the same image (the floor), ten concurrent RunInstances
-// on one node, and how DescribeInstances grows with 100, 1,000 and 10,000 instance records.
-import { spawn } from "node:child_process";
+// VM benchmarks: launch latency against bare QEMU booting the same image (the floor), in QEMU user mode and (as root)
+// in VPC mode next to it, ten concurrent RunInstances on one node, and how DescribeInstances grows with 100, 1,000 and
+// 10,000 instance records.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import { DescribeInstancesCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import tls from "node:tls";
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { openStore, type InstanceRecord } from "../src/store/index.ts";
 import { ec2Client, ROOT, runHive, startHive, type HiveInstance } from "../test/helpers/hive.ts";
 
@@ -47,49 +52,147 @@ async function bareQemuBoot(kvm: boolean): Promise<number> {
 }
 
 /** RunInstances call → the marker in the guest's console log. */
-async function hiveBoot(hive: HiveInstance, ami: string): Promise<number> {
-  const client = ec2Client(hive);
+async function hiveBoot(hive: HiveInstance, ami: string, client: EC2Client = ec2Client(hive)): Promise<number> {
   const t0 = performance.now();
   const out = await client.send(new RunInstancesCommand({ ImageId: ami, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
   const id = out.Instances![0]!.InstanceId!;
   const t = await waitForFile(path.join(hive.dataDir, "instances", id, "console.log"), MARKER, 120_000);
-  await terminate(hive, [id]);
+  await terminate(hive, [id], client);
   return t - t0;
 }
 
-async function terminate(hive: HiveInstance, ids: string[]): Promise<void> {
+async function terminate(hive: HiveInstance, ids: string[], client: EC2Client = ec2Client(hive)): Promise<void> {
   const { TerminateInstancesCommand, waitUntilInstanceTerminated } = await import("@aws-sdk/client-ec2");
-  const client = ec2Client(hive);
   await client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
-  await waitUntilInstanceTerminated({ client, maxWaitTime: 120 }, { InstanceIds: ids });
+  // Polled every second or two rather than the waiter's default 15 s: the next launch waits on it.
+  await waitUntilInstanceTerminated({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { InstanceIds: ids });
 }
 
 function importGuest(hive: HiveInstance): string {
-  const r = runHive(["image", "import", GUEST, "--name", "bench-guest", "--data-dir", hive.dataDir], { HOME: hive.home });
+  const env: Record<string, string> = { HOME: hive.home };
+  if (hive.env.HIVE_NETNS) env.HIVE_NETNS = hive.env.HIVE_NETNS;
+  const r = runHive(["image", "import", GUEST, "--name", "bench-guest", "--data-dir", hive.dataDir], env);
   if (r.status !== 0) throw new Error(`image import failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+interface VpcHive {
+  hive: HiveInstance;
+  /** An EC2 client in this process reaching the gateway inside the namespace, through a Unix socket. */
+  client: EC2Client;
+  stop: () => Promise<void>;
+}
+
+/**
+ * `hive up --network vpc` inside a network namespace of the benchmark's own (so the host's network is never touched;
+ * hive's VPC routers are namespaces of their own, as on a real box). The gateway listens on the namespace's loopback;
+ * a relay started in the namespace serves it on a Unix socket (file system paths cross network namespaces), and this
+ * process's EC2 client connects through that socket, so user and VPC launches are timed side by side here.
+ */
+async function startVpcHive(): Promise<VpcHive> {
+  const ns = `hive-bl-${randomBytes(3).toString("hex")}`;
+  execFileSync("ip", ["netns", "add", ns]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-vpc-"));
+  let hive: HiveInstance | undefined;
+  let relay: ChildProcess | undefined;
+  const stop = async () => {
+    relay?.kill("SIGTERM");
+    await hive?.stop();
+    try {
+      execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+    hive = await startHive(["--network", "vpc"], { netns: ns });
+    const sock = path.join(dir, "gateway.sock");
+    const code =
+      `const net=require("node:net");net.createServer((c)=>{const u=net.connect(${hive.ports.gateway},"127.0.0.1");` +
+      `c.pipe(u).pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy());}).listen(${JSON.stringify(sock)},()=>console.log("relay ready"));`;
+    relay = spawn("nsenter", [`--net=/run/netns/${ns}`, "--", process.execPath, "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("gateway relay not ready within 10 s")), 10_000);
+      relay!.stdout!.on("data", (d: Buffer) => {
+        if (d.toString().includes("relay ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      relay!.once("exit", (c) => reject(new Error(`gateway relay exited with ${c}`)));
+    });
+    const agent = new https.Agent({ ca: hive.ca, keepAlive: true });
+    // The TLS session is the gateway's own (servername localhost); only the transport underneath is the socket.
+    (agent as unknown as { createConnection: (o: tls.ConnectionOptions) => tls.TLSSocket }).createConnection = (o) => tls.connect({ ...o, path: sock });
+    const client = new EC2Client({
+      endpoint: hive.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: hive.accessKeyId, secretAccessKey: hive.secretAccessKey },
+      requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+      maxAttempts: 1,
+    });
+    return { hive, client, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 export interface LaunchFigures {
   accel: string;
   bareQemuMs: number[];
+  /** QEMU user-mode networking (`--network user`): the reference, and what earlier runs measured. */
   hiveMs: number[];
   overheadPct: number;
+  /** The same launches with `--network vpc` (root), round by round next to the user-mode ones. */
+  /** vsUserPct: median against median; pairedVsUserPct: the median of each round's VPC launch against that round's user one. */
+  vpc?: { hiveMs: number[]; overheadPct: number; vsUserPct: number; pairedVsUserPct: number } | { skipped: string };
 }
 
-export async function launchLatency(rounds = 3): Promise<LaunchFigures> {
+/** Each round: bare QEMU, hive in user mode, hive in VPC mode (root only; `vpc: false` leaves it out). */
+export async function launchLatency(rounds = 3, opts: { vpc?: boolean } = {}): Promise<LaunchFigures> {
   const hive = await startHive();
+  let vpc: VpcHive | undefined;
+  let vpcSkipped = "";
+  if (opts.vpc === false) vpcSkipped = "left out (--no-vpc)";
+  else if (process.getuid?.() !== 0) vpcSkipped = "needs root (network namespaces, nftables)";
   try {
     const kvm = /KVM is available/.test(hive.output());
     const ami = importGuest(hive);
+    if (!vpcSkipped) vpc = await startVpcHive();
+    const vpcAmi = vpc ? importGuest(vpc.hive) : "";
     const bare: number[] = [];
     const viaHive: number[] = [];
+    const viaVpc: number[] = [];
     for (let i = 0; i < rounds; i++) {
       bare.push(await bareQemuBoot(kvm));
-      viaHive.push(await hiveBoot(hive, ami));
+      // Alternate which mode goes first, so neither always follows the bare boot.
+      const user = async () => viaHive.push(await hiveBoot(hive, ami));
+      const inVpc = async () => {
+        if (vpc) viaVpc.push(await hiveBoot(vpc.hive, vpcAmi, vpc.client));
+      };
+      if (i % 2 === 0) {
+        await user();
+        await inVpc();
+      } else {
+        await inVpc();
+        await user();
+      }
     }
-    return { accel: kvm ? "kvm" : "tcg", bareQemuMs: bare, hiveMs: viaHive, overheadPct: (100 * (median(viaHive) - median(bare))) / median(bare) };
+    const pct = (a: number[], b: number[]) => (100 * (median(a) - median(b))) / median(b);
+    return {
+      accel: kvm ? "kvm" : "tcg",
+      bareQemuMs: bare,
+      hiveMs: viaHive,
+      overheadPct: pct(viaHive, bare),
+      vpc: vpc
+        ? { hiveMs: viaVpc, overheadPct: pct(viaVpc, bare), vsUserPct: pct(viaVpc, viaHive), pairedVsUserPct: 100 * (median(viaVpc.map((v, i) => v / viaHive[i]!)) - 1) }
+        : { skipped: vpcSkipped },
+    };
   } finally {
+    await vpc?.stop();
     await hive.stop();
   }
 }

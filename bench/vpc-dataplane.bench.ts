@@ -3,8 +3,10 @@
 // `nft -f`; (b) guest-to-guest TCP throughput through the VPC router with a security group of 1 and of 1,000 rules,
 // next to the same two guest namespaces on a plain Linux bridge with no rules.
 // Run: sudo ./node_modules/.bin/tsx bench/vpc-dataplane.bench.ts   (RUNS=30 ROUNDS=8 SECONDS=2 to change the sizes)
+// `npm run bench` runs it too, with HIVE_VPC_BENCH_JSON naming a file for the figures (VpcDataplaneFigures).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import readline from "node:readline";
 import { promisify } from "node:util";
 import { applyVpc, netnsExecPrefix, setupVpcHost, teardownVpcHost, vpcNamespace, vpcRuleset, type RulePlan, type VpcPlan } from "../src/net/index.ts";
@@ -15,6 +17,29 @@ const RUNS = Number(process.env.RUNS ?? 30);
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const SECONDS = Number(process.env.SECONDS ?? 2);
 const INSIDE = process.env.HIVE_VPC_BENCH_TAG;
+const JSON_OUT = process.env.HIVE_VPC_BENCH_JSON;
+
+interface Spread {
+  p50: number;
+  p99: number;
+}
+
+/** What bench/results.json keeps under vpcDataplane. */
+export interface VpcDataplaneFigures {
+  cpus: number;
+  runs: number;
+  rounds: number;
+  seconds: number;
+  /** (a) rule change → enforced, ms: applyVpc call → a blocked connection accepted, → applyVpc returned, and the floor. */
+  ruleChange: { enforcedMs: Spread; appliedMs: Spread; nftOnlyMs: Spread };
+  /** (b) one TCP stream guest to guest, Gbit/s per round; the bridge (no rules) is the reference. */
+  throughputGbps: { bridge: number[]; rules1: number[]; rules1000: number[] };
+  medianGbps: { bridge: number; rules1: number; rules1000: number };
+  /** Median over the bridge's median. */
+  ratio: { rules1: number; rules1000: number };
+  /** Median of each round's ratio to that round's bridge run. */
+  perRoundRatio: { rules1: number; rules1000: number };
+}
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,6 +204,22 @@ async function inside(tag: string): Promise<void> {
     const ratios = (xs: number[]) => median(xs.map((x, i) => x / gbps.bridge[i]!)).toFixed(2);
     console.log(`    median of each round's ratio to its bridge run: 1 rule ${ratios(gbps.rules1)}x, 1,000 rules ${ratios(gbps.rules1000)}x`);
     console.log(`    every round (bridge / 1 / 1,000): ${gbps.bridge.map((_, i) => [gbps.bridge[i], gbps.rules1[i], gbps.rules1000[i]].map((x) => x!.toFixed(1)).join(" / ")).join(";  ")}`);
+    if (JSON_OUT) {
+      const spread = (xs: number[]): Spread => ({ p50: median(xs), p99: quantile(xs, 0.99) });
+      const perRound = (xs: number[]) => median(xs.map((x, i) => x / gbps.bridge[i]!));
+      const figures: VpcDataplaneFigures = {
+        cpus: Number((await exec("nproc")).stdout.trim()),
+        runs: RUNS,
+        rounds: ROUNDS,
+        seconds: SECONDS,
+        ruleChange: { enforcedMs: spread(enforced), appliedMs: spread(applied), nftOnlyMs: spread(nftOnly) },
+        throughputGbps: gbps,
+        medianGbps: { bridge: median(gbps.bridge), rules1: median(gbps.rules1), rules1000: median(gbps.rules1000) },
+        ratio: { rules1: median(gbps.rules1) / median(gbps.bridge), rules1000: median(gbps.rules1000) / median(gbps.bridge) },
+        perRoundRatio: { rules1: perRound(gbps.rules1), rules1000: perRound(gbps.rules1000) },
+      };
+      fs.writeFileSync(JSON_OUT, JSON.stringify(figures) + "\n");
+    }
   } finally {
     for (const a of agents) a.close();
     await teardownVpcHost(scope).catch((e: Error) => console.error(`teardown: ${e.message}`));

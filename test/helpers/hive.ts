@@ -8,6 +8,7 @@ import path from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { scopeOf } from "../../src/daemon/network/index.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 // HIVE_BIN may name another build or a wrapper (the benchmarks profile the appliance through one).
@@ -197,6 +198,10 @@ export function killLeftovers(dataDir: string): void {
   const pidFiles = [path.join(dataDir, "ebs", "qsd.pid")];
   const instances = path.join(dataDir, "instances");
   if (fs.existsSync(instances)) for (const id of fs.readdirSync(instances)) pidFiles.push(path.join(instances, id, "qemu.pid"));
+  // VPC mode: each VPC's dnsmasq and router namespace outlive hive for the guests' sake; with the guests gone, so are they.
+  const scope = scopeOf(dataDir);
+  const dns = path.join("/run/hive", scope, "dns");
+  if (fs.existsSync(dns)) for (const vpc of fs.readdirSync(dns)) pidFiles.push(path.join(dns, vpc, "dnsmasq.pid"));
   for (const f of pidFiles) {
     try {
       process.kill(Number(fs.readFileSync(f, "utf8").trim()), "SIGKILL");
@@ -204,6 +209,11 @@ export function killLeftovers(dataDir: string): void {
       // gone already, or never started
     }
   }
+  const netns = "/run/netns";
+  for (const ns of fs.existsSync(netns) ? fs.readdirSync(netns) : []) {
+    if (ns.startsWith(`${scope}-v`)) spawnSync("ip", ["netns", "del", ns]);
+  }
+  fs.rmSync(path.join("/run/hive", scope), { recursive: true, force: true });
 }
 
 /** Is a process with this pid still alive? */
