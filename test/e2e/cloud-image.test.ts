@@ -113,7 +113,10 @@ describe("a stock-style Debian cloud image", { skip }, () => {
     const why = () => inGuest("cloud-init status --long; sudo grep -E 'WARNING|ERROR|Traceback' /var/log/cloud-init.log | tail -n 40").out;
     assert.equal(status, "status: done", why());
     assert.equal(cloudId, "nocloud", "cloud-init took its data from Hive's NoCloud seed");
-    assert.match(hostname!, new RegExp(`^${id}(\\.|$)`), "cloud-init set the seed's local-hostname");
+    // EC2's default host name is the private DNS name (ip-172-31-0-4…), the same in the seed and the metadata service.
+    const privateName = ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0].PrivateDnsName as string;
+    assert.match(privateName, /^ip-172-31-\d+-\d+\.ec2\.internal$/);
+    assert.equal(hostname!.split(".")[0], privateName.split(".")[0], "cloud-init set the seed's local-hostname");
     assert.equal(proof, `cloud-user-data-ran on ${hostname}`);
     assert.equal(sudo, "sudo-ok", "the default user has passwordless sudo, as on Debian's images");
     assert.deepEqual([vendor, product, virt], ["Amazon EC2", "t3.micro", "amazon"], "the machine presents itself as EC2 does");
@@ -138,7 +141,7 @@ describe("a stock-style Debian cloud image", { skip }, () => {
     assert.equal(ds.identity_instance_id, id, "the instance identity document");
     assert.equal(ds.az, instance.Placement.AvailabilityZone);
     assert.equal(ds.region, instance.Placement.AvailabilityZone.slice(0, -1));
-    assert.equal(ds.local_hostname.split(".")[0], id);
+    assert.equal(ds.local_hostname, instance.PrivateDnsName, "local-hostname is the private DNS name, as on EC2");
     const openssh = ok(["ec2", "describe-key-pairs", "--key-names", "me", "--include-public-key"]).KeyPairs[0].PublicKey.split(" ").slice(0, 2).join(" ");
     assert.ok(ds.keys.some((k: string) => k.startsWith(openssh)), JSON.stringify(ds.keys));
     assert.match(ds.user_data, /^#!\/bin\/sh\n/);

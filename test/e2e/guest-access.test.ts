@@ -74,7 +74,9 @@ describe("a guest with a key, user data and IMDSv2 required", () => {
     const r = inGuest(a, "id -un; hostname; cat /var/log/user-data.log");
     assert.equal(r.status, 0, r.err);
     assert.match(r.out, /^ec2-user\n/);
-    assert.match(r.out, new RegExp(`${a}\\.ec2\\.internal`));
+    // The seed's host name is the private DNS name, as the metadata service and DescribeInstances say.
+    const name = ok(["ec2", "describe-instances", "--instance-ids", a]).Reservations[0].Instances[0].PrivateDnsName as string;
+    assert.match(r.out, new RegExp(`\\n${name.replaceAll(".", "\\.")}\\n`));
     assert.match(r.out, /user-data-ran-/);
   });
 

@@ -24,8 +24,8 @@ const ctx = (network: DaemonContext["network"]): DaemonContext => ({
 const rec = { id: "i-0123456789abcdef0", instanceType: "t3.micro", privateIp: "10.73.0.2" } as InstanceRecord;
 
 test("VPC seed: the static address, the VPC router, AmazonProvidedDNS with the private domain, and the private DNS name", () => {
-  const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: ["10.0.0.2"], search: ["ec2.internal"], hostname: "ip-10-0-1-4.ec2.internal" };
-  const files = seedFiles(rec, ctx({ mode: "vpc" }), "ssh-ed25519 AAAA me", net);
+  const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: ["10.0.0.2"], search: ["ec2.internal"] };
+  const files = seedFiles(rec, ctx({ mode: "vpc" }), "ssh-ed25519 AAAA me", net, undefined, "ip-10-0-1-4.ec2.internal");
   const config = files["network-config"] as string;
   assert.match(config, /^version: 2\nethernets:\n {2}nic0:\n {4}match:\n {6}macaddress: "52:54:00:[0-9a-f:]{8}"\n/);
   assert.match(config, /\n {4}addresses: \["10\.0\.1\.4\/24"\]\n {4}gateway4: "10\.0\.1\.1"\n {4}nameservers:\n {6}addresses: \["10\.0\.0\.2"\]\n {6}search: \["ec2\.internal"\]\n$/);
@@ -35,7 +35,7 @@ test("VPC seed: the static address, the VPC router, AmazonProvidedDNS with the p
 });
 
 test("a VPC without DNS support gives no nameservers; user mode is DHCP (slirp's DNS)", () => {
-  const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: [], search: [], hostname: "ip-10-0-1-4.ec2.internal" };
+  const net = { address: "10.0.1.4/24", gateway: "10.0.1.1", nameservers: [], search: [] };
   assert.doesNotMatch(seedFiles(rec, ctx({ mode: "vpc" }), undefined, net)["network-config"] as string, /nameservers/);
   const user = seedFiles(rec, ctx({ mode: "user" }))["network-config"] as string;
   assert.match(user, /\n {4}dhcp4: true\n$/);

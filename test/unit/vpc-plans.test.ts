@@ -57,7 +57,7 @@ test("guestNetwork: no primary interface, no network; the seed's view follows th
     description: "", sourceDestCheck: true, interfaceType: "interface", instanceId: "i-0123456789abcdef0", deviceIndex: 0, createdAt: "x",
   });
   assert.deepEqual(guestNetwork(ctx, store, "i-0123456789abcdef0"), {
-    address: "172.31.0.4/20", gateway: "172.31.0.1", nameservers: ["172.31.0.2"], search: ["ec2.internal"], hostname: "ip-172-31-0-4.ec2.internal",
+    address: "172.31.0.4/20", gateway: "172.31.0.1", nameservers: ["172.31.0.2"], search: ["ec2.internal"],
   });
   const h = vpcHandlers(ctx, store, { vpcChanged: () => {} });
   const dopt = (await h.CreateDhcpOptions(req({ DhcpConfigurations: [

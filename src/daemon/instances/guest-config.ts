@@ -137,10 +137,17 @@ function resolverVendorData(net: GuestNetwork): string {
  * meta-data (instance id, host name, the key), user-data exactly as given (or an empty cloud-config), network-config v2
  * (in a VPC: the static address, the VPC router and its resolver; in user mode, QEMU's DHCP).
  */
-export function seedFiles(r: InstanceRecord, ctx: DaemonContext, publicKey?: string, net?: GuestNetwork, mac = macFor(r.id)): SeedFiles {
+export function seedFiles(
+  r: InstanceRecord,
+  ctx: DaemonContext,
+  publicKey?: string,
+  net?: GuestNetwork,
+  mac = macFor(r.id),
+  hostname = hostnameFor(r.id, ctx.region),
+): SeedFiles {
   const metaData = [
     `instance-id: ${r.id}`,
-    `local-hostname: ${net?.hostname ?? hostnameFor(r.id, ctx.region)}`,
+    `local-hostname: ${hostname}`,
     ...(publicKey ? ["public-keys:", `  - ${yamlString(publicKey)}`] : []),
     "",
   ].join("\n");

@@ -8,7 +8,7 @@ import { requestMount, requestUnmount, type BlockService } from "../../ebs/index
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
 import type { MetadataService } from "../../metadata/index.ts";
 import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
-import { guestMac, seedFiles, systemIdentityFor } from "./guest-config.ts";
+import { guestMac, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
 import { releaseImageIfUnused } from "../images/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
@@ -216,7 +216,9 @@ export class InstanceManager {
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
         // In a VPC the guest gets its static address, the VPC router and AmazonProvidedDNS; user mode has QEMU's DHCP.
         const net = ctx.network.mode === "vpc" ? guestNetwork(ctx, store, id) : undefined;
-        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, net, guestMac(store, id)));
+        // The host name the metadata service gives too (the subnet's choice: ip-10-0-1-4… or the instance id).
+        const hostname = metadataFacts(store, rec, ctx).hostname;
+        return writeSeedIso(this.runDir(id), seedFiles(rec, ctx, key, net, guestMac(store, id), hostname));
       });
       const ports = this.deps.ports;
       let nic: { tap: string } | { sshHostPort: number; imdsSocket: string };

@@ -1,7 +1,7 @@
 // What a guest in a VPC is told about its network through its seed: its primary interface's address in its subnet,
 // the VPC router, and the VPC's resolver with the region's private domain.
 
-import { privateDnsDomain, privateDnsName } from "../../net/index.ts";
+import { privateDnsDomain } from "../../net/index.ts";
 import type { Store } from "../../store/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { AMAZON_PROVIDED_DNS, vpcDhcpOptions } from "../vpc/index.ts";
@@ -16,8 +16,6 @@ export interface GuestNetwork {
   nameservers: string[];
   /** The region's private domain, so the guest's own short name resolves. */
   search: string[];
-  /** The private DNS name, e.g. ip-10-0-1-4.ec2.internal. */
-  hostname: string;
 }
 
 /** The instance's network as its seed gives it; undefined when it has no primary interface (or its subnet is gone). */
@@ -35,6 +33,5 @@ export function guestNetwork(ctx: DaemonContext, store: Store, instanceId: strin
     gateway: addressInBlock(subnet.cidr, 1),
     nameservers,
     search: [dhcp?.domainName ?? privateDnsDomain(ctx.region)],
-    hostname: privateDnsName(eni.privateIp, ctx.region),
   };
 }
