@@ -17,11 +17,11 @@ import {
   NetworkInterfaceActions,
   nextFreeAddress,
   poolAddresses,
-  privateDnsNameOf,
   publicDnsNameOf,
   releaseInstanceInterfaces,
 } from "../../src/daemon/network-interfaces/index.ts";
 import { createDefaultGroup } from "../../src/daemon/security-groups/index.ts";
+import { privateDnsName } from "../../src/net/index.ts";
 import { createTags } from "../../src/daemon/shared/tags.ts";
 import type { DaemonContext, NetworkChanges } from "../../src/daemon/shared/index.ts";
 import { ensureDefaultVpc } from "../../src/daemon/vpc/index.ts";
@@ -114,8 +114,8 @@ describe("subnet addresses", () => {
   });
 
   test("names as EC2 gives them", () => {
-    assert.equal(privateDnsNameOf("10.0.1.4", "us-east-1"), "ip-10-0-1-4.ec2.internal");
-    assert.equal(privateDnsNameOf("10.0.1.4", "eu-west-1"), "ip-10-0-1-4.eu-west-1.compute.internal");
+    assert.equal(privateDnsName("10.0.1.4", "us-east-1"), "ip-10-0-1-4.ec2.internal");
+    assert.equal(privateDnsName("10.0.1.4", "eu-west-1"), "ip-10-0-1-4.eu-west-1.compute.internal");
     assert.equal(publicDnsNameOf("192.0.2.17", "us-east-1"), "ec2-192-0-2-17.compute-1.amazonaws.com");
     assert.equal(publicDnsNameOf("192.0.2.17", "eu-west-1"), "ec2-192-0-2-17.eu-west-1.compute.amazonaws.com");
   });

@@ -4,7 +4,8 @@ import type { MetadataFacts, MetadataInterface } from "../../metadata/index.ts";
 import type { InstanceRecord, Store } from "../../store/index.ts";
 import { USER_NET, type SeedFiles, type SystemIdentity } from "../../vm/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
-import { interfaceFacts, primaryInterfaceOf, privateDnsNameOf, publicDnsNameOf } from "../network-interfaces/index.ts";
+import { interfaceFacts, primaryInterfaceOf, publicDnsNameOf } from "../network-interfaces/index.ts";
+import { privateDnsDomain, privateDnsName } from "../../net/index.ts";
 import type { GuestNetwork } from "../network/index.ts";
 
 // Listings show every instance's MAC: remembered rather than hashed again, up to a bound that keeps memory flat.
@@ -41,7 +42,7 @@ export function systemIdentityFor(r: Pick<InstanceRecord, "id" | "instanceType">
 
 /** EC2's resource-based host names: i-….ec2.internal in us-east-1, i-….<region>.compute.internal elsewhere. */
 export function hostnameFor(instanceId: string, region: string): string {
-  return `${instanceId}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
+  return `${instanceId}.${privateDnsDomain(region)}`;
 }
 
 /** The instances holding an address on the bridge: every one from RunInstances until it is terminated. */
@@ -68,7 +69,7 @@ export function metadataFacts(store: Store, r: InstanceRecord, ctx: DaemonContex
       deviceNumber: f.record.deviceIndex ?? 0,
       interfaceId: f.record.id,
       mac: f.record.mac,
-      localHostname: privateDnsNameOf(f.record.privateIp, ctx.region),
+      localHostname: privateDnsName(f.record.privateIp, ctx.region),
       localIpv4s: [f.record.privateIp],
       ownerId: r.ownerId,
       securityGroupIds: f.groups.map((g) => g.GroupId!),
@@ -116,7 +117,7 @@ export function metadataFacts(store: Store, r: InstanceRecord, ctx: DaemonContex
 
 /** The instance's private DNS name as its subnet names instances: by address (ip-10-0-1-4…) or by id (i-0123…). */
 export const privateDnsNameFor = (instanceId: string, ip: string, hostnameType: string | undefined, region: string): string =>
-  hostnameType === "resource-name" ? hostnameFor(instanceId, region) : privateDnsNameOf(ip, region);
+  hostnameType === "resource-name" ? hostnameFor(instanceId, region) : privateDnsName(ip, region);
 
 const yamlString = (s: string): string => JSON.stringify(s);
 

@@ -4,6 +4,6 @@ export { networkInterfaceHandlers } from "./handlers.ts";
 export { NetworkInterfaceActions, setInterfaceGroups, interfaceFilterFields } from "./network-interfaces.ts";
 export { ElasticIpActions, poolAddresses } from "./elastic-ips.ts";
 export { nextFreeAddress, checkWantedAddress, reservedAddresses, addressInUse } from "./subnet-addresses.ts";
-export { interfaceFacts, instanceInterfaceView, networkInterfaceView, privateDnsNameOf, publicDnsNameOf, type InterfaceFacts } from "./interface-view.ts";
+export { interfaceFacts, instanceInterfaceView, networkInterfaceView, publicDnsNameOf, type InterfaceFacts } from "./interface-view.ts";
 export { attachPrimaryInterfaces, launchAddresses, launchNetwork, primaryInterfaceOf, releaseInstanceInterfaces, type LaunchNetwork } from "./instance-network.ts";
 export { MAX_GROUPS_PER_INTERFACE } from "./interface-groups.ts";

@@ -2,11 +2,8 @@
 // InstanceNetworkInterface, and the private and public DNS names EC2 derives from addresses.
 import type { GroupIdentifier, InstanceNetworkInterface, NetworkInterface } from "@aws-sdk/client-ec2";
 import type { AddressRecord, NetworkInterfaceRecord, Store, SubnetRecord, TagRecord } from "../../store/index.ts";
+import { privateDnsName } from "../../net/index.ts";
 import { tagsView } from "../shared/index.ts";
-
-/** EC2's IP-based private name: ip-10-0-1-4.ec2.internal in us-east-1, ip-10-0-1-4.<region>.compute.internal elsewhere. */
-export const privateDnsNameOf = (ip: string, region: string): string =>
-  `ip-${ip.replaceAll(".", "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`;
 
 /** EC2's public name: ec2-203-0-113-25.compute-1.amazonaws.com in us-east-1, ec2-….<region>.compute.amazonaws.com elsewhere. */
 export const publicDnsNameOf = (ip: string, region: string): string =>
@@ -65,7 +62,7 @@ function association(f: InterfaceFacts, ownerId: string) {
 /** DescribeNetworkInterfaces' view of one interface. */
 export function networkInterfaceView(f: InterfaceFacts, ownerId: string): NetworkInterface {
   const r = f.record;
-  const dns = privateDnsNameOf(r.privateIp, regionOf(r.az));
+  const dns = privateDnsName(r.privateIp, regionOf(r.az));
   const assoc = association(f, ownerId);
   return {
     ...(assoc ? { Association: assoc } : {}),
@@ -106,7 +103,7 @@ export function networkInterfaceView(f: InterfaceFacts, ownerId: string): Networ
 /** The interface as DescribeInstances shows it inside an instance. */
 export function instanceInterfaceView(f: InterfaceFacts, ownerId: string): InstanceNetworkInterface {
   const r = f.record;
-  const dns = privateDnsNameOf(r.privateIp, regionOf(r.az));
+  const dns = privateDnsName(r.privateIp, regionOf(r.az));
   const full = association(f, ownerId);
   const assoc = full ? { IpOwnerId: full.IpOwnerId, PublicIp: full.PublicIp, PublicDnsName: full.PublicDnsName } : undefined;
   return {

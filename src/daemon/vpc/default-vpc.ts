@@ -3,15 +3,13 @@
 // gateway, and the default DHCP options. Made at the first start of a data directory (new, or one from before VPCs).
 
 import type { Store, SubnetRecord } from "../../store/index.ts";
-import { formatCidr, parseCidr } from "../../net/index.ts";
+import { formatCidr, parseCidr, privateDnsDomain } from "../../net/index.ts";
 import { newId, type DaemonContext } from "../shared/index.ts";
 import { createDefaultGroup } from "../security-groups/index.ts";
 
 export const DEFAULT_VPC_CIDR = "172.31.0.0/16";
 const MADE = "default-vpc-created";
 
-/** The default DHCP options: the region's domain and AmazonProvidedDNS. */
-export const regionDomain = (region: string): string => (region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`);
 
 /** The nth /20 of the default VPC, for the nth availability zone. */
 export const defaultSubnetCidr = (n: number): string => {
@@ -26,7 +24,7 @@ export function ensureDefaultVpc(ctx: DaemonContext, store: Store): string | und
   const vpcId = newId("vpc");
   store.transaction(() => {
     const dopt = newId("dopt");
-    store.vpcs.dhcpOptions.insert({ id: dopt, domainName: regionDomain(ctx.region), domainNameServers: "AmazonProvidedDNS", createdAt: now });
+    store.vpcs.dhcpOptions.insert({ id: dopt, domainName: privateDnsDomain(ctx.region), domainNameServers: "AmazonProvidedDNS", createdAt: now });
     store.vpcs.insert({ id: vpcId, cidr: DEFAULT_VPC_CIDR, isDefault: true, dhcpOptionsId: dopt, dnsSupport: true, dnsHostnames: true, tenancy: "default", netIndex: store.vpcs.freeNetIndex(), createdAt: now });
     store.vpcs.addCidrBlock({ associationId: newId("vpc-cidr-assoc"), vpcId, cidr: DEFAULT_VPC_CIDR, primary: true });
     createDefaultGroup(store, vpcId, now);

@@ -18,7 +18,7 @@ import type {
   Vpc,
 } from "@aws-sdk/client-ec2";
 import { HiveError, invalidParameter, notFound, notPermitted, unsupported } from "../../errors/index.ts";
-import { formatCidr, overlaps, parseCidr } from "../../net/index.ts";
+import { formatCidr, overlaps, parseCidr, privateDnsDomain } from "../../net/index.ts";
 import type { VpcCidrBlockRecord, VpcRecord } from "../../store/index.ts";
 import { createDefaultGroup } from "../security-groups/index.ts";
 import { applyFilters, newId, tagFilters, type DaemonContext, type FilterFields, type NetworkChanges } from "../shared/index.ts";
@@ -38,7 +38,6 @@ import {
   vpcOf,
   type VpcStore,
 } from "./common.ts";
-import { regionDomain } from "./default-vpc.ts";
 
 /** VPCs are numbered 1..MAX_VPCS on one appliance: the number names the VPC's network namespace and transit link. */
 export const MAX_VPCS = 10000;
@@ -78,7 +77,7 @@ function vpcView(ctx: DaemonContext, store: VpcStore, v: VpcRecord, blocks: VpcC
 function defaultDhcpOptions(ctx: DaemonContext, store: VpcStore, now: string): string {
   const fromDefault = store.vpcs.list().find((v) => v.isDefault)?.dhcpOptionsId;
   if (fromDefault && store.vpcs.dhcpOptions.get(fromDefault)) return fromDefault;
-  const domain = regionDomain(ctx.region);
+  const domain = privateDnsDomain(ctx.region);
   const existing = store.vpcs.dhcpOptions.list().find((d) => d.domainName === domain && d.domainNameServers === "AmazonProvidedDNS");
   if (existing) return existing.id;
   const id = newId("dopt");
