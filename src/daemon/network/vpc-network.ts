@@ -84,8 +84,7 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
     }
     const wanted = new Set(plans.map((p) => p.index));
     // Resolvers first: a dnsmasq left in a namespace would keep it alive after `ip netns del`.
-    const dnsRoot = path.dirname(this.dnsDir("x"));
-    for (const vpcId of fs.existsSync(dnsRoot) ? fs.readdirSync(dnsRoot) : []) {
+    for (const vpcId of this.dnsVpcs()) {
       if (!plans.some((p) => p.vpcId === vpcId && p.dnsIp)) await stopVpcDns(this.dnsDir(vpcId)).catch(() => false);
     }
     for (const { index } of await listVpcNamespaces(this.scope)) {
@@ -148,9 +147,8 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
     this.closed = true;
     await this.settled();
     if (this.store.instances.inStates(PORT_STATES).some((r) => r.node === this.ctx.node)) return;
-    const dnsRoot = path.dirname(this.dnsDir("x"));
-    for (const vpcId of fs.existsSync(dnsRoot) ? fs.readdirSync(dnsRoot) : []) await stopVpcDns(this.dnsDir(vpcId)).catch(() => false);
-    fs.rmSync(path.join("/run/hive", this.scope), { recursive: true, force: true });
+    for (const vpcId of this.dnsVpcs()) await stopVpcDns(this.dnsDir(vpcId)).catch(() => false);
+    fs.rmSync(this.runRoot(), { recursive: true, force: true });
     await teardownVpcHost(this.scope, { log: this.log });
   }
 
@@ -241,7 +239,17 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
   }
 
   /** Under /run, not the data directory: dnsmasq drops root and must still read its hosts file (the namespaces do not outlive a reboot either). */
+  private runRoot(): string {
+    return path.join("/run/hive", this.scope);
+  }
+
   private dnsDir(vpcId: string): string {
-    return path.join("/run/hive", this.scope, "dns", vpcId);
+    return path.join(this.runRoot(), "dns", vpcId);
+  }
+
+  /** The VPCs that have a resolver's run directory on this host (whether or not its dnsmasq still runs). */
+  private dnsVpcs(): string[] {
+    const root = path.join(this.runRoot(), "dns");
+    return fs.existsSync(root) ? fs.readdirSync(root) : [];
   }
 }
