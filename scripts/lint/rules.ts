@@ -71,7 +71,7 @@ export const RULES: Rules = {
     "daemon/vpc": [...BELOW_DAEMON, "daemon/shared", "daemon/security-groups", "daemon/catalogue"],
     "daemon/security-groups": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/images": [...BELOW_DAEMON, "daemon/shared", "daemon/catalogue"],
-    "daemon/volumes": [...BELOW_DAEMON, "daemon/shared"],
+    "daemon/volumes": [...BELOW_DAEMON, "daemon/shared", "daemon/images"],
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/catalogue": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/shared": BELOW_DAEMON,

@@ -11,6 +11,7 @@ import { networkInterfaceActions } from "./ec2/network-interfaces.ts";
 import { addressActions } from "./ec2/addresses.ts";
 import { tagActions } from "./ec2/tags.ts";
 import { volumeActions } from "./ec2/volumes.ts";
+import { snapshotActions } from "./ec2/snapshots.ts";
 import { vpcActions } from "./ec2/vpcs.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
 import { stsActions } from "./sts.ts";
@@ -21,6 +22,7 @@ export const catalogue = {
     ...instanceActions,
     ...tagActions,
     ...volumeActions,
+    ...snapshotActions,
     ...imageActions,
     ...keyPairActions,
     ...vpcActions,

@@ -16,6 +16,12 @@ export const volumeIds = (param: string): OwnedIds => ({
   message: (ids) => idList("volume", ids),
 });
 
+export const snapshotIds = (param: string): OwnedIds => ({
+  param,
+  code: () => "InvalidSnapshot.NotFound",
+  message: (ids) => (ids.length === 1 ? `The snapshot '${ids[0]}' does not exist.` : `The snapshots '${ids.join(", ")}' do not exist.`),
+});
+
 // EC2 names missing AMIs in brackets: The image id '[ami-…]' does not exist.
 export const imageIds = (param: string): OwnedIds => ({
   param,
@@ -36,6 +42,7 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   dopt: ["InvalidDhcpOptionID.NotFound", "dhcpOption"],
   eni: ["InvalidNetworkInterfaceID.NotFound", "network interface"],
   eipalloc: ["InvalidAllocationID.NotFound", "allocation"],
+  snap: ["InvalidSnapshot.NotFound", "snapshot"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

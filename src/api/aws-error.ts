@@ -38,6 +38,7 @@ const NOT_FOUND: Record<string, string> = {
   association: "InvalidAssociationID.NotFound",
   address: "InvalidAddress.NotFound",
   "elastic-ip": "InvalidAllocationID.NotFound",
+  "volume-attachment": "InvalidAttachment.NotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -71,6 +72,9 @@ const CONFLICT: Record<string, string> = {
   "ip-address": "InvalidIPAddress.InUse",
   "network-interface": "InvalidNetworkInterface.InUse",
   "address-association": "Resource.AlreadyAssociated",
+  "volume-in-use": "VolumeInUse",
+  "snapshot-in-use": "InvalidSnapshot.InUse",
+  "client-token": "IdempotentParameterMismatch",
 };
 
 const NOT_PERMITTED: Record<string, string> = {
@@ -80,6 +84,7 @@ const NOT_PERMITTED: Record<string, string> = {
 const INVALID_STATE: Record<string, string> = {
   instance: "IncorrectInstanceState",
   "gateway-attachment": "Gateway.NotAttached",
+  "volume-modification": "IncorrectModificationState",
 };
 
 const INVALID_VALUE: Record<string, string> = {
@@ -101,6 +106,7 @@ const INVALID_VALUE: Record<string, string> = {
   "address-limit": "AddressLimitExceeded",
   "missing-input": "MissingInput",
   "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
+  "zone-mismatch": "InvalidVolume.ZoneMismatch",
 };
 
 export function awsErrorFromDomain(err: HiveError): AwsError {

@@ -8,7 +8,7 @@ import { keyPairHandlers } from "./key-pairs/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
 import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
-import { volumeHandlers } from "./volumes/index.ts";
+import { volumeHandlers, type VolumeDeps } from "./volumes/index.ts";
 import { vpcHandlers } from "./vpc/index.ts";
 
 export interface HandlerDeps {
@@ -16,18 +16,19 @@ export interface HandlerDeps {
   store: Store;
   instances: InstanceDeps;
   builds: ImageBuilds;
+  volumes: VolumeDeps;
   /** Where region-wide network changes go (the data plane); none in user mode and tests. */
   changes?: NetworkChanges;
 }
 
 /** A declared action without a handler here fails tsc; so does a handler for an action the catalogue lacks. */
-export const daemonHandlers = ({ ctx, store, instances, builds, changes = noNetworkChanges }: HandlerDeps): ServiceHandlers => ({
+export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes = noNetworkChanges }: HandlerDeps): ServiceHandlers => ({
   ec2: {
     ...catalogueHandlers(ctx),
     ...keyPairHandlers(store),
     ...instanceHandlers(instances),
     ...tagHandlers(store),
-    ...volumeHandlers(store),
+    ...volumeHandlers(volumes),
     ...imageHandlers(ctx, store, builds),
     ...securityGroupHandlers(ctx, store, changes),
     ...vpcHandlers(ctx, store, changes),

@@ -7,7 +7,7 @@ import { noNetworkChanges, type DaemonContext } from "./shared/index.ts";
 import { daemonHandlers } from "./handlers.ts";
 import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
-import { releaseUnusedImages } from "./images/index.ts";
+import { releaseUnusedFiles } from "./images/index.ts";
 import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
@@ -18,6 +18,7 @@ import { publicKeyOf } from "./key-pairs/index.ts";
 import { serveActions } from "./serve-actions.ts";
 import { SSH_PORT_TAG } from "../actions/index.ts";
 import { ensureDefaultVpc } from "./vpc/index.ts";
+import { recoverAttachments, recoverModifications, recoverSnapshots, type VolumeDeps } from "./volumes/index.ts";
 
 /** The SSH forwards of this node's live guests, from their reserved tags. */
 function sshForwards(store: Store): NodeStatus["sshForwards"] {
@@ -68,6 +69,18 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   const changes = network ?? noNetworkChanges;
   const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
+  const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log };
+  // Snapshots whose copy died with the last run are failed; then files no row knows (half-made, orphaned) go.
+  recoverSnapshots(store, opts.log);
+  const swept = blocks.sweepLeftovers({
+    volumes: new Set(store.volumes.list().map((v) => v.id)),
+    snapshots: new Set(store.snapshots.all().filter((s) => s.state !== "error").map((s) => s.id)),
+  });
+  if (swept.length > 0) opts.log(`[ebs] removed files no volume or snapshot owns: ${swept.join(", ")}`);
+  // Attachments and modifications a killed hive left half done are finished in the guests' queues.
+  const volumesRecovered = recoverAttachments(volumes)
+    .then(() => recoverModifications(volumes))
+    .catch((err: unknown) => opts.log(`volumes: recovery failed: ${String(err)}`));
   const boot = store.recordBoot(ctx.node, runtimeName());
   const startedAt = new Date(boot.startedAt);
   const status = (): NodeStatus => ({
@@ -94,12 +107,12 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
 
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
-  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, changes });
+  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes });
   const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {
     // Deregistered images whose last volume went while hive was down (or before the termination path released it).
-    const released = await releaseUnusedImages(store, ctx.dataDir);
+    const released = await releaseUnusedFiles(store, ctx.dataDir);
     if (released.length > 0) opts.log(`removed the files of deregistered images no volume uses: ${released.join(", ")}`);
     recovered();
     const imports = imageImports(ctx, store, { failures });
@@ -124,6 +137,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
       await Promise.all(subs.map((s) => s.close()));
       await imports.stop();
       await builds.stop();
+      await volumesRecovered;
       await server.close();
       await manager.close();
       // Guests keep their network across a restart of hive; with none left, the VPC data plane goes (VpcNetwork decides).

@@ -1,6 +1,7 @@
 // The images table behind ImageRepo: registered AMIs, whose names are unique among those not deregistered.
 
 import type { Driver } from "./driver.ts";
+import type { ImageBlockDeviceRecord } from "./ebs-records.ts";
 import type { ImageRecord, ImageRepo } from "./records.ts";
 import { defineTable } from "./table.ts";
 
@@ -17,7 +18,19 @@ const table = defineTable<ImageRecord>("images", {
   node: "node",
   ownerId: "owner_id",
   createdAt: "created_at",
+  snapshotId: "snapshot_id",
 });
+
+const devices = defineTable<ImageBlockDeviceRecord>("image_block_devices", {
+  imageId: "image_id",
+  deviceName: "device_name",
+  snapshotId: "snapshot_id",
+  volumeSizeGiB: "volume_size_gib",
+  volumeType: "volume_type",
+  iops: "iops",
+  throughput: "throughput",
+  deleteOnTermination: { bool: "delete_on_termination" },
+}, "image_id");
 
 // SQL texts are fixed here so the driver's per-text statement cache prepares each once.
 const GET = `${table.select} WHERE id = ?`;
@@ -26,6 +39,10 @@ const BY_NAME = `${table.select} WHERE name = ? AND state != 'deregistered'`;
 const LIST = `${table.select} WHERE state != 'deregistered' ORDER BY id`;
 const SET_STATE = "UPDATE images SET state = ? WHERE id = ?";
 const SET_SIZE = "UPDATE images SET size_bytes = ? WHERE id = ?";
+const SET_SNAPSHOT = "UPDATE images SET snapshot_id = ? WHERE id = ?";
+const DEVICES = `${devices.select} WHERE image_id = ? ORDER BY device_name`;
+const USING_SNAPSHOT = `SELECT id FROM images WHERE state != 'deregistered' AND (snapshot_id = ?
+  OR id IN (SELECT image_id FROM image_block_devices WHERE snapshot_id = ?)) ORDER BY id`;
 
 export const imageRepo = (db: Driver): ImageRepo => {
   return {
@@ -35,5 +52,9 @@ export const imageRepo = (db: Driver): ImageRepo => {
     list: () => table.many(db, LIST),
     setState: (id, state) => void db.run(SET_STATE, state, id),
     setSize: (id, sizeBytes) => void db.run(SET_SIZE, sizeBytes, id),
+    setSnapshot: (id, snapshotId) => void db.run(SET_SNAPSHOT, snapshotId, id),
+    blockDevices: (imageId) => devices.many(db, DEVICES, imageId),
+    putBlockDevices: (rows) => db.transaction(() => rows.forEach((r) => db.run(devices.insert, ...devices.params(r)))),
+    usingSnapshot: (snapshotId) => db.all<{ id: string }>(USING_SNAPSHOT, snapshotId, snapshotId).map((r) => r.id),
   };
 };

@@ -23,6 +23,8 @@ export type {
   VolumeState,
 } from "./records.ts";
 export type * from "./network-records.ts";
+export type * from "./ebs-records.ts";
+export type { SnapshotRepo, VolumeModificationRepo } from "./snapshots.ts";
 export type { ResourceRepo } from "./resource-repo.ts";
 export type { VpcRepo } from "./vpcs.ts";
 export type { SubnetRepo } from "./subnets.ts";

@@ -279,4 +279,70 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: "EBS: volume attachments and performance, modifications, snapshots, AMIs on snapshots",
+    // Volumes and snapshots are this box's (their files are here); a snapshot's file may be an AMI's file, and
+    // a file goes only when no image, snapshot or volume row still needs it.
+    sql: `
+      ALTER TABLE volumes ADD COLUMN iops INTEGER;
+      ALTER TABLE volumes ADD COLUMN throughput INTEGER;
+      ALTER TABLE volumes ADD COLUMN attach_state TEXT;
+      ALTER TABLE volumes ADD COLUMN client_token TEXT;
+      ALTER TABLE volumes ADD COLUMN auto_enable_io INTEGER;
+      CREATE INDEX volumes_snapshot ON volumes(snapshot_id);
+      CREATE UNIQUE INDEX volumes_client_token ON volumes(client_token) WHERE client_token IS NOT NULL;
+
+      CREATE TABLE volume_modifications (
+        volume_id           TEXT PRIMARY KEY,
+        state               TEXT NOT NULL,
+        status_message      TEXT,
+        progress            INTEGER NOT NULL,
+        original_size_gib   INTEGER NOT NULL,
+        original_type       TEXT NOT NULL,
+        original_iops       INTEGER,
+        original_throughput INTEGER,
+        target_size_gib     INTEGER NOT NULL,
+        target_type         TEXT NOT NULL,
+        target_iops         INTEGER,
+        target_throughput   INTEGER,
+        start_time          TEXT NOT NULL,
+        end_time            TEXT
+      ) WITHOUT ROWID;
+
+      CREATE TABLE snapshots (
+        id                 TEXT PRIMARY KEY,
+        volume_id          TEXT NOT NULL,
+        volume_size_gib    INTEGER NOT NULL,
+        state              TEXT NOT NULL,
+        state_message      TEXT,
+        progress           INTEGER NOT NULL,
+        description        TEXT NOT NULL DEFAULT '',
+        file               TEXT NOT NULL,
+        allocated_bytes    INTEGER,
+        source_snapshot_id TEXT,
+        client_token       TEXT,
+        node               TEXT NOT NULL,
+        owner_id           TEXT NOT NULL,
+        created_at         TEXT NOT NULL
+      );
+      CREATE INDEX snapshots_file ON snapshots(file);
+      CREATE INDEX snapshots_volume ON snapshots(volume_id);
+      CREATE UNIQUE INDEX snapshots_client_token ON snapshots(client_token) WHERE client_token IS NOT NULL;
+
+      ALTER TABLE images ADD COLUMN snapshot_id TEXT;
+      CREATE TABLE image_block_devices (
+        image_id              TEXT NOT NULL REFERENCES images(id),
+        device_name           TEXT NOT NULL,
+        snapshot_id           TEXT,
+        volume_size_gib       INTEGER NOT NULL,
+        volume_type           TEXT NOT NULL,
+        iops                  INTEGER,
+        throughput            INTEGER,
+        delete_on_termination INTEGER NOT NULL CHECK (delete_on_termination IN (0, 1)),
+        PRIMARY KEY (image_id, device_name)
+      ) WITHOUT ROWID;
+      CREATE INDEX image_block_devices_snapshot ON image_block_devices(snapshot_id);
+    `,
+  },
 ];

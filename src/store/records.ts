@@ -1,4 +1,5 @@
 // The rows Hive keeps for EC2 resources, and the typed repositories over them (implemented beside this file).
+import type { ImageBlockDeviceRecord } from "./ebs-records.ts";
 
 export type ImageState = "pending" | "available" | "failed" | "deregistered";
 export type VolumeState = "creating" | "available" | "in-use" | "deleting" | "deleted" | "error";
@@ -17,6 +18,8 @@ export interface ImageRecord {
   node: string; // the node that stores it
   ownerId: string; // account id
   createdAt: string; // ISO 8601
+  /** The root device's snapshot: its file is this image's file. */
+  snapshotId?: string;
 }
 
 export interface VolumeRecord {
@@ -28,12 +31,19 @@ export interface VolumeRecord {
   node: string;
   file: string; // qcow2 path relative to the data directory
   imageId?: string; // backing AMI when the volume is a root overlay
-  snapshotId?: string;
+  snapshotId?: string; // the snapshot it was made from (its file backs this one)
   createdAt: string;
+  /** Provisioned IOPS and throughput (MiB/s) where the type takes them; undefined: the type's figure for the size. */
+  iops?: number;
+  throughput?: number;
+  clientToken?: string;
+  autoEnableIo?: boolean;
   // The attachment, when in use.
   instanceId?: string;
   device?: string; // "/dev/xvda"
   attachTime?: string;
+  /** attaching → attached → detaching; undefined without an attachment (and for rows from before it was kept). */
+  attachState?: "attaching" | "attached" | "detaching";
   deleteOnTermination: boolean;
 }
 
@@ -99,6 +109,12 @@ export interface ImageRepo {
   list(): ImageRecord[]; // not deregistered, ordered by id
   setState(id: string, state: ImageState): void;
   setSize(id: string, sizeBytes: number): void;
+  setSnapshot(id: string, snapshotId: string): void;
+  /** The AMI's data volumes besides the root, by device name. */
+  blockDevices(imageId: string): ImageBlockDeviceRecord[];
+  putBlockDevices(rows: ImageBlockDeviceRecord[]): void;
+  /** Live (not deregistered) images whose root or data devices use this snapshot. */
+  usingSnapshot(snapshotId: string): string[];
 }
 
 export interface VolumeRepo {
@@ -113,6 +129,7 @@ export interface VolumeRepo {
   forInstance(instanceId: string): VolumeRecord[];
   /** Volumes backed by this image that are not deleted (an image with dependents is kept on disk). */
   countUsingImage(imageId: string): number;
+  byClientToken(token: string): VolumeRecord | undefined;
 }
 
 export interface InstanceRepo {

@@ -15,6 +15,7 @@ import { subnetRepo, type SubnetRepo } from "./subnets.ts";
 import { routeTableRepo, type RouteTableRepo } from "./route-tables.ts";
 import { securityGroupRepo, type SecurityGroupRepo } from "./security-groups.ts";
 import { networkInterfaceRepo, type NetworkInterfaceRepo } from "./network-interfaces.ts";
+import { snapshotRepo, type SnapshotRepo } from "./snapshots.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -35,6 +36,8 @@ export interface Store {
   journalMode(): string;
   readonly images: ImageRepo;
   readonly volumes: VolumeRepo;
+  /** This box's snapshots (with the volumes' latest modifications), and whether any row still needs a file. */
+  readonly snapshots: SnapshotRepo;
   readonly instances: InstanceRepo;
   readonly tags: TagRepo;
   readonly keyPairs: KeyPairRepo;
@@ -118,6 +121,7 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
       }),
     images: imageRepo(db),
     volumes: volumeRepo(db),
+    snapshots: snapshotRepo(db),
     instances: instanceRepo(db),
     tags: tagRepo(db),
     keyPairs: keyPairRepo(db),

@@ -19,6 +19,11 @@ const table = defineTable<VolumeRecord>("volumes", {
   device: "device",
   attachTime: "attach_time",
   deleteOnTermination: { bool: "delete_on_termination" },
+  iops: "iops",
+  throughput: "throughput",
+  clientToken: "client_token",
+  autoEnableIo: { bool: "auto_enable_io" },
+  attachState: "attach_state",
 });
 
 const GET = `${table.select} WHERE id = ?`;
@@ -26,6 +31,7 @@ const BY_IDS = `${table.select} WHERE id IN (SELECT value FROM json_each(?))`;
 const LIST = `${table.select} WHERE state != 'deleted' ORDER BY id`;
 const FOR_INSTANCE = `${table.select} WHERE instance_id = ? ORDER BY id`;
 const COUNT_USING_IMAGE = "SELECT count(*) AS n FROM volumes WHERE image_id = ? AND state != 'deleted'";
+const BY_TOKEN = `${table.select} WHERE client_token = ?`;
 const EXISTS = "SELECT 1 AS found FROM volumes WHERE id = ?";
 
 export const volumeRepo = (db: Driver): VolumeRepo => {
@@ -46,5 +52,6 @@ export const volumeRepo = (db: Driver): VolumeRepo => {
     },
     forInstance: (instanceId) => table.many(db, FOR_INSTANCE, instanceId),
     countUsingImage: (imageId) => db.get<{ n: number }>(COUNT_USING_IMAGE, imageId)?.n ?? 0,
+    byClientToken: (token) => table.one(db, BY_TOKEN, token),
   };
 };

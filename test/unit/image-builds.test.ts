@@ -10,7 +10,7 @@ import type { ActionRequest } from "../../src/bus/index.ts";
 import type { BlockService } from "../../src/ebs/index.ts";
 import type { DaemonContext } from "../../src/daemon/index.ts";
 import { imageBuilds, type ImageBuilds } from "../../src/daemon/images/index.ts";
-import { releaseImageIfUnused, releaseUnusedImages } from "../../src/daemon/images/index.ts";
+import { releaseImageIfUnused, releaseUnusedFiles } from "../../src/daemon/images/index.ts";
 import type { InstanceManager } from "../../src/daemon/instances/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type ImageRecord, type InstanceRecord, type Store, type VolumeRecord } from "../../src/store/index.ts";
@@ -142,7 +142,7 @@ describe("image actions", () => {
     assert.ok(fs.existsSync(file));
     store.volumes.update("vol-0000000000000000b", { state: "deleted" });
     // The start-up sweep finds it as the termination hook would.
-    assert.deepEqual(await releaseUnusedImages(store, dir), [AMI]);
+    assert.deepEqual(await releaseUnusedFiles(store, dir), [AMI]);
     assert.equal(fs.existsSync(file), false);
   });
 

@@ -6,6 +6,6 @@
 export { describeImages } from "./describe-images.ts";
 export { imageBuilds, type ImageBuildDeps, type ImageBuilds } from "./image-builds.ts";
 export { imageImports, recoverImports, type ImageImports } from "./image-imports.ts";
-export { releaseImageIfUnused, releaseUnusedImages } from "./image-files.ts";
+export { releaseBackingOf, releaseFileIfUnused, releaseImageIfUnused, releaseUnusedFiles } from "./image-files.ts";
 export { imageHandlers } from "./handlers.ts";
 export { serveImageAdmin } from "./admin.ts";

@@ -10,7 +10,8 @@ import type { MetadataService } from "../../metadata/index.ts";
 import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
 import { guestMac, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
-import { releaseImageIfUnused } from "../images/index.ts";
+import { releaseBackingOf } from "../images/index.ts";
+import { dataDisksAtStart, throttleOf } from "../volumes/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
 import { guestNetwork, type GuestPorts } from "../network/index.ts";
@@ -175,6 +176,14 @@ export class InstanceManager {
     });
   }
 
+  // --- Volume attachments (src/daemon/volumes) ---
+  /** Runs fn in the instance's operation queue with its running QEMU (undefined when none runs). */
+  withGuest<T>(id: string, fn: (vm: RunningVm | undefined) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(id, () => fn(this.vms.get(id)).then(resolve, reject));
+    });
+  }
+
   private enqueue(id: string, op: () => Promise<void>): void {
     const prev = this.queues.get(id) ?? Promise.resolve();
     const next = prev
@@ -211,6 +220,8 @@ export class InstanceManager {
         if (!root) throw new Error(`root volume ${rec.rootVolumeId ?? "(none)"} is missing`);
         return requestMount(bus, ctx.node, root.id);
       });
+      // Data volumes attached while the instance was stopped (or made with it) go in at start, on hot-plug ports.
+      const dataDisks = await steps.run("volumes.attach", () => dataDisksAtStart({ store, blocks: this.deps.blocks }, id, root!.id));
       const seedIso = await steps.run("seed.write", () => {
         fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;
@@ -241,7 +252,8 @@ export class InstanceManager {
           vcpus: rec.vcpus,
           memoryMiB: rec.memoryMiB,
           kvm: ctx.host.kvm,
-          rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+          rootDisk: { volumeId: root!.id, nbdSocket: disk.socket, exportName: disk.exportName, throttle: throttleOf(root!) },
+          dataDisks,
           runDir: this.runDir(id),
           seedIso,
           mac: guestMac(store, id),
@@ -258,7 +270,7 @@ export class InstanceManager {
       // Names the step (launchVm's own failures already do, with the end of qemu.log).
       const error = steps.current ? steps.fail(err) : err;
       log(`instance ${id}: launch failed: ${error instanceof Error ? error.message : String(error)}`);
-      await this.unmountRoot(id);
+      await this.unmountVolumes(id);
       await this.deps.metadata.detach(id);
       this.update(id, {
         state: "stopped",
@@ -292,7 +304,7 @@ export class InstanceManager {
   }
 
   private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
-    await this.unmountRoot(id);
+    await this.unmountVolumes(id);
     await this.deps.metadata.detach(id);
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state === "terminated") return;
@@ -313,19 +325,20 @@ export class InstanceManager {
 
   private async finishTermination(id: string): Promise<void> {
     const { store } = this.deps;
-    await this.unmountRoot(id);
+    await this.unmountVolumes(id);
     await this.deps.metadata.detach(id);
     for (const vol of store.volumes.forInstance(id)) {
+      if (vol.state !== "in-use" && vol.state !== "creating") continue;
       if (!vol.deleteOnTermination) {
-        store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null });
+        store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null, attachState: null });
         continue;
       }
       try {
         store.volumes.update(vol.id, { state: "deleting" });
         await this.deps.blocks.deleteVolume(vol.id);
         store.volumes.update(vol.id, { state: "deleted" });
-        // A deregistered AMI's file waits for its last volume; this may have been it.
-        if (vol.imageId) await releaseImageIfUnused(store, this.deps.ctx.dataDir, vol.imageId);
+        // A deregistered AMI's (or deleted snapshot's) file waits for its last volume; this may have been it.
+        await releaseBackingOf(store, this.deps.ctx.dataDir, vol);
       } catch (err) {
         this.deps.log(`volume ${vol.id}: delete failed: ${String(err)}`);
         store.volumes.update(vol.id, { state: "error" });
@@ -343,13 +356,17 @@ export class InstanceManager {
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
   }
 
-  private async unmountRoot(id: string): Promise<void> {
+  /** The guest is gone: its root and data volumes stop being served (they stay attached in the store). */
+  private async unmountVolumes(id: string): Promise<void> {
     const rec = this.deps.store.instances.get(id);
-    if (!rec?.rootVolumeId) return;
-    try {
-      await requestUnmount(this.deps.bus, this.deps.ctx.node, rec.rootVolumeId, { force: true });
-    } catch (err) {
-      this.deps.log(`volume ${rec.rootVolumeId}: unmount failed: ${String(err)}`);
+    const ids = new Set(this.deps.store.volumes.forInstance(id).filter((v) => v.state === "in-use").map((v) => v.id));
+    if (rec?.rootVolumeId) ids.add(rec.rootVolumeId);
+    for (const volumeId of ids) {
+      try {
+        await requestUnmount(this.deps.bus, this.deps.ctx.node, volumeId, { force: true });
+      } catch (err) {
+        this.deps.log(`volume ${volumeId}: unmount failed: ${String(err)}`);
+      }
     }
   }
 }

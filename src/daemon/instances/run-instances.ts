@@ -13,11 +13,11 @@ import { publicKeyOf } from "../key-pairs/index.ts";
 import { checkMetadataOptions } from "./metadata-options.ts";
 import { macFor } from "./guest-config.ts";
 import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../network-interfaces/index.ts";
+import { launchVolumeRows, planLaunchVolumes } from "../volumes/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
 const MAX_USER_DATA_BYTES = 16 * 1024;
-const GiB = 1024 ** 3;
 
 function checkUserData(userData: string | undefined): void {
   if (userData === undefined) return;
@@ -69,25 +69,8 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   checkUserData(input.UserData);
   const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? "stop";
 
-  // The root disk: size from the image unless a mapping for the root device asks for more.
-  const imageGiB = Math.max(1, Math.ceil(image.sizeBytes / GiB));
-  let sizeGiB = imageGiB;
-  let deleteOnTermination = true;
-  let volumeType = "gp3";
-  for (const m of input.BlockDeviceMappings ?? []) {
-    if (m.DeviceName !== ROOT_DEVICE && m.DeviceName !== "/dev/sda1") {
-      throw invalidParameter("BlockDeviceMapping", `Only the root device (${ROOT_DEVICE}) can be mapped for now; got ${m.DeviceName}`, "block-device-mapping");
-    }
-    if (m.Ebs?.VolumeSize !== undefined) {
-      if (m.Ebs.VolumeSize < imageGiB) {
-        throw invalidParameter("BlockDeviceMapping", `Volume of size ${m.Ebs.VolumeSize}GB is smaller than snapshot, expect size >= ${imageGiB}GB`, "block-device-mapping");
-      }
-      if (m.Ebs.VolumeSize > 16384) throw invalidParameter("BlockDeviceMapping", `Volume of size ${m.Ebs.VolumeSize}GB exceeds the 16384GB limit`, "block-device-mapping");
-      sizeGiB = m.Ebs.VolumeSize;
-    }
-    if (m.Ebs?.DeleteOnTermination !== undefined) deleteOnTermination = m.Ebs.DeleteOnTermination;
-    if (m.Ebs?.VolumeType) volumeType = m.Ebs.VolumeType;
-  }
+  // The root volume (an overlay on the image) and data volumes from the image's and the call's mappings.
+  const volumePlan = planLaunchVolumes(store, image, input.BlockDeviceMappings);
 
   const tagSpecs = input.TagSpecifications ?? [];
   const instanceTags: Array<{ key: string; value: string }> = [];
@@ -143,23 +126,10 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       ...metadataOptions,
       privateIp: addresses[i],
     });
-    volumes.push({
-      id: volumeId,
-      sizeGiB,
-      volumeType,
-      state: "creating",
-      az: ctx.az,
-      node: ctx.node,
-      file: `volumes/${volumeId}.qcow2`,
-      imageId,
-      createdAt: launchTime,
-      instanceId: id,
-      device: ROOT_DEVICE,
-      attachTime: launchTime,
-      deleteOnTermination,
-    });
+    const rows = launchVolumeRows(volumePlan, image, { instanceId: id, rootVolumeId: volumeId, az: ctx.az, node: ctx.node, at: launchTime }, () => newId("vol"));
+    volumes.push(...rows);
     for (const t of instanceTags) tags.push({ resourceId: id, resourceType: "instance", ...t });
-    for (const t of volumeTags) tags.push({ resourceId: volumeId, resourceType: "volume", ...t });
+    for (const v of rows) for (const t of volumeTags) tags.push({ resourceId: v.id, resourceType: "volume", ...t });
   }
   store.transaction(() => {
     store.instances.insertLaunch({ instances, volumes, tags });

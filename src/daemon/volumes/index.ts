@@ -1,4 +1,12 @@
-// The EBS volumes this node holds, as EC2 describes them (the files and exports themselves are src/ebs's).
+// EBS volumes and snapshots as EC2 resources: the actions, attachments to guests, modifications, and recovery after a
+// restart. The files, exports and copies themselves are src/ebs's; plugging into a guest is src/vm's.
 
-export { describeVolumes } from "./volumes.ts";
 export { volumeHandlers } from "./handlers.ts";
+export { describeVolumes, volumeRow } from "./volumes.ts";
+export { volumeView } from "./volume-view.ts";
+export { dataDisksAtStart, recoverAttachments } from "./attachments.ts";
+export { recoverModifications } from "./modify-volume.ts";
+export { recoverSnapshots, NO_VOLUME } from "./snapshots.ts";
+export { checkVolumeShape, performanceOf, volumeType, type VolumeShape } from "./volume-types.ts";
+export { throttleOf, type GuestDisks, type VolumeDeps } from "./volume-deps.ts";
+export { launchVolumeRows, planLaunchVolumes, type LaunchVolumes } from "./launch-volumes.ts";

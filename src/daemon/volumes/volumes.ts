@@ -1,30 +1,48 @@
-// DescribeVolumes: the EBS volumes this node holds, as EC2 reports them.
-import type { DescribeVolumesRequest, Volume } from "@aws-sdk/client-ec2";
+// CreateVolume, DeleteVolume and the volume describes: the EBS volumes this node holds, as EC2 reports them.
+import type {
+  CreateVolumeRequest,
+  DeleteVolumeRequest,
+  DescribeVolumeAttributeRequest,
+  DescribeVolumeStatusRequest,
+  DescribeVolumesModificationsRequest,
+  DescribeVolumesRequest,
+  EnableVolumeIORequest,
+  ModifyVolumeAttributeRequest,
+  Volume,
+  VolumeModification,
+  VolumeStatusItem,
+} from "@aws-sdk/client-ec2";
+import path from "node:path";
 import type { ActionRequest } from "../../bus/index.ts";
-import { notFound } from "../../errors/index.ts";
-import type { Store, TagRecord, VolumeRecord } from "../../store/index.ts";
-import { applyFilters, tagFilters, type FilterFields } from "../shared/index.ts";
-import { assertIds } from "../shared/index.ts";
-import { tagsView } from "../shared/index.ts";
+import { conflict, HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
+import type { Store, VolumeRecord } from "../../store/index.ts";
+import { applyFilters, assertIds, newId, specTags, tagFilters, type FilterFields } from "../shared/index.ts";
+import { releaseBackingOf } from "../images/index.ts";
+import { now, type VolumeDeps } from "./volume-deps.ts";
+import { checkVolumeShape, volumeType } from "./volume-types.ts";
+import { modificationView, volumeStatusView, volumeView } from "./volume-view.ts";
 
-export function volumeView(v: VolumeRecord, tags: TagRecord[] | undefined): Volume {
-  const attached = v.instanceId && v.state === "in-use";
-  return {
-    VolumeId: v.id,
-    Size: v.sizeGiB,
-    SnapshotId: v.snapshotId ?? "",
-    AvailabilityZone: v.az,
-    State: v.state === "error" ? "error" : (v.state as Volume["State"]),
-    CreateTime: new Date(v.createdAt),
-    Attachments: attached
-      ? [{ VolumeId: v.id, InstanceId: v.instanceId, Device: v.device, State: "attached", AttachTime: new Date(v.attachTime ?? v.createdAt), DeleteOnTermination: v.deleteOnTermination }]
-      : [],
-    VolumeType: v.volumeType as Volume["VolumeType"],
-    ...(v.volumeType === "gp3" ? { Iops: 3000, Throughput: 125 } : {}),
-    Encrypted: false,
-    MultiAttachEnabled: false,
-    Tags: tagsView(tags),
-  };
+const volumeGone = (id: string) => notFound("volume", `The volume '${id}' does not exist.`, "VolumeId");
+
+/** The volume's row, or InvalidVolume.NotFound: a deleted volume is as gone as one never made. */
+export function volumeRow(store: Store, id: string | undefined, param = "VolumeId"): VolumeRecord {
+  assertIds("vol", id === undefined ? undefined : [id], param);
+  const row = id ? store.volumes.get(id) : undefined;
+  if (!row || row.state === "deleted") throw volumeGone(id ?? "");
+  return row;
+}
+
+/** The rows asked for (all without ids); on a node that answers alone, an id it lacks is NotFound. */
+function selected(req: ActionRequest<{ VolumeIds?: string[] }>, store: Store): VolumeRecord[] {
+  const ids = req.input.VolumeIds;
+  assertIds("vol", ids, "VolumeId");
+  let rows = store.volumes.list();
+  if (ids && ids.length > 0) {
+    const wanted = new Set(ids);
+    rows = rows.filter((v) => wanted.has(v.id));
+    if (req.nodes === 1 && rows.length < wanted.size) throw volumeGone(ids.find((id) => !rows.some((v) => v.id === id))!);
+  }
+  return rows;
 }
 
 const tags = tagFilters<Volume>((v) => v.Tags);
@@ -34,6 +52,8 @@ const fields: FilterFields<Volume> = {
   status: (v) => v.State,
   size: (v) => v.Size,
   "volume-type": (v) => v.VolumeType,
+  iops: (v) => v.Iops,
+  throughput: (v) => v.Throughput,
   "availability-zone": (v) => v.AvailabilityZone,
   "create-time": (v) => v.CreateTime?.toISOString(),
   encrypted: (v) => v.Encrypted,
@@ -47,17 +67,182 @@ const fields: FilterFields<Volume> = {
 };
 
 export function describeVolumes(req: ActionRequest<DescribeVolumesRequest>, store: Store) {
-  const ids = req.input.VolumeIds;
-  assertIds("vol", ids, "VolumeId");
-  let rows = store.volumes.list();
-  if (ids && ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((v) => wanted.has(v.id));
-    if (req.nodes === 1 && rows.length < wanted.size) {
-      const missing = ids.filter((id) => !rows.some((v) => v.id === id));
-      throw notFound("volume", `The volume '${missing[0]}' does not exist.`, "VolumeId");
-    }
-  }
+  const rows = selected(req, store);
   const t = store.tags.forResources(rows.map((v) => v.id));
   return { Volumes: applyFilters(rows.map((v) => volumeView(v, t.get(v.id))), req.input.Filters, fields, tags.dynamic), _owned: rows.map((v) => v.id) };
+}
+
+const statusFields: FilterFields<VolumeStatusItem> = {
+  "availability-zone": (s) => s.AvailabilityZone,
+  "volume-status.status": (s) => s.VolumeStatus?.Status,
+  "volume-status.details-name": (s) => s.VolumeStatus?.Details?.map((d) => d.Name),
+  "volume-status.details-status": (s) => s.VolumeStatus?.Details?.map((d) => d.Status),
+  "event.event-type": (s) => s.Events?.map((e) => e.EventType),
+  "action.code": (s) => s.Actions?.map((a) => a.Code),
+};
+
+export function describeVolumeStatus(req: ActionRequest<DescribeVolumeStatusRequest>, store: Store) {
+  const rows = selected(req, store);
+  return { VolumeStatuses: applyFilters(rows.map(volumeStatusView), req.input.Filters, statusFields), _owned: rows.map((v) => v.id) };
+}
+
+const modificationFields: FilterFields<VolumeModification> = {
+  "volume-id": (m) => m.VolumeId,
+  "modification-state": (m) => m.ModificationState,
+  "target-size": (m) => m.TargetSize,
+  "target-iops": (m) => m.TargetIops,
+  "target-volume-type": (m) => m.TargetVolumeType,
+  "target-throughput": (m) => m.TargetThroughput,
+  "original-size": (m) => m.OriginalSize,
+  "original-iops": (m) => m.OriginalIops,
+  "original-volume-type": (m) => m.OriginalVolumeType,
+  "original-throughput": (m) => m.OriginalThroughput,
+  "start-time": (m) => m.StartTime?.toISOString(),
+};
+
+export function describeVolumesModifications(req: ActionRequest<DescribeVolumesModificationsRequest>, store: Store) {
+  const rows = selected(req, store);
+  const mods = rows.flatMap((v) => {
+    const m = store.snapshots.modifications.get(v.id);
+    return m ? [modificationView(m)] : [];
+  });
+  return { VolumesModifications: applyFilters(mods, req.input.Filters, modificationFields), _owned: rows.map((v) => v.id) };
+}
+
+/** CreateVolume parameters Hive does not build: refused, never ignored. */
+function refuseUnbuilt(input: CreateVolumeRequest): void {
+  if (input.Encrypted) throw unsupported("Hive does not encrypt volumes yet: leave Encrypted out (or false)");
+  if (input.KmsKeyId) throw unsupported("Hive does not encrypt volumes yet: leave KmsKeyId out");
+  if (input.OutpostArn) throw invalidParameter("OutpostArn", "Hive has no Outposts: leave OutpostArn out");
+  if (input.MultiAttachEnabled) throw unsupported("Hive volumes attach to one instance at a time: leave MultiAttachEnabled out");
+}
+
+/** The answer for a ClientToken seen before: the same volume if the call is the same, else EC2's mismatch error. */
+function repeatedCall(store: Store, input: CreateVolumeRequest): Volume | undefined {
+  const prev = input.ClientToken ? store.volumes.byClientToken(input.ClientToken) : undefined;
+  if (!prev) return undefined;
+  const same =
+    (input.Size === undefined || input.Size === prev.sizeGiB) &&
+    (input.SnapshotId ?? "") === (prev.snapshotId ?? "") &&
+    (input.VolumeType ?? "gp2") === prev.volumeType;
+  if (!same) throw conflict("client-token", `Client token '${input.ClientToken}' was already used with different parameters.`, "ClientToken");
+  return volumeView(prev, store.tags.forResource(prev.id));
+}
+
+export async function createVolume(req: ActionRequest<CreateVolumeRequest>, deps: VolumeDeps): Promise<Volume> {
+  const { ctx, store, blocks } = deps;
+  const input = req.input;
+  refuseUnbuilt(input);
+  const again = repeatedCall(store, input);
+  if (again) return again;
+  if (input.AvailabilityZone === undefined && input.AvailabilityZoneId === undefined) {
+    throw invalidParameter("AvailabilityZone", "The request must contain the parameter AvailabilityZone", "missing-parameter");
+  }
+  if (input.AvailabilityZone !== undefined && input.AvailabilityZone !== ctx.az) {
+    throw invalidParameter("AvailabilityZone", `Invalid availability zone: [${input.AvailabilityZone}]; this box serves ${ctx.az}`);
+  }
+  if (input.AvailabilityZoneId !== undefined && input.AvailabilityZoneId !== ctx.azId) {
+    throw invalidParameter("AvailabilityZoneId", `Invalid availability zone id: [${input.AvailabilityZoneId}]; this box serves ${ctx.azId}`);
+  }
+  if (input.Size === undefined && input.SnapshotId === undefined) {
+    throw invalidParameter("Size", "The request must contain the parameter size or snapshotId", "missing-parameter");
+  }
+  let snapshotFile: string | undefined;
+  let sizeGiB = input.Size;
+  if (input.SnapshotId !== undefined) {
+    assertIds("snap", [input.SnapshotId], "SnapshotId");
+    const snap = store.snapshots.get(input.SnapshotId);
+    if (!snap || snap.state === "deleted") throw notFound("snapshot", `The snapshot '${input.SnapshotId}' does not exist.`, "SnapshotId");
+    if (snap.state !== "completed") throw invalidState("snapshot", `Snapshot '${snap.id}' is ${snap.state}; a volume can be made of a completed snapshot only`);
+    sizeGiB ??= snap.volumeSizeGiB;
+    if (sizeGiB < snap.volumeSizeGiB) {
+      throw invalidParameter("Size", `Volume of size ${sizeGiB}GB is smaller than snapshot '${snap.id}', expect size >= ${snap.volumeSizeGiB}GB`);
+    }
+    snapshotFile = snap.file;
+  }
+  const shape = checkVolumeShape({ type: volumeType(input.VolumeType), sizeGiB: sizeGiB!, iops: input.Iops, throughput: input.Throughput });
+  const id = newId("vol");
+  const tagRows = specTags(input.TagSpecifications, "volume", id);
+  // Thin: a new volume needs no room yet, but the box must still have its headroom.
+  blocks.assertRoom(0);
+  const file = await blocks.createVolume({ id, sizeGiB: shape.sizeGiB, backingFile: snapshotFile ? path.join(ctx.dataDir, snapshotFile) : undefined });
+  const row: VolumeRecord = {
+    id,
+    sizeGiB: file.sizeGiB,
+    volumeType: shape.type,
+    state: "available",
+    az: ctx.az,
+    node: ctx.node,
+    file: file.file,
+    snapshotId: input.SnapshotId,
+    createdAt: now(),
+    iops: shape.iops,
+    throughput: shape.throughput,
+    clientToken: input.ClientToken,
+    deleteOnTermination: false,
+  };
+  try {
+    store.transaction(() => {
+      store.volumes.insert(row);
+      store.tags.put(tagRows);
+    });
+  } catch (err) {
+    // Two calls with one ClientToken raced: the first one's volume is the answer, this file is nobody's.
+    await blocks.deleteVolume(id).catch(() => undefined);
+    const again2 = repeatedCall(store, input);
+    if (again2) return again2;
+    throw err;
+  }
+  return volumeView(row, tagRows);
+}
+
+export async function deleteVolume(req: ActionRequest<DeleteVolumeRequest>, deps: VolumeDeps): Promise<object> {
+  const { store, blocks, ctx } = deps;
+  const row = volumeRow(store, req.input.VolumeId);
+  if (row.state === "in-use") {
+    throw conflict("volume-in-use", `Volume ${row.id} is currently attached to ${row.instanceId ?? "an instance"}`, "VolumeId");
+  }
+  if (row.state === "creating" || row.state === "deleting") throw invalidState("volume", `The volume '${row.id}' is ${row.state}.`);
+  if (store.snapshots.list().some((s) => s.volumeId === row.id && s.state === "pending")) {
+    throw invalidState("volume", `The volume '${row.id}' has a snapshot in progress; delete it once the snapshot completes.`);
+  }
+  store.volumes.update(row.id, { state: "deleting" });
+  try {
+    await blocks.deleteVolume(row.id);
+  } catch (err) {
+    store.volumes.update(row.id, { state: row.state });
+    throw err instanceof HiveError ? err : new HiveError({ kind: "Internal", resource: "volume", message: `could not delete ${row.id}: ${String(err)}` });
+  }
+  store.transaction(() => {
+    store.volumes.update(row.id, { state: "deleted", clientToken: null });
+    store.tags.delete(store.tags.forResource(row.id).map((t) => ({ resourceId: t.resourceId, key: t.key })));
+  });
+  await releaseBackingOf(store, ctx.dataDir, row);
+  return { _owned: [row.id] };
+}
+
+export function describeVolumeAttribute(req: ActionRequest<DescribeVolumeAttributeRequest>, store: Store) {
+  const row = volumeRow(store, req.input.VolumeId);
+  switch (req.input.Attribute) {
+    case "autoEnableIO":
+      return { VolumeId: row.id, AutoEnableIO: { Value: row.autoEnableIo === true }, _owned: [row.id] };
+    case "productCodes":
+      return { VolumeId: row.id, ProductCodes: [], _owned: [row.id] };
+    default:
+      throw invalidParameter("Attribute", `Value (${req.input.Attribute ?? ""}) for parameter attribute is invalid. Valid values: autoEnableIO, productCodes.`);
+  }
+}
+
+export function modifyVolumeAttribute(req: ActionRequest<ModifyVolumeAttributeRequest>, store: Store) {
+  const row = volumeRow(store, req.input.VolumeId);
+  const value = req.input.AutoEnableIO?.Value;
+  if (value === undefined) throw invalidParameter("AutoEnableIO", "The request must contain the parameter AutoEnableIO", "missing-parameter");
+  store.volumes.update(row.id, { autoEnableIo: value });
+  return { _owned: [row.id] };
+}
+
+/** Hive never suspends a volume's I/O (there is no consistency check that would), so enabling it is already true. */
+export function enableVolumeIO(req: ActionRequest<EnableVolumeIORequest>, store: Store) {
+  const row = volumeRow(store, req.input.VolumeId);
+  return { _owned: [row.id] };
 }

@@ -1,12 +1,12 @@
 // What the VPC room's actions share: lookups answering each resource's …NotFound, EC2's refusals in its words,
 // TagSpecifications, IPv4 blocks as EC2 takes them, and in-memory paging of Describe* listings.
 
-import type { Tag, TagSpecification } from "@aws-sdk/client-ec2";
+import type { Tag } from "@aws-sdk/client-ec2";
 import { decodePageToken, encodePageToken } from "../../actions/index.ts";
 import { HiveError, invalidParameter, notFound, unsupported } from "../../errors/index.ts";
 import { parseCidr, type Cidr } from "../../net/index.ts";
 import type { InternetGatewayRecord, RouteTableRecord, Store, SubnetRecord, TagRecord, VpcRecord } from "../../store/index.ts";
-import { assertIds, checkTags } from "../shared/index.ts";
+import { assertIds } from "../shared/index.ts";
 
 export type VpcStore = Store;
 
@@ -71,17 +71,7 @@ export function selected<R extends { id: string }>(all: R[], ids: string[] | und
   return all.filter((r) => wanted.has(r.id));
 }
 
-/** The tags of TagSpecifications for one resource type, as records of `resourceId`. */
-export function specTags(specs: TagSpecification[] | undefined, resourceType: string, resourceId: string): TagRecord[] {
-  const tags = new Map<string, string>();
-  for (const spec of specs ?? []) {
-    if (spec.ResourceType !== resourceType) {
-      throw invalidParameter("TagSpecification", `'${spec.ResourceType ?? ""}' is not a valid taggable resource type for this operation.`);
-    }
-    for (const t of checkTags(spec.Tags, "TagSpecification")) tags.set(t.key, t.value);
-  }
-  return [...tags].map(([key, value]) => ({ resourceId, resourceType, key, value }));
-}
+export { specTags } from "../shared/index.ts";
 
 export const tagList = (tags: TagRecord[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
 
