@@ -109,6 +109,12 @@ const INVALID_VALUE: Record<string, string> = {
   "zone-mismatch": "InvalidVolume.ZoneMismatch",
 };
 
+/** What did not fit; EC2 has one code for EBS storage, so a snapshot the box cannot hold answers with it too. */
+const CAPACITY: Record<string, string> = {
+  volume: "InsufficientVolumeCapacity",
+  snapshot: "InsufficientVolumeCapacity",
+};
+
 export function awsErrorFromDomain(err: HiveError): AwsError {
   const resource = err.resource ?? "";
   switch (err.kind) {
@@ -126,7 +132,7 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
     case "InvalidState":
       return new AwsError(INVALID_STATE[resource] ?? "IncorrectState", err.message);
     case "CapacityExhausted":
-      return new AwsError("InsufficientInstanceCapacity", err.message, 500, "Receiver");
+      return new AwsError(CAPACITY[resource] ?? "InsufficientInstanceCapacity", err.message, 500, "Receiver");
     case "Unsupported":
       return new AwsError("UnsupportedOperation", err.message);
     case "Unavailable":

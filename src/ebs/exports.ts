@@ -32,6 +32,20 @@ export async function exportVolume(qmp: QmpClient, id: string, file: string, nbd
   // A previous unexport still draining its clients: let it finish, then export afresh.
   if (existing) await waitExportGone(qmp, id, DELETE_TIMEOUT_MS);
 
+  const added = await openVolumeNodes(qmp, id, file);
+  try {
+    await qmp.blockExportAdd({ type: "nbd", id, "node-name": id, name: id, writable: true });
+  } catch (err) {
+    // Leave nothing half-built: a retry then starts from a clean daemon.
+    for (const node of added.reverse()) await qmp.blockdevDel(node).catch(() => undefined);
+    if (err instanceof QmpDisconnectedError) throw err;
+    throw new HiveError({ kind: "Internal", resource: "volume", message: `could not export ${id}: ${(err as Error).message}` });
+  }
+  return nbdLocation(nbdSocket, id);
+}
+
+/** Opens `file` in the storage daemon as node `<id>` over `f-<id>`, writable; returns the nodes it added. */
+async function openVolumeNodes(qmp: QmpClient, id: string, file: string): Promise<string[]> {
   const nodes = await namedNodes(qmp);
   const added: string[] = [];
   try {
@@ -59,15 +73,65 @@ export async function exportVolume(qmp: QmpClient, id: string, file: string, nbd
       });
       added.push(id);
     }
-    await qmp.blockExportAdd({ type: "nbd", id, "node-name": id, name: id, writable: true });
   } catch (err) {
-    // Leave nothing half-built: a retry then starts from a clean daemon.
     for (const node of added.reverse()) await qmp.blockdevDel(node).catch(() => undefined);
     // The daemon died under us: its successor starts clean, and the caller may retry there.
     if (err instanceof QmpDisconnectedError) throw err;
-    throw new HiveError({ kind: "Internal", resource: "volume", message: `could not export ${id}: ${(err as Error).message}` });
+    throw new HiveError({ kind: "Internal", resource: "volume", message: `could not open ${id}: ${(err as Error).message}` });
   }
-  return nbdLocation(nbdSocket, id);
+  return added;
+}
+
+/** Closes a volume's nodes when nothing exports them (a snapshot's job has ended); false when an export keeps them. */
+export async function closeUnexportedVolumeNodes(qmp: QmpClient, id: string): Promise<boolean> {
+  if ((await queryExports(qmp)).some((e) => e.id === id)) return false;
+  const nodes = await namedNodes(qmp);
+  try {
+    for (const node of [id, fileNode(id)]) if (nodes.has(node)) await qmp.blockdevDel(node);
+  } catch (err) {
+    // Another copy of the volume still runs; the last to end closes them.
+    if (/is busy|in use/.test((err as Error).message) && !(err instanceof QmpDisconnectedError)) return false;
+    throw err;
+  }
+  return true;
+}
+
+/** Closes volume nodes nothing exports (a snapshot's, left by an earlier hive process whose jobs were cleared). */
+export async function closeStrayVolumeNodes(qmp: QmpClient): Promise<string[]> {
+  const closed: string[] = [];
+  for (const node of await namedNodes(qmp)) {
+    if (node.startsWith("vol-") && (await closeUnexportedVolumeNodes(qmp, node))) closed.push(node);
+  }
+  return closed;
+}
+
+/**
+ * Grows an open volume's node to `bytes`. QEMU 7.2's NBD export forbids resizing its node, so an exported volume's
+ * export is removed (dropping its clients: a guest's NBD client reconnects, with reconnect-delay, and then sees the
+ * new size), the node grown and the export added again, within one QMP turn.
+ */
+export async function resizeOpenVolume(qmp: QmpClient, id: string, bytes: number): Promise<void> {
+  const exported = (await queryExports(qmp)).some((e) => e.id === id);
+  // A backup job's filter forbids both the resize and a new export on its node: never drop a guest's disk for that.
+  const jobs = await qmp.execute<Array<{ id: string; status: string }>>("query-jobs");
+  if (jobs.some((j) => j.status !== "concluded")) {
+    throw new HiveError({ kind: "Conflict", resource: "volume", message: `volume ${id} cannot grow while a snapshot or image copy runs on this node; retry once it completes` });
+  }
+  if (exported) {
+    await qmp.blockExportDel(id, "hard");
+    await waitExportGone(qmp, id, DELETE_TIMEOUT_MS);
+  }
+  try {
+    await qmp.execute("block_resize", { "node-name": id, size: bytes });
+  } finally {
+    // Served again whether or not the resize worked: the guest must get its disk back.
+    if (exported) await qmp.blockExportAdd({ type: "nbd", id, "node-name": id, name: id, writable: true });
+  }
+}
+
+/** Whether the volume is open in the storage daemon (exported, or held by a copy's job). */
+export async function volumeIsOpen(qmp: QmpClient, id: string): Promise<boolean> {
+  return (await namedNodes(qmp)).has(id);
 }
 
 /** Stops the export and closes both block nodes; not exported (or half exported) is fine. */
@@ -94,7 +158,14 @@ export async function unexportVolume(qmp: QmpClient, id: string, opts: UnexportO
   if (existing) await waitExportGone(qmp, id, DELETE_TIMEOUT_MS);
   const nodes = await namedNodes(qmp);
   for (const node of [id, fileNode(id)]) {
-    if (nodes.has(node)) await qmp.blockdevDel(node);
+    if (!nodes.has(node)) continue;
+    try {
+      await qmp.blockdevDel(node);
+    } catch (err) {
+      // A copy (snapshot, CreateImage) still reads the volume: its end closes the nodes (closeUnexportedVolumeNodes).
+      if (/is busy|in use/.test((err as Error).message) && !(err instanceof QmpDisconnectedError)) return;
+      throw err;
+    }
   }
 }
 

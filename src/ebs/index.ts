@@ -31,4 +31,7 @@ export {
   type VolumeFile,
 } from "./volumes.ts";
 export type { ImageInfo } from "../images/index.ts";
-export { ebsPaths, volumeRelPath, type EbsPaths } from "./paths.ts";
+export { ebsPaths, snapshotRelPath, volumeRelPath, type EbsPaths } from "./paths.ts";
+export { assertSnapshotId, snapshotPath, type SnapshotJob, type SnapshotOptions, type SnapshotResult } from "./snapshots.ts";
+export { defaultHeadroomBytes, type FileGroupUsage, type StorageUsage } from "./storage-usage.ts";
+export type { KnownFiles } from "./sweep.ts";

@@ -13,6 +13,8 @@ export interface EbsPaths {
   logFile: string;
   /** <dataDir>/volumes: one <vol-id>.qcow2 per volume. */
   volumesDir: string;
+  /** <dataDir>/snapshots: one standalone <snap-id>.qcow2 per snapshot. */
+  snapshotsDir: string;
 }
 
 export function ebsPaths(dataDir: string): EbsPaths {
@@ -25,8 +27,15 @@ export function ebsPaths(dataDir: string): EbsPaths {
     nbdSocket: join(dir, "nbd.sock"),
     logFile: join(dataDir, "logs", "qemu-storage-daemon.log"),
     volumesDir: join(dataDir, "volumes"),
+    snapshotsDir: join(dataDir, "snapshots"),
   };
 }
 
 /** The volume's file relative to the data directory, as VolumeRecord.file stores it. */
 export const volumeRelPath = (id: string): string => join("volumes", `${id}.qcow2`);
+
+/** The snapshot's file relative to the data directory, as the snapshot's row keeps it. */
+export const snapshotRelPath = (id: string): string => join("snapshots", `${id}.qcow2`);
+
+/** Files in the making carry this suffix until they are renamed into place. */
+export const CREATING = ".creating";

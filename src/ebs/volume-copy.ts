@@ -16,6 +16,8 @@ const CANCEL_WAIT_MS = 10_000;
 export interface VolumeCopy {
   /** Settles when `dest` holds the whole copy; rejects (and removes `dest`) on failure or abort. */
   done: Promise<void>;
+  /** 0..100: the backup job's current/total progress as last polled, or qemu-img's; 100 once `done` resolved. */
+  progress(): number;
 }
 
 export interface VolumeCopyOptions {
@@ -44,7 +46,7 @@ export async function startVolumeCopy(daemon: StorageDaemon, id: string, file: s
       rmSync(dest, { force: true });
       throw err;
     });
-    return { done: Promise.resolve() };
+    return { done: Promise.resolve(), progress: () => 100 };
   }
 
   const tag = `${PREFIX}${randomBytes(4).toString("hex")}`;
@@ -66,11 +68,22 @@ export async function startVolumeCopy(daemon: StorageDaemon, id: string, file: s
     rmSync(dest, { force: true });
     throw new HiveError({ kind: "Internal", resource: "volume", message: `could not start copying ${id}: ${(err as Error).message}` });
   }
-  return { done: follow(daemon, id, dest, names, opts.signal) };
+  let percent = 0;
+  const done = follow(daemon, id, dest, names, (p) => (percent = p), opts.signal).then(() => {
+    percent = 100;
+  });
+  return { done, progress: () => percent };
 }
 
 /** Waits for the backup job to conclude, then closes the target; any failure removes `dest`. */
-async function follow(daemon: StorageDaemon, id: string, dest: string, names: { job: string; node: string; fileNode: string }, signal?: AbortSignal): Promise<void> {
+async function follow(
+  daemon: StorageDaemon,
+  id: string,
+  dest: string,
+  names: { job: string; node: string; fileNode: string },
+  onPercent: (percent: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     for (;;) {
       if (signal?.aborted) throw new HiveError({ kind: "Internal", resource: "volume", message: `the copy of ${id} was cancelled` });
@@ -81,6 +94,9 @@ async function follow(daemon: StorageDaemon, id: string, dest: string, names: { 
         if (job.error) throw new HiveError({ kind: "Internal", resource: "volume", message: `copying ${id} failed: ${job.error}` });
         return;
       }
+      const total = job["total-progress"] ?? 0;
+      // Kept under 100 until the target is closed: the job's figures reach the end before it concludes.
+      if (total > 0) onPercent(Math.min(99, Math.floor((100 * (job["current-progress"] ?? 0)) / total)));
       await delay(POLL_MS);
     }
   } catch (err) {

@@ -55,7 +55,8 @@ export const malformed = (resource: string, message: string, param?: string): Hi
 
 export const invalidState = (resource: string, message: string): HiveError => new HiveError({ kind: "InvalidState", resource, message });
 
-export const capacityExhausted = (message: string): HiveError => new HiveError({ kind: "CapacityExhausted", message });
+/** `resource` names what did not fit ("volume", "snapshot"); none means an instance's vCPUs and memory. */
+export const capacityExhausted = (message: string, resource?: string): HiveError => new HiveError({ kind: "CapacityExhausted", message, resource });
 
 export const notPermitted = (message: string): HiveError => new HiveError({ kind: "NotPermitted", message });
 
