@@ -69,7 +69,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   const changes = network ?? noNetworkChanges;
   const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
-  const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log };
+  const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log, copies: new Map() };
   // Snapshots whose copy died with the last run are failed; then files no row knows (half-made, orphaned) go.
   recoverSnapshots(store, opts.log);
   const swept = blocks.sweepLeftovers({

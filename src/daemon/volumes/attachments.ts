@@ -81,6 +81,7 @@ async function plug(deps: VolumeDeps, volumeId: string, instanceId: string): Pro
     // The instance stopped meanwhile: the disk goes in at its next start.
     if (!vm) return void store.volumes.update(volumeId, { attachState: "attached" });
     try {
+      await deps.copies.get(volumeId)?.catch(() => undefined);
       await attachDisk(vm.qmp, await dataDisk(deps, row));
       store.volumes.update(volumeId, { attachState: "attached" });
       log(`volume ${volumeId}: attached to ${instanceId} as ${row.device}`);

@@ -35,7 +35,8 @@ export function modifyVolume(req: ActionRequest<ModifyVolumeRequest>, deps: Volu
   if (target.sizeGiB === vol.sizeGiB && type === vol.volumeType && target.iops === vol.iops && target.throughput === vol.throughput) {
     throw invalidParameter("VolumeId", `Volume ${vol.id}: the requested size, type, IOPS and throughput are those it has already.`);
   }
-  if (target.sizeGiB > vol.sizeGiB) blocks.assertRoom(0);
+  // Refused now rather than failing behind the answer (the block service checks again when it grows the file).
+  if (target.sizeGiB > vol.sizeGiB) blocks.assertRoom((target.sizeGiB - vol.sizeGiB) * GiB, "volume");
   const mod: VolumeModificationRecord = {
     volumeId: vol.id,
     state: "modifying",

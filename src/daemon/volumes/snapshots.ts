@@ -9,7 +9,7 @@ import type {
   Snapshot,
 } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
-import type { SnapshotJob } from "../../ebs/index.ts";
+import { snapshotRelPath, type SnapshotJob } from "../../ebs/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
 import type { SnapshotRecord, Store } from "../../store/index.ts";
 import { releaseFileIfUnused } from "../images/index.ts";
@@ -44,17 +44,22 @@ export type SnapshotJobs = Map<string, SnapshotJob>;
 /** Follows a started job: `completed` with its size when done, `error` (file gone) when not. */
 function follow(deps: VolumeDeps, jobs: SnapshotJobs, id: string, job: SnapshotJob): void {
   jobs.set(id, job);
-  job.done.then(
-    ({ allocatedBytes }) => {
+  job.done
+    .then(({ allocatedBytes }) => {
       deps.store.snapshots.update(id, { state: "completed", progress: 100, allocatedBytes });
       deps.log(`snapshot ${id}: completed`);
-    },
-    (err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.log(`snapshot ${id}: failed: ${message}`);
-      deps.store.snapshots.update(id, { state: "error", stateMessage: message.slice(0, 255), progress: 0 });
-    },
-  ).finally(() => jobs.delete(id));
+    }, (err: unknown) => fail(deps, id, err))
+    .finally(() => jobs.delete(id));
+}
+
+function fail(deps: VolumeDeps, id: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  deps.log(`snapshot ${id}: failed: ${message}`);
+  try {
+    deps.store.snapshots.update(id, { state: "error", stateMessage: message.slice(0, 255), progress: 0 });
+  } catch {
+    // The store closed under us (shutdown): the next start marks the row error.
+  }
 }
 
 export async function createSnapshot(req: ActionRequest<CreateSnapshotRequest>, deps: VolumeDeps, jobs: SnapshotJobs): Promise<Snapshot & { _owned: string[] }> {
@@ -67,10 +72,11 @@ export async function createSnapshot(req: ActionRequest<CreateSnapshotRequest>, 
   const text = description(input.Description);
   const id = newId("snap");
   const tags = specTags(input.TagSpecifications, "snapshot", id);
-  // A snapshot is a full copy: it may need as much room as the volume holds now.
-  blocks.assertRoom(blocks.allocatedBytes(vol.file));
-  // Resolves once the content is fixed: what the guest writes from now on is not in the snapshot.
-  const job = await blocks.snapshotVolume(vol.id, id);
+  // Resolves once the content is fixed: what the guest writes from now on is not in the snapshot. A volume no guest
+  // has open is copied whole first (nothing writes it meanwhile; an attach waits for the copy, see attachments.ts).
+  const starting = blocks.snapshotVolume(vol.id, id);
+  const attached = vol.state === "in-use";
+  const job = attached ? await starting : undefined;
   const row: SnapshotRecord = {
     id,
     volumeId: vol.id,
@@ -78,13 +84,19 @@ export async function createSnapshot(req: ActionRequest<CreateSnapshotRequest>, 
     state: "pending",
     progress: 0,
     description: text,
-    file: job.file,
+    file: snapshotRelPath(id),
     node: ctx.node,
     ownerId: ctx.accountId,
     createdAt: now(),
   };
   store.snapshots.insert(row, tags);
-  follow(deps, jobs, id, job);
+  if (job) follow(deps, jobs, id, job);
+  else {
+    deps.copies.set(vol.id, starting);
+    starting.then((j) => follow(deps, jobs, id, j), (err: unknown) => fail(deps, id, err)).finally(() => {
+      if (deps.copies.get(vol.id) === starting) deps.copies.delete(vol.id);
+    });
+  }
   return { ...snapshotView(row, tags), _owned: [vol.id] };
 }
 
@@ -107,7 +119,6 @@ export async function copySnapshot(req: ActionRequest<CopySnapshotRequest>, deps
   const text = description(input.Description ?? `[Copied ${src.id} from ${req.region}]`);
   const id = newId("snap");
   const tags = specTags(input.TagSpecifications, "snapshot", id);
-  blocks.assertRoom(src.allocatedBytes ?? blocks.allocatedBytes(src.file));
   const job = await blocks.copySnapshot(src.file, id);
   const row: SnapshotRecord = {
     id,

@@ -20,6 +20,11 @@ export interface VolumeDeps {
   blocks: BlockService;
   guests: GuestDisks;
   log: (line: string) => void;
+  /**
+   * Whole-file copies of volumes no guest has open (CreateSnapshot of a detached volume), by volume id: an attach
+   * waits for them, since the copy holds the file's lock.
+   */
+  copies: Map<string, Promise<unknown>>;
 }
 
 const MiB = 1024 * 1024;

@@ -163,8 +163,6 @@ export async function createVolume(req: ActionRequest<CreateVolumeRequest>, deps
   const shape = checkVolumeShape({ type: volumeType(input.VolumeType), sizeGiB: sizeGiB!, iops: input.Iops, throughput: input.Throughput });
   const id = newId("vol");
   const tagRows = specTags(input.TagSpecifications, "volume", id);
-  // Thin: a new volume needs no room yet, but the box must still have its headroom.
-  blocks.assertRoom(0);
   const file = await blocks.createVolume({ id, sizeGiB: shape.sizeGiB, backingFile: snapshotFile ? path.join(ctx.dataDir, snapshotFile) : undefined });
   const row: VolumeRecord = {
     id,
