@@ -241,7 +241,7 @@ export class InstanceManager {
           vcpus: rec.vcpus,
           memoryMiB: rec.memoryMiB,
           kvm: ctx.host.kvm,
-          rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+          rootDisk: { volumeId: root!.id, nbdSocket: disk.socket, exportName: disk.exportName },
           runDir: this.runDir(id),
           seedIso,
           mac: guestMac(store, id),
