@@ -8,10 +8,13 @@ import type {
   QmpBlockExportInfo,
   QmpBlockExportOptions,
   QmpBlockInfo,
+  QmpBlockNodeInfo,
   QmpBlockdevOptions,
   QmpDeviceOptions,
   QmpEvent,
   QmpGreeting,
+  QmpObjectProperty,
+  QmpPciBus,
   QmpSocketAddress,
   QmpStatus,
   QmpTimestamp,
@@ -237,6 +240,47 @@ export class QmpClient {
 
   async blockdevDel(nodeName: string): Promise<void> {
     await this.execute("blockdev-del", { "node-name": nodeName });
+  }
+
+  /** Every named block node, each on its own (children are not nested). */
+  queryNamedBlockNodes(): Promise<QmpBlockNodeInfo[]> {
+    return this.execute<QmpBlockNodeInfo[]>("query-named-block-nodes", { flat: true });
+  }
+
+  /** Changes open nodes' options in place; each entry is the node's full set of options (what is left out is reset). */
+  async blockdevReopen(options: QmpBlockdevOptions[]): Promise<void> {
+    await this.execute("blockdev-reopen", { options });
+  }
+
+  /** Sets a node's size; the devices above it are told (virtio-blk raises a config change in the guest). */
+  async blockResize(nodeName: string, size: number): Promise<void> {
+    await this.execute("block_resize", { "node-name": nodeName, size });
+  }
+
+  async objectAdd(qomType: string, id: string, props: Record<string, unknown> = {}): Promise<void> {
+    await this.execute("object-add", { "qom-type": qomType, id, ...props });
+  }
+
+  async objectDel(id: string): Promise<void> {
+    await this.execute("object-del", { id });
+  }
+
+  /** The properties and children of the QOM object at `path` (e.g. "/objects", "/machine/peripheral"). */
+  qomList(path: string): Promise<QmpObjectProperty[]> {
+    return this.execute<QmpObjectProperty[]>("qom-list", { path });
+  }
+
+  qomGet<T = unknown>(path: string, property: string): Promise<T> {
+    return this.execute<T>("qom-get", { path, property });
+  }
+
+  async qomSet(path: string, property: string, value: unknown): Promise<void> {
+    await this.execute("qom-set", { path, property, value });
+  }
+
+  /** The PCI buses and their devices, bridges with the devices behind them. */
+  queryPci(): Promise<QmpPciBus[]> {
+    return this.execute<QmpPciBus[]>("query-pci");
   }
 
   async deviceAdd(opts: QmpDeviceOptions): Promise<void> {

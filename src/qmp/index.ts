@@ -14,4 +14,8 @@ export type {
   QmpSocketAddress,
   QmpBlockExportOptions,
   QmpBlockExportInfo,
+  QmpBlockNodeInfo,
+  QmpObjectProperty,
+  QmpPciDevice,
+  QmpPciBus,
 } from "./types.ts";

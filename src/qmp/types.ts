@@ -100,3 +100,36 @@ export interface QmpBlockExportInfo {
   "node-name": string;
   "shutting-down": boolean;
 }
+
+/** One node of query-named-block-nodes (flat; the fields Hive reads). */
+export interface QmpBlockNodeInfo {
+  "node-name": string;
+  drv: string;
+  file: string;
+  ro: boolean;
+  image: { filename: string; format: string; "virtual-size": number; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** One entry of qom-list: a property or child of a QOM object; children's type reads "child<type>". */
+export interface QmpObjectProperty {
+  name: string;
+  type: string;
+}
+
+/** One PCI device of query-pci; a bridge (e.g. a PCIe root port) lists the devices behind it. */
+export interface QmpPciDevice {
+  bus: number;
+  slot: number;
+  function: number;
+  /** The device's id as given to -device/device_add ("" when it has none). */
+  qdev_id: string;
+  pci_bridge?: { bus: { number: number; [key: string]: unknown }; devices?: QmpPciDevice[] };
+  [key: string]: unknown;
+}
+
+/** One PCI bus of query-pci. */
+export interface QmpPciBus {
+  bus: number;
+  devices: QmpPciDevice[];
+}

@@ -2,6 +2,15 @@
 
 export { hostFacts, probeHostFacts, cpuVendorFrom, archFrom, type HostFacts, type CpuVendor, type HostArch } from "./host.ts";
 export { qemuArgs, qemuValue, USER_NET, type SystemIdentity, type VmSpec } from "./qemu-args.ts";
+export {
+  attachDisk,
+  detachDisk,
+  resizeDisk,
+  setDiskThrottle,
+  diskThrottle,
+  pluggedDisks,
+} from "./disks.ts";
+export { diskNames, volumeSerial, HOTPLUG_PORTS, type DataDisk, type DiskThrottle, type DiskNames, type NbdSource } from "./disk-layout.ts";
 export { writeSeedIso, type SeedFiles } from "./seed-iso.ts";
 export { launchVm, type LaunchOptions } from "./launcher.ts";
 export { reattachVm, type ReattachOptions } from "./reattach.ts";

@@ -1,5 +1,6 @@
 // Turns a VM's specification into the qemu-system-x86_64 command line: pure, so it is tested without QEMU.
 
+import { diskDevice, diskNames, HOTPLUG_PORTS, hotplugPort, nbdNode, throttleGroup, throttleNode, type DataDisk, type DiskThrottle } from "./disk-layout.ts";
 import { runPaths } from "./run-dir.ts";
 
 export interface VmSpec {
@@ -9,8 +10,10 @@ export interface VmSpec {
   memoryMiB: number;
   /** Use KVM (the host has a usable /dev/kvm) or fall back to TCG emulation. */
   kvm: boolean;
-  /** The root volume, served over NBD on a unix socket (by the EBS service's qemu-storage-daemon). */
-  rootDisk: { nbdSocket: string; exportName: string };
+  /** The root volume, served over NBD on a unix socket (by the EBS service's qemu-storage-daemon), on the root bus. */
+  rootDisk: { volumeId: string; nbdSocket: string; exportName: string; throttle?: DiskThrottle };
+  /** Data volumes attached while the instance was stopped: plugged at start on hot-plug ports, as attachDisk would. */
+  dataDisks?: DataDisk[];
   /** A NoCloud "cidata" ISO, attached read-only as a CD-ROM on virtio-scsi. */
   seedIso?: string;
   /** Holds qmp.sock, console.sock, console.log, qemu.pid and qemu.log. */
@@ -83,22 +86,10 @@ export function qemuArgs(spec: VmSpec): string[] {
       "-smbios", `type=3,${opts([["manufacturer", vendor], ["asset", vendor]])}`,
     );
   }
-  // reconnect-delay: a restarted storage daemon stalls guest I/O for up to 5 s instead of failing it.
-  const root = opts([
-    ["driver", "nbd"],
-    ["node-name", "root"],
-    ["server.type", "unix"],
-    ["server.path", spec.rootDisk.nbdSocket],
-    ["export", spec.rootDisk.exportName],
-    ["reconnect-delay", 5],
-  ]);
-  args.push("-blockdev", `${root},cache.direct=off`);
-  if (spec.kvm) {
-    // With KVM the vCPUs are fast enough that disk I/O on the main loop becomes the bottleneck.
-    args.push("-object", "iothread,id=iothread0", "-device", "virtio-blk-pci,drive=root,bootindex=1,iothread=iothread0");
-  } else {
-    args.push("-device", "virtio-blk-pci,drive=root,bootindex=1");
-  }
+  const iothread = spec.kvm ? "iothread0" : undefined;
+  // With KVM the vCPUs are fast enough that disk I/O on the main loop becomes the bottleneck.
+  if (iothread) args.push("-object", `iothread,id=${iothread}`);
+  args.push(...diskArgs(spec.rootDisk, { bootindex: 1, iothread }));
   const netdev = spec.tap !== undefined ? [`tap,id=net0,ifname=${qemuValue(spec.tap)},script=no,downscript=no`] : ["user,id=net0"];
   if (spec.tap === undefined && spec.imdsSocket !== undefined) {
     netdev.push(`net=${USER_NET.cidr},host=${USER_NET.gateway},dns=${USER_NET.dns},dhcpstart=${USER_NET.guestIp}`);
@@ -119,5 +110,40 @@ export function qemuArgs(spec: VmSpec): string[] {
       "-device", "scsi-cd,bus=scsi0.0,drive=seed",
     );
   }
+  // Last, so the devices above keep the PCI addresses they had before there were ports (guests name NICs by slot).
+  const dataDisks = spec.dataDisks ?? [];
+  if (dataDisks.length > HOTPLUG_PORTS) throw new Error(`${dataDisks.length} data disks, but only ${HOTPLUG_PORTS} hot-plug ports`);
+  for (let i = 0; i < HOTPLUG_PORTS; i++) args.push("-device", device(hotplugPort(i)));
+  dataDisks.forEach((disk, i) => args.push(...diskArgs(disk, { bus: hotplugPort(i).id, iothread })));
   return args;
+}
+
+/** One volume as disk-layout.ts lays it out: its throttle group, NBD node, throttle node and virtio-blk device. */
+function diskArgs(
+  disk: { volumeId: string; nbdSocket: string; exportName: string; throttle?: DiskThrottle },
+  where: { bus?: string; bootindex?: number; iothread?: string },
+): string[] {
+  const n = diskNames(disk.volumeId);
+  return [
+    // JSON: the limits are a nested struct, which -object's key=value form cannot give.
+    "-object", JSON.stringify(throttleGroup(disk.volumeId, disk.throttle)),
+    "-blockdev", keyval(nbdNode(n.nbd[0], disk)),
+    "-blockdev", keyval(throttleNode(disk.volumeId, n.nbd[0])),
+    "-device", device(diskDevice(disk.volumeId, where)),
+  ];
+}
+
+/** A -device value: the driver, then its properties. */
+const device = ({ driver, ...props }: { driver: string; [key: string]: unknown }): string => `${driver},${keyval(props)}`;
+
+/** QMP-shaped options in QEMU's key=value syntax: nested objects become dotted keys, booleans on/off. */
+function keyval(options: Record<string, unknown>, prefix = ""): string {
+  const pairs: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (typeof value === "object" && value !== null) pairs.push(keyval(value as Record<string, unknown>, `${prefix}${key}.`));
+    else if (typeof value === "boolean") pairs.push(`${prefix}${key}=${value ? "on" : "off"}`);
+    else pairs.push(`${prefix}${key}=${qemuValue(value as string | number)}`);
+  }
+  return pairs.join(",");
 }

@@ -31,7 +31,7 @@ const spec = (extra: Partial<VmSpec> = {}): VmSpec => {
     vcpus: 1,
     memoryMiB: 128,
     kvm: false,
-    rootDisk: { nbdSocket: disk.socket, exportName: disk.exportName },
+    rootDisk: { volumeId: "vol-root", nbdSocket: disk.socket, exportName: disk.exportName },
     runDir: join(dir.path, instanceId),
     ...extra,
   };
@@ -59,8 +59,8 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
     assert.equal(Number(readFileSync(join(s.runDir, "qemu.pid"), "utf8")), vm.pid);
     assert.ok(readFileSync(`/proc/${vm.pid}/cmdline`, "utf8").split("\0").includes(`guest=${s.instanceId}`));
     const blocks = await vm.qmp.queryBlock();
-    assert.equal(blocks[0].inserted?.["node-name"], "root");
-    assert.equal(blocks[0].inserted?.drv, "nbd");
+    assert.equal(blocks[0].inserted?.["node-name"], "vol-root");
+    assert.equal(blocks[0].inserted?.drv, "throttle");
     // QEMU runs in its own session, so it outlives a hive that is killed with its process group.
     assert.equal(readFileSync(`/proc/${vm.pid}/stat`, "utf8").split(") ")[1].split(" ")[3], String(vm.pid));
 
@@ -135,7 +135,7 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
   });
 
   test("a failed step names itself, carries qemu.log's tail, and leaves no QEMU behind", async () => {
-    const s = spec({ rootDisk: { nbdSocket: join(dir.path, "no-such-nbd.sock"), exportName: "vol" } });
+    const s = spec({ rootDisk: { volumeId: "vol-root", nbdSocket: join(dir.path, "no-such-nbd.sock"), exportName: "vol" } });
     await assert.rejects(launchVm(s, { log }), (err: unknown) => {
       assert.ok(err instanceof VmStepError);
       assert.ok(["qemu.pidfile", "qmp.connect"].includes(err.step), err.step);
@@ -168,7 +168,7 @@ describe("the Debian test guest over NBD", () => {
       execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", GUEST_IMAGE, overlay]);
       const gdisk = await serveNbd(gdir.path, { image: overlay });
       try {
-        const s = spec({ vcpus: 2, memoryMiB: 512, rootDisk: { nbdSocket: gdisk.socket, exportName: gdisk.exportName } });
+        const s = spec({ vcpus: 2, memoryMiB: 512, rootDisk: { volumeId: "vol-root", nbdSocket: gdisk.socket, exportName: gdisk.exportName } });
         const t0 = Date.now();
         const vm = await launch(s);
         const exited = exitOf(vm);
