@@ -7,7 +7,7 @@ import { codecFor } from "../../src/api/codec/index.ts";
 import { daemonHandlers as daemonTable, type HandlerDeps } from "../../src/daemon/index.ts";
 
 /** The daemon's table, built the way src/daemon/node-daemon.ts builds it; building it calls none of its deps. */
-const daemonHandlers = (): ServiceHandlers => daemonTable({ ctx: {}, store: {}, instances: {}, builds: {} } as unknown as HandlerDeps);
+const daemonHandlers = (): ServiceHandlers => daemonTable({ ctx: {}, store: {}, instances: {}, builds: {}, volumes: {} } as unknown as HandlerDeps);
 const table = (h: ServiceHandlers) => h as unknown as Record<string, Record<string, unknown>>;
 
 test("every declared action has a handler in the daemon's table and every handler is declared", () => {
