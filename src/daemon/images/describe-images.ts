@@ -1,7 +1,7 @@
 // DescribeImages: this node's AMIs as EC2 describes them, narrowed by ids, owners and filters; the gateway merges and pages.
 
 import type { DescribeImagesRequest, DescribeImagesResult, Image, Tag } from "@aws-sdk/client-ec2";
-import type { ImageRecord, Store } from "../../store/index.ts";
+import type { ImageBlockDeviceRecord, ImageRecord, Store } from "../../store/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { applyFilters, tagFilters, type FilterFields } from "../shared/index.ts";
 import { assertIds } from "../shared/index.ts";
@@ -10,7 +10,7 @@ const GiB = 1024 ** 3;
 const ROOT_DEVICE = "/dev/xvda";
 
 /** The image as EC2 answers it: the fields SDKs and Terraform read, with Hive's fixed choices (EBS-backed, HVM). */
-export const imageOf = (rec: ImageRecord, tags: Tag[]): Image => ({
+export const imageOf = (rec: ImageRecord, tags: Tag[], devices: ImageBlockDeviceRecord[] = []): Image => ({
   ImageId: rec.id,
   ImageLocation: `${rec.ownerId}/${rec.name}`,
   Name: rec.name,
@@ -27,6 +27,8 @@ export const imageOf = (rec: ImageRecord, tags: Tag[]): Image => ({
     {
       DeviceName: rec.rootDeviceName || ROOT_DEVICE,
       Ebs: {
+        // The root device's snapshot shares the image's file (none while the image is pending).
+        ...(rec.snapshotId ? { SnapshotId: rec.snapshotId } : {}),
         // A pending import does not know its size yet; 1 GiB is the smallest volume EC2 speaks of.
         VolumeSize: Math.max(1, Math.ceil(rec.sizeBytes / GiB)),
         VolumeType: "gp3",
@@ -34,6 +36,18 @@ export const imageOf = (rec: ImageRecord, tags: Tag[]): Image => ({
         Encrypted: false,
       },
     },
+    ...devices.map((d) => ({
+      DeviceName: d.deviceName,
+      Ebs: {
+        ...(d.snapshotId ? { SnapshotId: d.snapshotId } : {}),
+        VolumeSize: d.volumeSizeGiB,
+        VolumeType: d.volumeType as NonNullable<Image["BlockDeviceMappings"]>[number]["Ebs"] extends infer E ? E extends { VolumeType?: infer T } ? T : never : never,
+        ...(d.iops !== undefined ? { Iops: d.iops } : {}),
+        ...(d.throughput !== undefined ? { Throughput: d.throughput } : {}),
+        DeleteOnTermination: d.deleteOnTermination,
+        Encrypted: false,
+      },
+    })),
   ],
   VirtualizationType: "hvm",
   // EC2 reports "xen" for every HVM AMI, Nitro ones included.
@@ -71,6 +85,7 @@ const fields: FilterFields<Image> = {
   "block-device-mapping.volume-type": (i) => i.BlockDeviceMappings?.map((b) => b.Ebs?.VolumeType),
   "block-device-mapping.delete-on-termination": (i) => i.BlockDeviceMappings?.map((b) => b.Ebs?.DeleteOnTermination),
   "block-device-mapping.encrypted": (i) => i.BlockDeviceMappings?.map((b) => b.Ebs?.Encrypted),
+  "block-device-mapping.snapshot-id": (i) => i.BlockDeviceMappings?.map((b) => b.Ebs?.SnapshotId),
   ...tags.fields,
 };
 
@@ -106,6 +121,7 @@ export const describeImages = (
     imageOf(
       r,
       (tagsById.get(r.id) ?? []).map((t) => ({ Key: t.key, Value: t.value })),
+      store.images.blockDevices(r.id),
     ),
   );
   // MaxResults and NextToken are the gateway's: it pages the merge of every node's answer.

@@ -9,3 +9,4 @@ export { imageImports, recoverImports, type ImageImports } from "./image-imports
 export { releaseBackingOf, releaseFileIfUnused, releaseImageIfUnused, releaseUnusedFiles } from "./image-files.ts";
 export { imageHandlers } from "./handlers.ts";
 export { serveImageAdmin } from "./admin.ts";
+export { ensureImageSnapshots, recordImageSnapshot, NO_VOLUME } from "./image-snapshots.ts";

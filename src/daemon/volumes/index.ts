@@ -6,7 +6,7 @@ export { describeVolumes, volumeRow } from "./volumes.ts";
 export { volumeView } from "./volume-view.ts";
 export { dataDisksAtStart, recoverAttachments } from "./attachments.ts";
 export { recoverModifications } from "./modify-volume.ts";
-export { recoverSnapshots, NO_VOLUME } from "./snapshots.ts";
+export { recoverSnapshots } from "./snapshots.ts";
 export { checkVolumeShape, performanceOf, volumeType, type VolumeShape } from "./volume-types.ts";
 export { throttleOf, type GuestDisks, type VolumeDeps } from "./volume-deps.ts";
 export { launchVolumeRows, planLaunchVolumes, type LaunchVolumes } from "./launch-volumes.ts";

@@ -12,14 +12,12 @@ import type { ActionRequest } from "../../bus/index.ts";
 import { snapshotRelPath, type SnapshotJob } from "../../ebs/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
 import type { SnapshotRecord, Store } from "../../store/index.ts";
-import { releaseFileIfUnused } from "../images/index.ts";
+import { NO_VOLUME, releaseFileIfUnused } from "../images/index.ts";
 import { applyFilters, assertIds, newId, specTags, tagFilters, type FilterFields } from "../shared/index.ts";
 import { now, type VolumeDeps } from "./volume-deps.ts";
 import { snapshotView } from "./volume-view.ts";
 import { volumeRow } from "./volumes.ts";
 
-/** EC2's volume id for snapshots that were not taken of a volume (copies, an image's own). */
-export const NO_VOLUME = "vol-ffffffff";
 const MAX_DESCRIPTION = 255;
 
 const snapshotGone = (id: string, param = "SnapshotId") => notFound("snapshot", `The snapshot '${id}' does not exist.`, param);
