@@ -7,7 +7,7 @@ import { noNetworkChanges, type DaemonContext } from "./shared/index.ts";
 import { daemonHandlers } from "./handlers.ts";
 import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
-import { releaseUnusedFiles } from "./images/index.ts";
+import { ensureImageSnapshots, releaseUnusedFiles } from "./images/index.ts";
 import { imageImports, recoverImports } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
@@ -48,6 +48,9 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   ensureDefaultVpc(ctx, store);
   // Instances from before the VPC model are placed in it (their primary interface in the default subnet).
   const placed = placeEarlierInstances(ctx, store);
+  // AMIs from before snapshots get the snapshot behind their root device.
+  const imageSnapshots = ensureImageSnapshots(ctx, store);
+  if (imageSnapshots.length > 0) opts.log(`hive: recorded the root snapshots of ${imageSnapshots.length} earlier image(s)`);
   if (placed.length > 0) opts.log(`hive: placed ${placed.length} earlier instance(s) in the default VPC: ${placed.join(", ")}`);
   const blocks = await startBlockService({ bus, node: ctx.node, dataDir: ctx.dataDir, store, log: (m) => opts.log(`[ebs] ${m}`) });
   const metadata = new MetadataService({

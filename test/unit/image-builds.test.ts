@@ -105,10 +105,33 @@ describe("image actions", () => {
     }
     fs.symlinkSync("/etc/passwd", path.join(dir, "images", "link.qcow2"));
     assert.throws(reg({ ImageLocation: "images/link.qcow2" }), rejects("InvalidParameter", /not a regular file/));
-    assert.throws(reg({ BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-0123456789abcdef0" } }] }), rejects("InvalidParameter", /no snapshots yet/));
+    assert.throws(reg({ BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-0123456789abcdef0" } }] }), rejects("NotFound", /snapshot 'snap-0123456789abcdef0' does not exist/));
     assert.throws(reg({ ImageLocation: `images/${AMI}.qcow2`, Architecture: "arm64" }), rejects("InvalidParameter", /x86_64 images only/));
     assert.throws(reg({ ImageLocation: `images/${AMI}.qcow2`, RootDeviceName: "/dev/nope" }), rejects("InvalidParameter", /Invalid device name/));
     assert.equal(store.images.byName("reg-image"), undefined);
+  });
+
+  test("RegisterImage from a snapshot: available at once on the snapshot's own file, with its data devices; the snapshot is then in use", () => {
+    const snap = "snap-00000000000000aa1";
+    fs.mkdirSync(path.join(dir, "snapshots"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "snapshots", `${snap}.qcow2`), "");
+    store.snapshots.insert({ id: snap, volumeId: "vol-ffffffff", volumeSizeGiB: 2, state: "completed", progress: 100, description: "", file: `snapshots/${snap}.qcow2`, node: "node-1", ownerId: "123456789012", createdAt: now });
+    const reg = (input: Record<string, unknown>) => () => builds.registerImage(req({ Name: "from-snap", ...input }));
+    const root = { DeviceName: "/dev/xvda", Ebs: { SnapshotId: snap } };
+    assert.throws(reg({ ImageLocation: `images/${AMI}.qcow2`, BlockDeviceMappings: [root] }), rejects("InvalidParameter", /not both/));
+    assert.throws(reg({ BlockDeviceMappings: [root, { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 0 } }] }), rejects("InvalidParameter", /out of range/));
+    assert.throws(reg({ BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: snap, VolumeSize: 1 } }] }), rejects("InvalidParameter", /smaller than snapshot/));
+    const { ImageId } = builds.registerImage(req({ Name: "from-snap", BlockDeviceMappings: [root, { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 5, VolumeType: "gp2" } }] }));
+    const rec = store.images.get(ImageId)!;
+    assert.equal(rec.state, "available");
+    assert.equal(rec.file, `snapshots/${snap}.qcow2`);
+    assert.equal(rec.snapshotId, snap);
+    assert.deepEqual(store.images.blockDevices(ImageId).map((d) => [d.deviceName, d.volumeSizeGiB, d.volumeType]), [["/dev/sdf", 5, "gp2"]]);
+    assert.deepEqual(store.images.usingSnapshot(snap), [ImageId]);
+    builds.deregisterImage(req({ ImageId }));
+    assert.deepEqual(store.images.usingSnapshot(snap), []);
+    // The snapshot outlives the image, and so does the file they shared.
+    assert.ok(store.snapshots.fileInUse(`snapshots/${snap}.qcow2`));
   });
 
   test("CopyImage: within this region only; the copy is pending, then available with a file of its own and the tags asked for", async () => {

@@ -5,10 +5,11 @@ import { lstatSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { ActionRequest } from "../../bus/index.ts";
-import type { BlockService } from "../../ebs/index.ts";
+import { snapshotRelPath, type BlockService, type SnapshotJob } from "../../ebs/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound } from "../../errors/index.ts";
 import { imageFile, imageFileRel, imagesTmpDir, importImage, qemuImgInfo, removeImageFile } from "../../images/index.ts";
-import type { ImageRecord, Store } from "../../store/index.ts";
+import type { ImageBlockDeviceRecord, ImageRecord, Store, VolumeRecord } from "../../store/index.ts";
+import { imageMappings, recordImageSnapshot } from "./image-snapshots.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { releaseImageIfUnused } from "./image-files.ts";
 import { checkImageDescription, checkImageName, imageTagsOf } from "./image-rules.ts";
@@ -31,6 +32,10 @@ export interface ImageBuildDeps {
 }
 
 type Owned<T> = T & { _owned: string[] };
+/** Where an image's root snapshot came from, for DescribeSnapshots. */
+type SnapshotOrigin = { volumeId?: string; description: string };
+/** What a build leaves besides the root disk: the image's data devices. */
+type Finish = { devices: ImageBlockDeviceRecord[] };
 
 export interface ImageBuilds {
   createImage(req: ActionRequest<CreateImageRequest>): Owned<{ ImageId?: string }>;
@@ -57,7 +62,11 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
   let stopping = false;
 
   /** Inserts the pending row with its tags, in one transaction, after the name check (no await in between). */
-  const register = (fields: Pick<ImageRecord, "name" | "description" | "rootDeviceName" | "source">, tags: Array<{ key: string; value: string }>): string => {
+  const register = (
+    fields: Pick<ImageRecord, "name" | "description" | "rootDeviceName" | "source">,
+    tags: Array<{ key: string; value: string }>,
+    ready?: { file: string; sizeBytes: number; snapshotId: string; devices: Array<Omit<ImageBlockDeviceRecord, "imageId">> },
+  ): string => {
     const clash = store.images.byName(fields.name);
     if (clash) {
       throw new HiveError({ kind: "Conflict", resource: "image-name", param: "Name", message: `AMI name ${fields.name} is already in use by AMI ${clash.id}` });
@@ -69,17 +78,19 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
         id,
         name: fields.name,
         ...(fields.description !== undefined ? { description: fields.description } : {}),
-        state: "pending",
+        state: ready ? "available" : "pending",
         architecture: "x86_64",
         rootDeviceName: fields.rootDeviceName,
-        sizeBytes: 0,
-        file: imageFileRel(id),
+        sizeBytes: ready?.sizeBytes ?? 0,
+        file: ready?.file ?? imageFileRel(id),
+        ...(ready ? { snapshotId: ready.snapshotId } : {}),
         ...(fields.source !== undefined ? { source: fields.source } : {}),
         node: ctx.node,
         ownerId: ctx.accountId,
         createdAt: new Date().toISOString(),
       });
       store.tags.put(tags.map((t) => ({ resourceId: id, resourceType: "image", ...t })));
+      if (ready) store.images.putBlockDevices(ready.devices.map((d) => ({ ...d, imageId: id })));
     });
     return id;
   };
@@ -88,19 +99,22 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
    * Runs `produce` (which leaves the disk at images/<id>.qcow2) in the background, then marks the image available
    * with its size; on failure, or when it was deregistered meanwhile, the file goes and a pending row becomes failed.
    */
-  const build = (imageId: string, what: string, produce: (signal: AbortSignal) => Promise<void>): void => {
+  const build = (imageId: string, what: string, origin: SnapshotOrigin, produce: (signal: AbortSignal) => Promise<Finish | void>): void => {
     const abort = new AbortController();
     const t0 = performance.now();
     const run = async (): Promise<void> => {
       try {
         await deps.recovered;
-        await produce(abort.signal);
+        const finish = await produce(abort.signal);
         const info = await qemuImgInfo(imageFile(ctx.dataDir, imageId));
         if (info.format !== "qcow2") throw new Error(`the copy is ${info.format}, not qcow2`);
         if (store.images.get(imageId)?.state !== "pending") throw new Error("the image was deregistered while it was being made");
         store.transaction(() => {
           store.images.setSize(imageId, info.virtualSize);
           store.images.setState(imageId, "available");
+          // The root device's snapshot is the image's file; data devices were snapshotted beside it.
+          recordImageSnapshot(ctx, store, imageId, origin);
+          if (finish?.devices.length) store.images.putBlockDevices(finish.devices);
         });
         log(`image ${imageId}: available (${what}, ${Math.round(performance.now() - t0)} ms)`);
       } catch (err) {
@@ -118,7 +132,14 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
   };
 
   /** Copies volume `volumeId` into images/<imageId>.qcow2 through a scratch file, pausing `instanceId` if asked. */
-  const copyVolumeInto = async (imageId: string, volumeId: string, signal: AbortSignal, instanceId?: string, pause = false): Promise<{ pausedMs: number }> => {
+  const copyVolumeInto = async (
+    imageId: string,
+    volumeId: string,
+    signal: AbortSignal,
+    instanceId?: string,
+    pause = false,
+    alsoFix: () => Promise<void> = async () => undefined,
+  ): Promise<{ pausedMs: number }> => {
     await mkdir(imagesTmpDir(ctx.dataDir), { recursive: true, mode: 0o700 });
     const work = await mkdtemp(path.join(imagesTmpDir(ctx.dataDir), `${imageId}-`));
     let pausedMs = 0;
@@ -127,7 +148,8 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       const copy = async (resume: () => Promise<void>): Promise<void> => {
         const t0 = performance.now();
         const started = await blocks.copyVolume(volumeId, out, { signal });
-        // The copy's content is fixed now; the guest may run again while the job copies.
+        await alsoFix();
+        // The copies' content is fixed now; the guest may run again while the jobs copy.
         await resume();
         pausedMs = performance.now() - t0;
         await started.done;
@@ -191,7 +213,7 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       const input = req.input;
       const name = checkImageName(input.Name);
       const description = checkImageDescription(input.Description);
-      // Hive makes no snapshots: tags meant for them have nothing to go on.
+      // Tags for the snapshots are accepted and not applied (the image's snapshots are made behind the answer).
       const tags = imageTagsOf(input.TagSpecifications, ["snapshot"]);
       if ((input.BlockDeviceMappings ?? []).length > 0) {
         throw invalidParameter("BlockDeviceMapping", "Hive images hold the root volume only; leave BlockDeviceMappings out", "block-device-mapping");
@@ -206,9 +228,45 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       const imageId = register({ name, description, rootDeviceName: inst.rootDeviceName || ROOT_DEVICE, source: inst.id }, tags);
       // EC2 reboots to get a clean disk; Hive pauses the guest while the copy's point in time is taken (see README).
       const pause = input.NoReboot !== true && inst.state === "running";
-      build(imageId, `CreateImage from ${inst.id}${pause ? "" : " (no pause)"}`, async (signal) => {
-        const { pausedMs } = await copyVolumeInto(imageId, root.id, signal, inst.id, pause);
-        if (pause) log(`image ${imageId}: guest ${inst.id} was paused for ${Math.round(pausedMs)} ms`);
+      // Data volumes attached now become the image's other devices, each a snapshot fixed in the same pause as the root.
+      const data = store.volumes.forInstance(inst.id).filter((v) => v.id !== root.id && v.state === "in-use" && v.attachState !== "detaching");
+      const origin = { volumeId: root.id, description: `Created by CreateImage(${inst.id}) for ${imageId}` };
+      build(imageId, `CreateImage from ${inst.id}${pause ? "" : " (no pause)"}`, origin, async (signal) => {
+        const snapshots: Array<{ volume: VolumeRecord; id: string; job: SnapshotJob }> = [];
+        const alsoFix = async (): Promise<void> => {
+          for (const volume of data) {
+            const id = newId("snap");
+            snapshots.push({ volume, id, job: await blocks.snapshotVolume(volume.id, id, { signal }) });
+          }
+        };
+        try {
+          const { pausedMs } = await copyVolumeInto(imageId, root.id, signal, inst.id, pause, alsoFix);
+          if (pause) log(`image ${imageId}: guest ${inst.id} was paused for ${Math.round(pausedMs)} ms`);
+          const devices: ImageBlockDeviceRecord[] = [];
+          for (const { volume, id, job } of snapshots) {
+            const { allocatedBytes } = await job.done;
+            store.snapshots.insert({
+              id,
+              volumeId: volume.id,
+              volumeSizeGiB: volume.sizeGiB,
+              state: "completed",
+              progress: 100,
+              description: `Created by CreateImage(${inst.id}) for ${imageId}`,
+              file: job.file,
+              allocatedBytes,
+              node: ctx.node,
+              ownerId: ctx.accountId,
+              createdAt: new Date().toISOString(),
+            });
+            devices.push({ imageId, deviceName: volume.device!, snapshotId: id, volumeSizeGiB: volume.sizeGiB, volumeType: volume.volumeType, iops: volume.iops, throughput: volume.throughput, deleteOnTermination: true });
+          }
+          return { devices };
+        } catch (err) {
+          // Whatever was copied of the data volumes goes with the failed image.
+          for (const { job } of snapshots) await job.done.catch(() => undefined);
+          for (const { id } of snapshots) if (!store.snapshots.get(id)) await rm(path.join(ctx.dataDir, snapshotRelPath(id)), { force: true });
+          throw err;
+        }
       });
       return { ImageId: imageId, _owned: [inst.id] };
     },
@@ -218,12 +276,6 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       const name = checkImageName(input.Name);
       const description = checkImageDescription(input.Description);
       const tags = imageTagsOf(input.TagSpecifications);
-      if ((input.BlockDeviceMappings ?? []).some((m) => m.Ebs?.SnapshotId)) {
-        throw invalidParameter("BlockDeviceMapping", "Hive has no snapshots yet: register an image from ImageLocation (a file under images/ or volumes/ of the data directory)");
-      }
-      if ((input.BlockDeviceMappings ?? []).length > 0) {
-        throw invalidParameter("BlockDeviceMapping", "Hive images hold the root volume only; give it as ImageLocation and leave BlockDeviceMappings out", "block-device-mapping");
-      }
       if (input.Architecture !== undefined && input.Architecture !== "x86_64") {
         throw invalidParameter("Architecture", `Hive runs x86_64 images only, not ${input.Architecture}`);
       }
@@ -236,10 +288,27 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       if (input.KernelId || input.RamdiskId) throw invalidParameter("KernelId", "Hive images boot their own kernel; KernelId and RamdiskId are not supported");
       const rootDeviceName = input.RootDeviceName ?? ROOT_DEVICE;
       if (!DEVICE_NAME.test(rootDeviceName)) throw invalidParameter("RootDeviceName", `Invalid device name ${rootDeviceName.slice(0, 64)}`);
+      // The EC2 way: the root device is a snapshot (the image shares its file, nothing is copied), data devices beside it.
+      const mapped = imageMappings(store, input.BlockDeviceMappings, rootDeviceName);
+      if (mapped.root) {
+        if (input.ImageLocation) throw invalidParameter("ImageLocation", "Give the root device either as ImageLocation or as a snapshot in BlockDeviceMappings, not both");
+        const snap = mapped.root;
+        const imageId = register({ name, description, rootDeviceName, source: snap.id }, tags, {
+          file: snap.file,
+          sizeBytes: Math.max(snap.volumeSizeGiB, mapped.rootSizeGiB ?? 0) * 1024 ** 3,
+          snapshotId: snap.id,
+          devices: mapped.devices,
+        });
+        log(`image ${imageId}: registered from snapshot ${snap.id}`);
+        return { ImageId: imageId };
+      }
+      if (mapped.devices.length > 0) {
+        throw invalidParameter("BlockDeviceMapping", "Data devices need a root device from a snapshot: map the root device with Ebs.SnapshotId too", "block-device-mapping");
+      }
       const where = locate(input.ImageLocation);
       const location = input.ImageLocation ?? "";
       const imageId = register({ name, description, rootDeviceName, source: location }, tags);
-      build(imageId, `RegisterImage from ${location}`, async (signal) => {
+      build(imageId, `RegisterImage from ${location}`, { description: `Created for ${imageId} from ${location}` }, async (signal) => {
         if (where.kind === "file") {
           await importImage({ source: where.file, dataDir: ctx.dataDir, imageId, signal });
           return;
@@ -274,7 +343,7 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       const tags = [...new Map([...copied, ...given].map((t) => [t.key, t])).values()];
       const imageId = register({ name, description, rootDeviceName: source.rootDeviceName, source: sourceId }, imageTagsOf([{ ResourceType: "image", Tags: tags.map((t) => ({ Key: t.key, Value: t.value })) }]));
       const sourceFile = path.join(ctx.dataDir, source.file);
-      build(imageId, `CopyImage of ${sourceId}`, async (signal) => {
+      build(imageId, `CopyImage of ${sourceId}`, { description: `Copied for DestinationAmi ${imageId} from SourceAmi ${sourceId}` }, async (signal) => {
         await importImage({ source: sourceFile, dataDir: ctx.dataDir, imageId, signal });
       });
       return { ImageId: imageId, _owned: [sourceId] };

@@ -17,6 +17,7 @@ import {
 import type { Store } from "../../store/index.ts";
 import { isId, newId, type DaemonContext } from "../shared/index.ts";
 import { IMAGE_NAME, MAX_IMAGE_DESCRIPTION } from "./image-rules.ts";
+import { recordImageSnapshot } from "./image-snapshots.ts";
 
 export interface ImageImports {
   start(req: ImageImportRequest): ImageImportReply;
@@ -88,8 +89,11 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
   const finish = (imageId: string, entry: Running, result?: ImportResult, err?: unknown): Promise<void> | void => {
     try {
       if (result) {
-        store.images.setSize(imageId, result.sizeBytes);
-        store.images.setState(imageId, "available");
+        store.transaction(() => {
+          store.images.setSize(imageId, result.sizeBytes);
+          store.images.setState(imageId, "available");
+          recordImageSnapshot(ctx, store, imageId, { description: `Created for ${imageId} (hive image import)` });
+        });
         entry.percent = 100;
         return;
       }
