@@ -78,6 +78,13 @@ export interface NodeStatus {
   sshForwards: Array<{ instanceId: string; port: number }>;
   /** How guests are networked here, and whether security groups and VPC isolation are enforced on this host. */
   network: { mode: "vpc" | "user"; enforced: boolean; note: string };
+  /** Block storage on the data directory's filesystem: what volumes, snapshots and images take on disk (allocated bytes). */
+  storage?: {
+    filesystem: { totalBytes: number; freeBytes: number };
+    volumes: { count: number; allocatedBytes: number };
+    snapshots: { count: number; allocatedBytes: number };
+    images: { count: number; allocatedBytes: number };
+  };
 }
 
 /** Asks a node's block service about one of its volumes. */

@@ -12,6 +12,7 @@ export function formatStatus(s: Record<string, unknown>): string {
   const daemon = (s.daemon ?? {}) as Record<string, unknown>;
   const forwards = (daemon.sshForwards ?? []) as Array<{ instanceId: string; port: number }>;
   const network = daemon.network as { note?: string } | undefined;
+  const storage = daemon.storage as NodeStorage | undefined;
   return [
     `node      ${String(s.node)} (${String(s.region)}/${String(s.az)})`,
     `endpoint  ${String(s.endpoint)}`,
@@ -20,6 +21,22 @@ export function formatStatus(s: Record<string, unknown>): string {
     `nats      ${nats.connected ? "connected" : "disconnected"} ${String(nats.url ?? "")} (server pid ${String(nats.pid ?? "-")}, restarts ${String(nats.restarts ?? 0)})`,
     `nodes     ${nodes.map((n) => String(n.node)).join(", ") || "none"}`,
     ...(network?.note ? [`network   ${network.note}`] : []),
+    ...(storage ? [storageLine(storage)] : []),
     ...forwards.map((f, i) => `${i === 0 ? "ssh      " : "         "} ${f.instanceId} → 127.0.0.1:${f.port} (hive ssh ${f.instanceId})`),
   ].join("\n");
+}
+
+interface NodeStorage {
+  filesystem: { totalBytes: number; freeBytes: number };
+  volumes: { count: number; allocatedBytes: number };
+  snapshots: { count: number; allocatedBytes: number };
+  images: { count: number; allocatedBytes: number };
+}
+
+const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(bytes < 10 * 1024 ** 3 ? 2 : 1)} GiB`;
+
+/** One line: what volumes, snapshots and images take on disk, and what the filesystem has left. */
+function storageLine(s: NodeStorage): string {
+  const part = (name: string, g: { count: number; allocatedBytes: number }) => `${g.count} ${name} ${gib(g.allocatedBytes)}`;
+  return `storage   ${part("volumes", s.volumes)}, ${part("snapshots", s.snapshots)}, ${part("images", s.images)}; ${gib(s.filesystem.freeBytes)} free of ${gib(s.filesystem.totalBytes)}`;
 }

@@ -98,6 +98,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     vcpus: ctx.host.vcpus,
     memoryMiB: ctx.host.memoryMiB,
     sshForwards: sshForwards(store),
+    storage: blocks.usage(),
     network:
       ctx.network.mode === "user"
         ? {
