@@ -61,6 +61,11 @@ const volumeFull = (n: number): VolumeRecord =>
     instanceId: `i-${hex17(n)}`,
     device: "/dev/xvda",
     attachTime: "2026-01-01T00:00:01.000Z",
+    attachState: "attached",
+    iops: 4000,
+    throughput: 250,
+    clientToken: "token-1",
+    autoEnableIo: true,
     deleteOnTermination: true,
   });
 
@@ -693,6 +698,61 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       assert.deepEqual(store.tags.forResource("ami-12345678").map((t) => t.value), ["kept"]);
       store.keyPairs.insert(keyPair(1));
       assert.equal(store.keyPairs.list().length, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("a file stays in use while an image, a snapshot or a volume overlaying either still needs it", async () => {
+    const store = await openStore(tempDb());
+    try {
+      const snap = (n: number, over: Partial<SnapshotRecord> = {}): SnapshotRecord => ({
+        id: `snap-${hex17(n)}`, volumeId: "vol-ffffffff", volumeSizeGiB: 8, state: "completed", progress: 100, description: "",
+        file: `snapshots/snap-${hex17(n)}.qcow2`, node: "node-a", ownerId: "123456789012", createdAt: T0, ...over,
+      });
+      store.images.insert(image(1, { file: "images/one.qcow2" }));
+      store.snapshots.insert(snap(1, { file: "images/one.qcow2" }), [tag(`snap-${hex17(1)}`, "Name", "root", "snapshot")]);
+      store.images.setSnapshot(`ami-${hex17(1)}`, `snap-${hex17(1)}`);
+      store.snapshots.insert(snap(2));
+      store.volumes.insert(volume(7, { snapshotId: `snap-${hex17(2)}` }));
+      assert.deepEqual(store.images.usingSnapshot(`snap-${hex17(1)}`), [`ami-${hex17(1)}`]);
+      assert.ok(store.snapshots.fileInUse("images/one.qcow2"));
+      store.images.setState(`ami-${hex17(1)}`, "deregistered");
+      assert.deepEqual(store.images.usingSnapshot(`snap-${hex17(1)}`), []);
+      assert.ok(store.snapshots.fileInUse("images/one.qcow2"), "the snapshot outlives the image");
+      store.snapshots.update(`snap-${hex17(1)}`, { state: "deleted" });
+      assert.equal(store.snapshots.fileInUse("images/one.qcow2"), false);
+      store.snapshots.forget(`snap-${hex17(1)}`);
+      assert.equal(store.snapshots.get(`snap-${hex17(1)}`), undefined);
+      assert.deepEqual(store.tags.forResource(`snap-${hex17(1)}`), []);
+
+      // A deleted snapshot's file stays while a volume made from it lives.
+      store.snapshots.update(`snap-${hex17(2)}`, { state: "deleted" });
+      assert.ok(store.snapshots.fileInUse(`snapshots/snap-${hex17(2)}.qcow2`));
+      assert.deepEqual(ids(store.snapshots.list()), []);
+      store.volumes.update(`vol-${hex17(7)}`, { state: "deleted" });
+      assert.equal(store.snapshots.fileInUse(`snapshots/snap-${hex17(2)}.qcow2`), false);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("volumes keep their attachment, provisioned figures and client token; modifications keep one row per volume", async () => {
+    const store = await openStore(tempDb());
+    try {
+      store.volumes.insert(volumeFull(3));
+      assert.deepEqual(store.volumes.get(`vol-${hex17(3)}`), volumeFull(3));
+      assert.equal(store.volumes.byClientToken("token-1")?.id, `vol-${hex17(3)}`);
+      assert.throws(() => store.volumes.insert({ ...volumeFull(4) }), /UNIQUE/);
+      const mod = {
+        volumeId: `vol-${hex17(3)}`, state: "modifying" as const, progress: 0, originalSizeGiB: 8, originalType: "gp3",
+        targetSizeGiB: 16, targetType: "gp3", startTime: T0,
+      };
+      store.snapshots.modifications.put(mod);
+      store.snapshots.modifications.put({ ...mod, targetSizeGiB: 20 });
+      assert.deepEqual(store.snapshots.modifications.list().map((m) => m.targetSizeGiB), [20]);
+      store.snapshots.modifications.update(mod.volumeId, { state: "completed", progress: 100, endTime: T0 });
+      assert.equal(store.snapshots.modifications.get(mod.volumeId)?.state, "completed");
     } finally {
       store.close();
     }
