@@ -10,6 +10,7 @@ import {
   SchemaTooNewError,
   type DriverName,
   type ImageRecord,
+  type SnapshotRecord,
   type InstanceRecord,
   type KeyPairRecord,
   type Migration,
