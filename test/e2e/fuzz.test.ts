@@ -38,6 +38,10 @@ const KEYS = dedupe([
   "ImageId.1", "Owner.1", "UserData", "InstanceInitiatedShutdownBehavior", "ClientToken", "Latest",
   "KeyName", "KeyType", "KeyFormat", "PublicKeyMaterial", "KeyPairId", "HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
   "Name", "SourceImageId", "SourceRegion", "ImageLocation", "NoReboot",
+  // EBS: volumes, attachments, modifications and snapshots.
+  "VolumeId", "Size", "VolumeType", "Iops", "Throughput", "SnapshotId", "SnapshotId.1", "Device", "SourceSnapshotId", "Owner.1",
+  "RestorableBy.1", "AutoEnableIO.Value", "MultiAttachEnabled", "Encrypted", "KmsKeyId", "BlockDeviceMapping.1.DeviceName",
+  "BlockDeviceMapping.1.Ebs.SnapshotId", "BlockDeviceMapping.1.Ebs.VolumeType", "BlockDeviceMapping.1.NoDevice", "DestinationRegion",
   // The network model's parameters.
   "VpcId", "VpcId.1", "SubnetId", "SubnetId.1", "CidrBlock", "AvailabilityZone", "GroupId", "GroupId.1", "GroupName", "GroupName.1",
   "GroupDescription", "Description", "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.1.ToPort",
