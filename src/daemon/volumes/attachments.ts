@@ -1,6 +1,8 @@
 // AttachVolume and DetachVolume: the attachment is recorded at once (attaching / detaching), and the disk is plugged
 // into or pulled out of a running guest in the instance's operation queue; a stopped instance gets it at its next start.
 import type { AttachVolumeRequest, DetachVolumeRequest, VolumeAttachment } from "@aws-sdk/client-ec2";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
 import type { InstanceRecord, Store, VolumeRecord } from "../../store/index.ts";
@@ -121,8 +123,10 @@ async function dataDisk(deps: VolumeDeps, row: VolumeRecord): Promise<DataDisk> 
 /** The data volumes to plug at an instance's start (attachments made while it was stopped, or before a restart), exported. */
 export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
   const out: DataDisk[] = [];
-  for (const row of deps.store.volumes.forInstance(instanceId)) {
-    if (row.id === rootVolumeId || row.state !== "in-use") continue;
+  for (let row of deps.store.volumes.forInstance(instanceId)) {
+    if (row.id === rootVolumeId) continue;
+    if (row.state === "creating") row = await createLaunchVolume(deps, row);
+    if (row.state !== "in-use") continue;
     if (row.attachState === "detaching") {
       // Asked to go while the guest was down: it is free now.
       deps.store.volumes.update(row.id, { state: "available", instanceId: null, device: null, attachTime: null, attachState: null });
@@ -132,6 +136,19 @@ export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks"
     if (row.attachState !== "attached") deps.store.volumes.update(row.id, { attachState: "attached" });
   }
   return out;
+}
+
+/** A data volume RunInstances recorded: its file (blank, or an overlay on its snapshot) is made at the first start. */
+async function createLaunchVolume(deps: Pick<VolumeDeps, "store" | "blocks">, row: VolumeRecord): Promise<VolumeRecord> {
+  const { store, blocks } = deps;
+  const snapshot = row.snapshotId ? store.snapshots.get(row.snapshotId) : undefined;
+  if (row.snapshotId && !snapshot) throw new HiveError({ kind: "Internal", resource: "volume", message: `snapshot ${row.snapshotId} of ${row.id} is gone` });
+  // A file left by a launch that died after making it is reused rather than made twice.
+  if (!existsSync(path.join(blocks.daemon.paths.dataDir, row.file))) {
+    await blocks.createVolume({ id: row.id, sizeGiB: row.sizeGiB, backingFile: snapshot ? path.join(blocks.daemon.paths.dataDir, snapshot.file) : undefined });
+  }
+  store.volumes.update(row.id, { state: "in-use", attachState: "attached" });
+  return store.volumes.get(row.id)!;
 }
 
 /** After a restart: plugs and unplugs left half done (hive was killed between the record and the guest) are finished. */
