@@ -1,9 +1,10 @@
 // `npm run bench`: Hive's gateway path side by side with moto_server (the mock EC2) and a bare Hono "hello" (the ceiling),
 // plus `hive up` time to ready and the idle appliance's memory, the VM figures (launch in user and, as root, VPC mode)
-// disk I/O inside a guest, Hive's NBD path against QEMU opening the qcow2 directly (bench/disk-io.ts),
+// disk I/O inside a guest, Hive's NBD path against QEMU opening the qcow2 directly (bench/disk-io.ts), EBS snapshots
+// of 1 and 10 GiB volumes against qemu-img convert of the same file (bench/snapshots.ts),
 // and, as root, the VPC data plane (bench/vpc-dataplane.bench.ts). Prints a table and writes bench/results.json.
 // Flags: --no-listings, --no-vm, --no-vpc (leave parts out); --only <sections> (comma-separated, of
-// api,up,listings,launch,concurrency,describe,ssh,disk,vpc) runs just those and merges their figures into bench/results.json.
+// api,up,listings,launch,concurrency,describe,ssh,disk,snapshots,vpc) runs just those and merges their figures into bench/results.json.
 // BENCH_LAUNCH_ROUNDS (default 5) sets the launch rounds (each: bare QEMU, user mode, VPC mode).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -14,6 +15,7 @@ import { signedForm } from "../test/helpers/sign.ts";
 import { describeInstancesBench, formatDescribeInstances, type DescribeInstancesFigures } from "./describe-instances.ts";
 import { formatStages, type StageFigures } from "./describe-stages.ts";
 import { diskIoBench, formatDiskIo, type DiskIoFigures } from "./disk-io.ts";
+import { formatSnapshots, snapshotBench, type SnapshotFigures } from "./snapshots.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { concurrentLaunch, describeScaling, launchLatency, sshLaunch, type LaunchFigures } from "./vm-bench.ts";
 import type { VpcDataplaneFigures } from "./vpc-dataplane.bench.ts";
@@ -105,7 +107,7 @@ async function measureUp(): Promise<UpFigures> {
 
 const fmt = (r: LoadResult | undefined) => (r ? `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms` : "n/a");
 
-const SECTIONS = ["api", "up", "listings", "launch", "concurrency", "describe", "ssh", "disk", "vpc"] as const;
+const SECTIONS = ["api", "up", "listings", "launch", "concurrency", "describe", "ssh", "disk", "snapshots", "vpc"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(argv: string[]): { only: boolean; sections: Set<Section> } {
@@ -118,7 +120,7 @@ function chosenSections(argv: string[]): { only: boolean; sections: Set<Section>
   }
   const sections = new Set<Section>(SECTIONS);
   if (argv.includes("--no-listings")) sections.delete("listings");
-  if (argv.includes("--no-vm")) for (const v of ["launch", "concurrency", "describe", "ssh", "disk"] as const) sections.delete(v);
+  if (argv.includes("--no-vm")) for (const v of ["launch", "concurrency", "describe", "ssh", "disk", "snapshots"] as const) sections.delete(v);
   if (argv.includes("--no-vpc")) sections.delete("vpc");
   return { only: false, sections };
 }
@@ -173,6 +175,7 @@ async function main() {
   if (want("describe")) results.describeInstances = await describeScaling();
   if (want("ssh")) results.sshLaunch = await sshLaunch();
   if (want("disk")) results.diskIo = await diskIoBench();
+  if (want("snapshots")) results.snapshots = await snapshotBench();
   if (want("vpc")) results.vpcDataplane = vpcDataplane();
 
   const lines = [`Hive benchmarks (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${os.cpus().length} CPUs)`, ""];
@@ -226,6 +229,7 @@ async function main() {
     lines.push(`metadata service from inside a guest: ${sl.imds.rps.toFixed(0)} requests/s (${sl.imds.requests} in ${sl.imds.guestSeconds.toFixed(2)} s of guest time); the same loop against the guest's own loopback httpd: ${sl.imds.loopbackRps.toFixed(0)} requests/s`);
   }
   if (want("disk")) lines.push(...formatDiskIo(results.diskIo as DiskIoFigures));
+  if (want("snapshots")) lines.push(...formatSnapshots(results.snapshots as SnapshotFigures[]));
   if (want("vpc")) {
     const v = results.vpcDataplane as VpcDataplaneFigures | { skipped: string };
     if ("skipped" in v) lines.push(`VPC data plane: skipped: ${v.skipped}`);
