@@ -22,11 +22,13 @@ export interface InstanceFacts {
   record: InstanceRecord;
   tags?: TagRecord[];
   rootVolume?: VolumeRecord;
+  /** Data volumes attached now (AttachVolume, or made with the instance), by device. */
+  dataVolumes?: VolumeRecord[];
   /** Its network interfaces, primary first (none once terminated). */
   interfaces?: InterfaceFacts[];
 }
 
-export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: InstanceFacts): Instance {
+export function instanceView({ record: r, tags, rootVolume, dataVolumes = [], interfaces = [] }: InstanceFacts): Instance {
   const cores = Math.max(1, Math.floor(r.vcpus / 2));
   const live = r.state !== "terminated";
   const region = r.az.slice(0, -1);
@@ -69,19 +71,17 @@ export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: I
     RootDeviceType: "ebs",
     RootDeviceName: r.rootDeviceName,
     BlockDeviceMappings:
-      rootVolume && r.state !== "terminated"
-        ? [
-            {
-              DeviceName: r.rootDeviceName,
-              Ebs: {
-                VolumeId: rootVolume.id,
-                Status: "attached",
-                AttachTime: new Date(rootVolume.attachTime ?? r.launchTime),
-                DeleteOnTermination: rootVolume.deleteOnTermination,
-              },
+      r.state === "terminated"
+        ? []
+        : [...(rootVolume ? [rootVolume] : []), ...dataVolumes].map((v) => ({
+            DeviceName: v.id === rootVolume?.id ? r.rootDeviceName : v.device,
+            Ebs: {
+              VolumeId: v.id,
+              Status: v.id === rootVolume?.id ? "attached" : (v.attachState ?? "attached"),
+              AttachTime: new Date(v.attachTime ?? r.launchTime),
+              DeleteOnTermination: v.deleteOnTermination,
             },
-          ]
-        : [],
+          })),
     VirtualizationType: "hvm",
     ...(r.clientToken ? { ClientToken: r.clientToken } : {}),
     Tags: tagsView(tags),
