@@ -4,7 +4,7 @@ import type { Driver } from "./driver.ts";
 import type { SnapshotRecord, VolumeModificationRecord } from "./ebs-records.ts";
 import type { Patch, TagRecord } from "./records.ts";
 import { defineTable } from "./table.ts";
-import { tagRepo } from "./tags.ts";
+import { resourceRepo } from "./resource-repo.ts";
 
 const snapshots = defineTable<SnapshotRecord>("snapshots", {
   id: "id",
@@ -72,9 +72,7 @@ export interface VolumeModificationRepo {
   update(volumeId: string, patch: Patch<Omit<VolumeModificationRecord, "volumeId">>): boolean;
 }
 
-const GET = `${snapshots.select} WHERE id = ?`;
 const LIST = `${snapshots.select} WHERE state != 'deleted' ORDER BY id`;
-const ALL = `${snapshots.select} ORDER BY id`;
 const BY_TOKEN = `${snapshots.select} WHERE client_token = ?`;
 const FILE_IN_USE = `SELECT
     EXISTS (SELECT 1 FROM images WHERE file = ? AND state != 'deregistered')
@@ -87,21 +85,13 @@ const MOD_LIST = `${modifications.select} ORDER BY volume_id`;
 const MOD_PUT = modifications.insert.replace(/^INSERT INTO/, "INSERT OR REPLACE INTO");
 
 export const snapshotRepo = (db: Driver): SnapshotRepo => {
-  const tags = tagRepo(db);
+  const rows = resourceRepo(db, "snapshots", snapshots);
   return {
-    insert: (snapshot, snapshotTags = []) =>
-      db.transaction(() => {
-        db.run(snapshots.insert, ...snapshots.params(snapshot));
-        tags.put(snapshotTags);
-      }),
-    get: (id) => snapshots.one(db, GET, id),
+    insert: rows.insert,
+    get: rows.get,
     list: () => snapshots.many(db, LIST),
-    all: () => snapshots.many(db, ALL),
-    update: (id, patch) => {
-      const u = snapshots.update(id, patch);
-      if (!u) return snapshots.one(db, GET, id) !== undefined;
-      return db.run(u.sql, ...u.params).changes > 0;
-    },
+    all: rows.list,
+    update: rows.update,
     byClientToken: (token) => snapshots.one(db, BY_TOKEN, token),
     forget: (id) =>
       db.transaction(() => {
