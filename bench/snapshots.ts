@@ -44,8 +44,12 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
+/** Each timed step starts with the disk's write-back done, so no step pays for the one before. */
+const settle = (): void => void execFileSync("sync");
+
 /** CreateSnapshot's call time and call → completed, polled through DescribeSnapshots. */
 async function snapshot(ec2: Ec2, volumeId: string): Promise<{ id: string; callMs: number; completedMs: number }> {
+  settle();
   const t0 = performance.now();
   const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
   const callMs = performance.now() - t0;
@@ -68,8 +72,11 @@ async function one(hive: HiveInstance, ec2: Ec2, az: string, instanceId: string,
   // Every cluster written: the copy has all of it to move.
   execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 0 ${sizeGiB}G`, file], { stdio: "ignore" });
   const scratch = fs.mkdtempSync(path.join(hive.dataDir, "bench-ref-"));
+  settle();
   const t0 = performance.now();
   execFileSync("qemu-img", ["convert", "-O", "qcow2", file, path.join(scratch, "ref.qcow2")]);
+  // Its write-back is part of its cost, as a snapshot's completion includes its own (the file is renamed when whole).
+  settle();
   const referenceMs = performance.now() - t0;
   fs.rmSync(scratch, { recursive: true, force: true });
 
