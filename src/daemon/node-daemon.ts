@@ -18,7 +18,7 @@ import { publicKeyOf } from "./key-pairs/index.ts";
 import { serveActions } from "./serve-actions.ts";
 import { SSH_PORT_TAG } from "../actions/index.ts";
 import { ensureDefaultVpc } from "./vpc/index.ts";
-import { recoverAttachments, recoverModifications, recoverSnapshots, type VolumeDeps } from "./volumes/index.ts";
+import { recoverAttachments, recoverDeletions, recoverModifications, recoverSnapshots, type VolumeDeps } from "./volumes/index.ts";
 
 /** The SSH forwards of this node's live guests, from their reserved tags. */
 function sshForwards(store: Store): NodeStatus["sshForwards"] {
@@ -81,7 +81,8 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   });
   if (swept.length > 0) opts.log(`[ebs] removed files no volume or snapshot owns: ${swept.join(", ")}`);
   // Attachments and modifications a killed hive left half done are finished in the guests' queues.
-  const volumesRecovered = recoverAttachments(volumes)
+  const volumesRecovered = recoverDeletions(volumes)
+    .then(() => recoverAttachments(volumes))
     .then(() => recoverModifications(volumes))
     .catch((err: unknown) => opts.log(`volumes: recovery failed: ${String(err)}`));
   const boot = store.recordBoot(ctx.node, runtimeName());

@@ -244,3 +244,20 @@ export function enableVolumeIO(req: ActionRequest<EnableVolumeIORequest>, store:
   const row = volumeRow(store, req.input.VolumeId);
   return { _owned: [row.id] };
 }
+
+/** After a restart: deletions a killed hive left half done are finished (the file may or may not be gone yet). */
+export async function recoverDeletions(deps: VolumeDeps): Promise<void> {
+  const { store, blocks, ctx, log } = deps;
+  for (const row of store.volumes.list()) {
+    if (row.state !== "deleting") continue;
+    try {
+      await blocks.deleteVolume(row.id);
+      store.volumes.update(row.id, { state: "deleted", clientToken: null });
+      await releaseBackingOf(store, ctx.dataDir, row);
+      log(`volume ${row.id}: finished its interrupted deletion`);
+    } catch (err) {
+      log(`volume ${row.id}: could not finish its deletion: ${String(err)}`);
+      store.volumes.update(row.id, { state: "error" });
+    }
+  }
+}
