@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createVolumeFile, ensureStorageDaemon, exportVolume, type StorageDaemon } from "../src/ebs/index.ts";
-import { hostFacts } from "../src/vm/index.ts";
+import { createVolumeFile, ensureStorageDaemon, exportVolume, volumeNodeOptions, type StorageDaemon } from "../src/ebs/index.ts";
+import { hostFacts, nbdNode } from "../src/vm/index.ts";
 import { ROOT } from "../test/helpers/hive.ts";
 import { buildHiveIo, IO_DONE, IO_FAILED, parseIoLine, writeBenchInitrd, type IoResult, type IoRun } from "./guest-io/guest.ts";
 
@@ -144,9 +144,8 @@ export async function diskIoBench(opts: { seconds?: number; rounds?: number } = 
     const plan = makePlan(seconds, rounds);
     const initrd = writeBenchInitrd(dataDir, path.join(TEST_GUEST, "initrd.gz"), hiveIo, plan);
     const consoleLog = path.join(dataDir, "console.log");
-    const nbd = (node: string, disk: Disk) =>
-      // The -blockdev Hive gives a guest's root disk (src/vm/qemu-args.ts).
-      `driver=nbd,node-name=${node},server.type=unix,server.path=${daemon!.paths.nbdSocket},export=${DISKS[disk].id},reconnect-delay=5,cache.direct=off`;
+    // The -blockdev Hive gives a guest's disks (src/vm/disk-layout.ts), as JSON (-blockdev takes both forms).
+    const nbd = (node: string, disk: Disk) => JSON.stringify(nbdNode(node, { nbdSocket: daemon!.paths.nbdSocket, exportName: DISKS[disk].id }));
     // With KVM Hive puts the disk on an iothread; under TCG on the main loop. The same here, for every disk.
     const device = (node: string, disk: Disk, i: number) => [
       ...(kvm ? ["-object", `iothread,id=io${i}`] : []),
@@ -160,8 +159,7 @@ export async function diskIoBench(opts: { seconds?: number; rounds?: number } = 
       "-blockdev", nbd("nbd", "nbd"),
       ...device("nbd", "nbd", 0),
       // The same node pair the storage daemon opens for a volume (src/ebs/exports.ts), here inside the guest's QEMU.
-      "-blockdev", `driver=file,node-name=direct-file,filename=${files.direct},cache.direct=off,cache.no-flush=off,discard=unmap`,
-      "-blockdev", "driver=qcow2,node-name=direct,file=direct-file,cache.direct=off,cache.no-flush=off,discard=unmap",
+      ...volumeNodeOptions("direct", files.direct).flatMap((node) => ["-blockdev", JSON.stringify(node)]),
       ...device("direct", "direct", 1),
       "-object", `throttle-group,id=tg-gp3,x-iops-total=${GP3.iops},x-bps-total=${GP3.bytesPerSecond}`,
       "-blockdev", nbd("gp3-nbd", "gp3"),

@@ -2,7 +2,7 @@
 
 import { HiveError } from "../errors/index.ts";
 import type { EbsMountResult } from "../bus/index.ts";
-import { QmpDisconnectedError, type QmpClient } from "../qmp/index.ts";
+import { QmpDisconnectedError, type QmpBlockdevOptions, type QmpClient } from "../qmp/index.ts";
 
 /** The protocol node under a volume's qcow2 node. */
 const fileNode = (id: string): string => `f-${id}`;
@@ -34,6 +34,8 @@ export async function exportVolume(qmp: QmpClient, id: string, file: string, nbd
 
   const added = await openVolumeNodes(qmp, id, file);
   try {
+    // On the main loop, not an iothread: QEMU 7.2's NBD server aborts the whole daemon (nbd_blockdev_client_closed's
+    // main-thread assertion) when a client of an export in an iothread disconnects.
     await qmp.blockExportAdd({ type: "nbd", id, "node-name": id, name: id, writable: true });
   } catch (err) {
     // Leave nothing half-built: a retry then starts from a clean daemon.
@@ -44,33 +46,60 @@ export async function exportVolume(qmp: QmpClient, id: string, file: string, nbd
   return nbdLocation(nbdSocket, id);
 }
 
+/**
+ * The two nodes the storage daemon opens for a volume: `file` (an absolute qcow2 path) as protocol node `f-<id>`
+ * under qcow2 node `<id>`, writable. Exported so the disk benchmark opens its direct disk exactly the same way.
+ */
+export function volumeNodeOptions(id: string, file: string, aio: VolumeAio = "io_uring"): [QmpBlockdevOptions, QmpBlockdevOptions] {
+  return [
+    {
+      driver: "file",
+      "node-name": fileNode(id),
+      filename: file,
+      // Writes go through the host page cache; the guest's flushes still reach the disk.
+      cache: { direct: false, "no-flush": false },
+      // io_uring reads cached data in the submitting thread: no hop to a worker thread and back per request
+      // (a 4 KiB read over NBD took ~40% less time than with aio=threads).
+      aio,
+      discard: "unmap",
+      "auto-read-only": false,
+    },
+    {
+      // The qcow2 driver opens the backing image named in the header itself, read-only and shareable.
+      driver: "qcow2",
+      "node-name": id,
+      file: fileNode(id),
+      discard: "unmap",
+      cache: { direct: false, "no-flush": false },
+      "auto-read-only": false,
+    },
+  ];
+}
+
+/** How the storage daemon submits a volume's file I/O; "threads" where io_uring is missing (old kernel, seccomp). */
+export type VolumeAio = "io_uring" | "threads";
+
+/** Once a daemon has refused io_uring, later volumes go straight to the thread pool. */
+let aioFallback: VolumeAio | undefined;
+
 /** Opens `file` in the storage daemon as node `<id>` over `f-<id>`, writable; returns the nodes it added. */
 async function openVolumeNodes(qmp: QmpClient, id: string, file: string): Promise<string[]> {
   const nodes = await namedNodes(qmp);
   const added: string[] = [];
   try {
+    const [fileOpts, qcow2Opts] = volumeNodeOptions(id, file, aioFallback);
     if (!nodes.has(fileNode(id))) {
-      await qmp.blockdevAdd({
-        driver: "file",
-        "node-name": fileNode(id),
-        filename: file,
-        // Writes go through the host page cache; the guest's flushes still reach the disk.
-        cache: { direct: false, "no-flush": false },
-        discard: "unmap",
-        "auto-read-only": false,
-      });
+      try {
+        await qmp.blockdevAdd(fileOpts);
+      } catch (err) {
+        if (fileOpts.aio !== "io_uring" || !/io_uring|io-uring/i.test((err as Error).message)) throw err;
+        aioFallback = "threads";
+        await qmp.blockdevAdd({ ...fileOpts, aio: aioFallback });
+      }
       added.push(fileNode(id));
     }
     if (!nodes.has(id)) {
-      // The qcow2 driver opens the backing image named in the header itself, read-only and shareable.
-      await qmp.blockdevAdd({
-        driver: "qcow2",
-        "node-name": id,
-        file: fileNode(id),
-        discard: "unmap",
-        cache: { direct: false, "no-flush": false },
-        "auto-read-only": false,
-      });
+      await qmp.blockdevAdd(qcow2Opts);
       added.push(id);
     }
   } catch (err) {

@@ -17,7 +17,7 @@ export {
   type StorageDaemonReadyInfo,
   type WantedExport,
 } from "./storage-daemon.ts";
-export { exportVolume, exportedVolumeIds, nbdLocation, unexportVolume, type UnexportOptions } from "./exports.ts";
+export { exportVolume, exportedVolumeIds, nbdLocation, unexportVolume, volumeNodeOptions, type UnexportOptions } from "./exports.ts";
 export {
   assertVolumeId,
   createVolumeFile,

@@ -10,7 +10,7 @@ export {
   diskThrottle,
   pluggedDisks,
 } from "./disks.ts";
-export { diskNames, volumeSerial, HOTPLUG_PORTS, type DataDisk, type DiskThrottle, type DiskNames, type NbdSource } from "./disk-layout.ts";
+export { diskNames, nbdNode, volumeSerial, HOTPLUG_PORTS, type DataDisk, type DiskThrottle, type DiskNames, type NbdSource } from "./disk-layout.ts";
 export { writeSeedIso, type SeedFiles } from "./seed-iso.ts";
 export { launchVm, type LaunchOptions } from "./launcher.ts";
 export { reattachVm, type ReattachOptions } from "./reattach.ts";

@@ -87,7 +87,8 @@ export function qemuArgs(spec: VmSpec): string[] {
     );
   }
   const iothread = spec.kvm ? "iothread0" : undefined;
-  // With KVM the vCPUs are fast enough that disk I/O on the main loop becomes the bottleneck.
+  // With KVM the vCPUs are fast enough that disk I/O on the main loop becomes the bottleneck. Under TCG an iothread
+  // measured no better (bench/disk-io.ts on 2 cores): one more thread competing with the vCPUs for the same cores.
   if (iothread) args.push("-object", `iothread,id=${iothread}`);
   args.push(...diskArgs(spec.rootDisk, { bootindex: 1, iothread }));
   const netdev = spec.tap !== undefined ? [`tap,id=net0,ifname=${qemuValue(spec.tap)},script=no,downscript=no`] : ["user,id=net0"];
