@@ -1,5 +1,7 @@
 // AttachVolume and DetachVolume: the attachment is recorded at once (attaching / detaching), and the disk is plugged
 // into or pulled out of a running guest in the instance's operation queue; a stopped instance gets it at its next start.
+import fs from "node:fs";
+import path from "node:path";
 import type { AttachVolumeRequest, DetachVolumeRequest, VolumeAttachment } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
@@ -118,11 +120,19 @@ async function dataDisk(deps: VolumeDeps, row: VolumeRecord): Promise<DataDisk> 
   return { volumeId: row.id, nbdSocket: where.socket, exportName: where.exportName, throttle: throttleOf(row) };
 }
 
-/** The data volumes to plug at an instance's start (attachments made while it was stopped, or before a restart), exported. */
-export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
+/**
+ * The data volumes to plug at an instance's start (made with it by RunInstances, attached while it was stopped, or
+ * before a restart), exported; those made with it get their files first.
+ */
+export async function dataDisksAtStart(deps: Pick<VolumeDeps, "ctx" | "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
   const out: DataDisk[] = [];
   for (const row of deps.store.volumes.forInstance(instanceId)) {
-    if (row.id === rootVolumeId || row.state !== "in-use") continue;
+    if (row.id === rootVolumeId) continue;
+    if (row.state === "creating") {
+      await makeLaunchVolume(deps, row);
+      row.state = "in-use";
+    }
+    if (row.state !== "in-use") continue;
     if (row.attachState === "detaching") {
       // Asked to go while the guest was down: it is free now.
       deps.store.volumes.update(row.id, { state: "available", instanceId: null, device: null, attachTime: null, attachState: null });
@@ -132,6 +142,18 @@ export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks"
     if (row.attachState !== "attached") deps.store.volumes.update(row.id, { attachState: "attached" });
   }
   return out;
+}
+
+/** A data volume RunInstances recorded (`creating`): its file, blank or over its snapshot, then `in-use`. */
+async function makeLaunchVolume(deps: Pick<VolumeDeps, "ctx" | "store" | "blocks">, row: VolumeRecord): Promise<void> {
+  const { ctx, store, blocks } = deps;
+  // A start that died between the file and the row made the file already.
+  if (!fs.existsSync(path.join(ctx.dataDir, row.file))) {
+    const snap = row.snapshotId ? store.snapshots.get(row.snapshotId) : undefined;
+    if (row.snapshotId && !snap) throw notFound("snapshot", `The snapshot '${row.snapshotId}' does not exist.`, "SnapshotId");
+    await blocks.createVolume({ id: row.id, sizeGiB: row.sizeGiB, backingFile: snap ? path.join(ctx.dataDir, snap.file) : undefined });
+  }
+  store.volumes.update(row.id, { state: "in-use" });
 }
 
 /** After a restart: plugs and unplugs left half done (hive was killed between the record and the guest) are finished. */
