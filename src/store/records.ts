@@ -127,6 +127,8 @@ export interface VolumeRepo {
   update(id: string, patch: Patch<Omit<VolumeRecord, "id">>): boolean;
   /** Volumes whose attachment names this instance, whatever their state, ordered by id. */
   forInstance(instanceId: string): VolumeRecord[];
+  /** forInstance for several instances in one statement. */
+  forInstances(instanceIds: string[]): VolumeRecord[];
   /** Volumes backed by this image that are not deleted (an image with dependents is kept on disk). */
   countUsingImage(imageId: string): number;
   byClientToken(token: string): VolumeRecord | undefined;

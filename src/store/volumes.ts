@@ -30,6 +30,7 @@ const GET = `${table.select} WHERE id = ?`;
 const BY_IDS = `${table.select} WHERE id IN (SELECT value FROM json_each(?))`;
 const LIST = `${table.select} WHERE state != 'deleted' ORDER BY id`;
 const FOR_INSTANCE = `${table.select} WHERE instance_id = ? ORDER BY id`;
+const FOR_INSTANCES = `${table.select} WHERE instance_id IN (SELECT value FROM json_each(?)) ORDER BY id`;
 const COUNT_USING_IMAGE = "SELECT count(*) AS n FROM volumes WHERE image_id = ? AND state != 'deleted'";
 const BY_TOKEN = `${table.select} WHERE client_token = ?`;
 const EXISTS = "SELECT 1 AS found FROM volumes WHERE id = ?";
@@ -51,6 +52,7 @@ export const volumeRepo = (db: Driver): VolumeRepo => {
       return db.run(stmt.sql, ...stmt.params).changes > 0;
     },
     forInstance: (instanceId) => table.many(db, FOR_INSTANCE, instanceId),
+    forInstances: (instanceIds) => (instanceIds.length === 0 ? [] : table.many(db, FOR_INSTANCES, JSON.stringify(instanceIds))),
     countUsingImage: (imageId) => db.get<{ n: number }>(COUNT_USING_IMAGE, imageId)?.n ?? 0,
     byClientToken: (token) => table.one(db, BY_TOKEN, token),
   };

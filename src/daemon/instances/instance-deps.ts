@@ -1,5 +1,5 @@
 // What the instance actions need: the node's context, the store, the lifecycle engine, and row → view facts.
-import type { InstanceRecord, Store } from "../../store/index.ts";
+import type { InstanceRecord, Store, VolumeRecord } from "../../store/index.ts";
 import { noNetworkChanges, type DaemonContext, type NetworkChanges } from "../shared/index.ts";
 import { interfaceFacts, type InterfaceFacts } from "../network-interfaces/index.ts";
 import type { InstanceManager } from "./instance-manager.ts";
@@ -25,6 +25,11 @@ export function instanceDeps(ctx: DaemonContext, store: Store, manager: Instance
       // A few statements whatever the number of rows: the tags, root volumes and interfaces of exactly these instances.
       const tags = store.tags.forResources(records.map((r) => r.id));
       const volumes = store.volumes.getMany(records.flatMap((r) => (r.rootVolumeId ? [r.rootVolumeId] : [])));
+      const dataVolumes = new Map<string, VolumeRecord[]>();
+      for (const v of store.volumes.forInstances(records.map((r) => r.id))) {
+        if (v.state !== "in-use" || volumes.has(v.id)) continue;
+        dataVolumes.set(v.instanceId!, [...(dataVolumes.get(v.instanceId!) ?? []), v]);
+      }
       const interfaces = new Map<string, InterfaceFacts[]>();
       for (const f of interfaceFacts(store, store.networkInterfaces.forInstances(records.map((r) => r.id)))) {
         const id = f.record.instanceId!;
@@ -34,6 +39,7 @@ export function instanceDeps(ctx: DaemonContext, store: Store, manager: Instance
         record,
         tags: tags.get(record.id),
         rootVolume: record.rootVolumeId ? volumes.get(record.rootVolumeId) : undefined,
+        dataVolumes: dataVolumes.get(record.id) ?? [],
         interfaces: interfaces.get(record.id) ?? [],
       }));
     },

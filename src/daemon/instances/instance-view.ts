@@ -1,5 +1,5 @@
 // How instance rows look to EC2 clients: Instance, Reservation, InstanceState and InstanceStatus objects.
-import type { Instance, InstanceState, InstanceStatus, Reservation } from "@aws-sdk/client-ec2";
+import type { AttachmentStatus, Instance, InstanceState, InstanceStatus, Reservation } from "@aws-sdk/client-ec2";
 import type { InstanceRecord, InstanceStateName, TagRecord, VolumeRecord } from "../../store/index.ts";
 import { tagsView } from "../shared/index.ts";
 import { instanceInterfaceView, publicDnsNameOf, type InterfaceFacts } from "../network-interfaces/index.ts";
@@ -22,11 +22,24 @@ export interface InstanceFacts {
   record: InstanceRecord;
   tags?: TagRecord[];
   rootVolume?: VolumeRecord;
+  /** The other volumes attached to it (attaching, attached or detaching). */
+  dataVolumes?: VolumeRecord[];
   /** Its network interfaces, primary first (none once terminated). */
   interfaces?: InterfaceFacts[];
 }
 
-export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: InstanceFacts): Instance {
+/** An attached volume as the instance's BlockDeviceMappings show it. */
+const mappingOf = (v: VolumeRecord, device: string, launchTime: string) => ({
+  DeviceName: device,
+  Ebs: {
+    VolumeId: v.id,
+    Status: (v.attachState ?? "attached") as AttachmentStatus,
+    AttachTime: new Date(v.attachTime ?? launchTime),
+    DeleteOnTermination: v.deleteOnTermination,
+  },
+});
+
+export function instanceView({ record: r, tags, rootVolume, dataVolumes = [], interfaces = [] }: InstanceFacts): Instance {
   const cores = Math.max(1, Math.floor(r.vcpus / 2));
   const live = r.state !== "terminated";
   const region = r.az.slice(0, -1);
@@ -71,15 +84,8 @@ export function instanceView({ record: r, tags, rootVolume, interfaces = [] }: I
     BlockDeviceMappings:
       rootVolume && r.state !== "terminated"
         ? [
-            {
-              DeviceName: r.rootDeviceName,
-              Ebs: {
-                VolumeId: rootVolume.id,
-                Status: "attached",
-                AttachTime: new Date(rootVolume.attachTime ?? r.launchTime),
-                DeleteOnTermination: rootVolume.deleteOnTermination,
-              },
-            },
+            mappingOf({ ...rootVolume, attachState: "attached" }, r.rootDeviceName, r.launchTime),
+            ...[...dataVolumes].sort((a, b) => (a.device ?? "").localeCompare(b.device ?? "")).map((v) => mappingOf(v, v.device ?? "", r.launchTime)),
           ]
         : [],
     VirtualizationType: "hvm",
