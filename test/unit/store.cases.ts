@@ -365,6 +365,8 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       assert.equal(store.volumes.countUsingImage(`ami-${hex17(9)}`), 0);
       assert.deepEqual(store.volumes.forInstance(`i-${hex17(2)}`), [full]);
       assert.deepEqual(store.volumes.forInstance(`i-${hex17(9)}`), []);
+      assert.deepEqual(store.volumes.attachedTo([`i-${hex17(2)}`, `i-${hex17(9)}`]), [full]);
+      assert.deepEqual(store.volumes.attachedTo([]), []);
     }));
 
   test("volume update changes only the fields given; null clears; a missing id is a no-op", () =>

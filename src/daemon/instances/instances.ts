@@ -1,6 +1,7 @@
 // The per-instance EC2 actions on this node: listings, state changes, the console and attributes.
 // Fanned out: each node acts on the instances it holds and lists their ids in `_owned` for the gateway's checks.
 import type {
+  InstanceBlockDeviceMappingSpecification,
   DescribeInstanceAttributeRequest,
   DescribeInstanceStatusRequest,
   DescribeInstancesRequest,
@@ -17,7 +18,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { capacityExhausted, invalidParameter, invalidState, notFound, notPermitted } from "../../errors/index.ts";
-import type { InstanceRecord, InstanceStateName, Patch } from "../../store/index.ts";
+import type { InstanceRecord, InstanceStateName, Patch, VolumeRecord } from "../../store/index.ts";
 import { readConsole } from "../../vm/index.ts";
 import { capacityOf, howManyFit } from "./capacity.ts";
 import { applyFilters } from "../shared/index.ts";
@@ -210,6 +211,21 @@ export function describeInstanceAttribute(req: ActionRequest<DescribeInstanceAtt
   return out;
 }
 
+/** ModifyInstanceAttribute's BlockDeviceMappings: as on EC2, only DeleteOnTermination of the volumes mapped there changes. */
+function setDeleteOnTermination(deps: InstanceDeps, r: InstanceRecord, mappings: InstanceBlockDeviceMappingSpecification[]): void {
+  const attached = deps.store.volumes.forInstance(r.id).filter((v) => v.state === "in-use");
+  const deviceOf = (v: VolumeRecord) => (v.id === r.rootVolumeId ? r.rootDeviceName : v.device);
+  const changes = mappings.map((m) => {
+    const vol = attached.find((v) => deviceOf(v) === m.DeviceName);
+    if (!vol) throw invalidParameter("BlockDeviceMapping", `No device is currently mapped at ${m.DeviceName ?? "(no device name)"}`);
+    if (m.Ebs?.DeleteOnTermination === undefined) throw invalidParameter("BlockDeviceMapping", `The mapping for ${m.DeviceName} must give Ebs.DeleteOnTermination`, "missing-parameter");
+    return { id: vol.id, deleteOnTermination: m.Ebs.DeleteOnTermination };
+  });
+  deps.store.transaction(() => {
+    for (const c of changes) deps.store.volumes.update(c.id, { deleteOnTermination: c.deleteOnTermination });
+  });
+}
+
 export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttributeRequest>, deps: InstanceDeps) {
   const input = req.input;
   const [r] = select(req, deps, [input.InstanceId ?? ""], "InstanceId");
@@ -222,6 +238,7 @@ export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttribu
   if (input.InstanceInitiatedShutdownBehavior?.Value !== undefined) given.push(["instanceInitiatedShutdownBehavior", input.InstanceInitiatedShutdownBehavior.Value]);
   if (input.Groups !== undefined) given.push(["groupSet", input.Groups]);
   if (input.SourceDestCheck?.Value !== undefined) given.push(["sourceDestCheck", input.SourceDestCheck.Value]);
+  if (input.BlockDeviceMappings !== undefined) given.push(["blockDeviceMapping", input.BlockDeviceMappings]);
   if (input.Attribute) given.push([input.Attribute, input.Value]);
   if (given.length !== 1) throw invalidParameter("Attribute", "Specify exactly one attribute to modify.");
   const [name, value] = given[0]!;
@@ -239,6 +256,10 @@ export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttribu
       deps.store.networkInterfaces.update(primary.id, { sourceDestCheck: value === true || value === "true" });
     }
     deps.changes.vpcChanged(primary.vpcId);
+    return { _owned: [r.id] };
+  }
+  if (name === "blockDeviceMapping") {
+    setDeleteOnTermination(deps, r, Array.isArray(value) ? (value as InstanceBlockDeviceMappingSpecification[]) : []);
     return { _owned: [r.id] };
   }
   const patch: Patch<Omit<InstanceRecord, "id">> = {};

@@ -120,8 +120,11 @@ async function dataDisk(deps: VolumeDeps, row: VolumeRecord): Promise<DataDisk> 
   return { volumeId: row.id, nbdSocket: where.socket, exportName: where.exportName, throttle: throttleOf(row) };
 }
 
-/** The data volumes to plug at an instance's start (attachments made while it was stopped, or before a restart), exported. */
-export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
+/**
+ * The data volumes to plug at an instance's start (made with it by RunInstances, attached while it was stopped, or
+ * before a restart), exported; those made with it get their files first.
+ */
+export async function dataDisksAtStart(deps: Pick<VolumeDeps, "ctx" | "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
   const out: DataDisk[] = [];
   for (let row of deps.store.volumes.forInstance(instanceId)) {
     if (row.id === rootVolumeId) continue;
