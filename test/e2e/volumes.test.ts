@@ -412,6 +412,28 @@ describe("the end: termination and deletion", () => {
     fails(["ec2", "describe-volumes", "--volume-ids", launched], "InvalidVolume.NotFound");
   });
 
+  test("AMIs on snapshots: an image's root snapshot and one registered from a snapshot are InvalidSnapshot.InUse until deregistered", () => {
+    const rootSnap = ok(["ec2", "describe-images", "--image-ids", ami]).Images[0].BlockDeviceMappings[0].Ebs.SnapshotId as string;
+    assert.match(rootSnap, /^snap-[0-9a-f]{17}$/);
+    assert.equal(ok(["ec2", "describe-snapshots", "--snapshot-ids", rootSnap]).Snapshots[0].State, "completed");
+    fails(["ec2", "delete-snapshot", "--snapshot-id", rootSnap], "InvalidSnapshot.InUse");
+
+    const registered = ok([
+      "ec2", "register-image", "--name", "from-data-snapshot", "--root-device-name", "/dev/xvda",
+      "--block-device-mappings", `DeviceName=/dev/xvda,Ebs={SnapshotId=${snap}}`,
+    ]).ImageId as string;
+    const image = ok(["ec2", "describe-images", "--image-ids", registered]).Images[0];
+    assert.equal(image.State, "available");
+    assert.equal(image.BlockDeviceMappings[0].Ebs.SnapshotId, snap);
+    fails(["ec2", "delete-snapshot", "--snapshot-id", snap], "InvalidSnapshot.InUse");
+    ok(["ec2", "deregister-image", "--image-id", registered]);
+    // The snapshot outlives the image, as on EC2, and takes tags like any resource.
+    assert.equal(ok(["ec2", "describe-snapshots", "--snapshot-ids", snap]).Snapshots[0].State, "completed");
+    ok(["ec2", "create-tags", "--resources", snap, "--tags", "Key=Role,Value=golden"]);
+    const tagged = ok(["ec2", "describe-snapshots", "--owner-ids", "self", "--filters", "Name=tag:Role,Values=golden"]).Snapshots;
+    assert.deepEqual(tagged.map((x: { SnapshotId: string }) => x.SnapshotId), [snap]);
+  });
+
   test("delete-snapshot and delete-volume; the volume made of the snapshot still works and goes too", () => {
     ok(["ec2", "delete-snapshot", "--snapshot-id", snap]);
     fails(["ec2", "describe-snapshots", "--snapshot-ids", snap], "InvalidSnapshot.NotFound");

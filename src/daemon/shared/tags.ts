@@ -1,4 +1,4 @@
-// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes, images and the
+// CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes, snapshots, images and the
 // region's VPCs, subnets, route tables, internet gateways, DHCP option sets, security groups and their rules.
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
@@ -12,6 +12,7 @@ import { checkTags, MAX_TAGS_PER_RESOURCE } from "./tag-rules.ts";
 const PREFIX_OF: Record<string, string> = {
   instance: "i",
   volume: "vol",
+  snapshot: "snap",
   image: "ami",
   vpc: "vpc",
   subnet: "subnet",
@@ -28,6 +29,7 @@ const PREFIX_OF: Record<string, string> = {
 const EXISTS: Record<string, (store: Store, id: string) => boolean> = {
   instance: (store, id) => store.instances.get(id) !== undefined,
   volume: (store, id) => (store.volumes.get(id)?.state ?? "deleted") !== "deleted",
+  snapshot: (store, id) => (store.snapshots.get(id)?.state ?? "deleted") !== "deleted",
   image: (store, id) => (store.images.get(id)?.state ?? "deregistered") !== "deregistered",
   vpc: (store, id) => store.vpcs.get(id) !== undefined,
   subnet: (store, id) => store.subnets.get(id) !== undefined,
@@ -47,6 +49,7 @@ const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-ga
 const NOT_FOUND_MESSAGE: Record<string, (id: string) => string> = {
   image: (id) => `The image ID '${id}' does not exist`,
   "security-group": (id) => `The security group '${id}' does not exist`,
+  snapshot: (id) => `The snapshot '${id}' does not exist.`,
 };
 
 /** The resources among `ids` that this node holds, with their EC2 resource type. */
