@@ -70,7 +70,9 @@ async function one(hive: HiveInstance, ec2: Ec2, az: string, instanceId: string,
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: sizeGiB, VolumeType: "gp3" }));
   const file = path.join(hive.dataDir, "volumes", `${VolumeId}.qcow2`);
   // Every cluster written: the copy has all of it to move.
-  execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 0 ${sizeGiB}G`, file], { stdio: "ignore" });
+  // qemu-io takes at most 2 GiB a request: one write per GiB.
+  const writes = Array.from({ length: sizeGiB }, (_, i) => ["-c", `write -P 0x5a ${i}G 1G`]).flat();
+  execFileSync("qemu-io", ["-f", "qcow2", ...writes, file], { stdio: "ignore" });
   const scratch = fs.mkdtempSync(path.join(hive.dataDir, "bench-ref-"));
   settle();
   const t0 = performance.now();
