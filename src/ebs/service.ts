@@ -223,7 +223,7 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Bloc
         await unexportVolume(qmp, id, { mode: "safe" });
         exported.delete(id);
       });
-      deleteVolumeFile(dataDir, id);
+      await deleteVolumeFile(dataDir, id);
     },
     copyVolume: async (id, dest, copyOpts) => {
       const copy = await startVolumeCopy(daemon, id, fileOf(volumeRow(id)), dest, copyOpts);

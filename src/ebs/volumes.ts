@@ -1,6 +1,7 @@
 // Volume files: one qcow2 per volume under <dataDir>/volumes, blank or a copy-on-write overlay on an image.
 
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { HiveError, invalidParameter } from "../errors/index.ts";
 import { isId } from "../runtime/index.ts";
@@ -68,9 +69,10 @@ export async function createVolumeFile(dataDir: string, opts: CreateVolumeFileOp
 }
 
 /** Removes the volume's file; nothing to remove is fine. */
-export function deleteVolumeFile(dataDir: string, id: string): void {
+/** Asynchronous: unlinking a large file (its page cache freed with it) can take seconds, which must not stall the process. */
+export async function deleteVolumeFile(dataDir: string, id: string): Promise<void> {
   assertVolumeId(id);
-  rmSync(volumePath(dataDir, id), { force: true });
+  await rm(volumePath(dataDir, id), { force: true });
 }
 
 /** What qemu-img reports about a volume (or any image) file. */

@@ -119,6 +119,16 @@ async function until(what: string, check: () => Promise<boolean>, ms = 120_000):
   }
   assert.fail(`timed out waiting for ${what}\n${hive.output().slice(-3000)}`);
 }
+/** DeleteVolume answers at once; the volume is `deleting` until its file is gone, then InvalidVolume.NotFound. */
+const deleted = (id: string) =>
+  until(`${id} deleted`, async () => {
+    try {
+      await volume(id);
+      return false;
+    } catch (err) {
+      return (err as { name?: string }).name === "InvalidVolume.NotFound";
+    }
+  });
 const stateOf = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!.State!.Name;
 const volume = async (id: string) => (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes![0]!;
 const attachState = async (id: string) => (await volume(id)).Attachments?.[0]?.State;
@@ -290,7 +300,7 @@ describe("describe-volumes: filters and pages", () => {
     assert.deepEqual(volumeIds(`Name=attachment.device,Values=/dev/sdf`, `Name=attachment.instance-id,Values=${instB}`), [restored]);
   });
 
-  test("pages: MaxResults with NextToken, and the CLI's --max-items with --starting-token, cover every volume once", () => {
+  test("pages: MaxResults with NextToken, and the CLI's --max-items with --starting-token, cover every volume once", async () => {
     // Two more, so that a page of the smallest size EC2 takes (5) does not hold them all.
     const extra = [1, 2].map(() => ok(["ec2", "create-volume", "--availability-zone", zone, "--size", "1"]).VolumeId as string);
     const all = volumeIds();
@@ -316,6 +326,7 @@ describe("describe-volumes: filters and pages", () => {
     assert.deepEqual(seen.sort(), all);
     fails(["ec2", "describe-volumes", "--max-results", "3", "--no-paginate"], "InvalidParameterValue");
     for (const id of extra) ok(["ec2", "delete-volume", "--volume-id", id]);
+    for (const id of extra) await deleted(id);
     assert.equal(volumeIds().length, 5);
   });
 });
@@ -357,12 +368,13 @@ describe("refusals, with EC2's codes", () => {
     fails(["ec2", "create-volume", "--availability-zone", zone, "--snapshot-id", "snap-0123456789abcdef0"], "InvalidSnapshot.NotFound");
   });
 
-  test("a ClientToken used again: the same volume for the same call, IdempotentParameterMismatch for another", () => {
+  test("a ClientToken used again: the same volume for the same call, IdempotentParameterMismatch for another", async () => {
     const args = ["ec2", "create-volume", "--availability-zone", zone, "--size", "1", "--volume-type", "gp3", "--client-token", "e2e-token-1"];
     const one = ok(args).VolumeId;
     assert.equal(ok(args).VolumeId, one);
     fails(["ec2", "create-volume", "--availability-zone", zone, "--size", "2", "--volume-type", "gp3", "--client-token", "e2e-token-1"], "IdempotentParameterMismatch");
     ok(["ec2", "delete-volume", "--volume-id", one]);
+    await deleted(one);
     fails(["ec2", "describe-volumes", "--volume-ids", one], "InvalidVolume.NotFound");
   });
 
@@ -434,14 +446,16 @@ describe("the end: termination and deletion", () => {
     assert.deepEqual(tagged.map((x: { SnapshotId: string }) => x.SnapshotId), [snap]);
   });
 
-  test("delete-snapshot and delete-volume; the volume made of the snapshot still works and goes too", () => {
+  test("delete-snapshot and delete-volume; the volume made of the snapshot still works and goes too", async () => {
     ok(["ec2", "delete-snapshot", "--snapshot-id", snap]);
     fails(["ec2", "describe-snapshots", "--snapshot-ids", snap], "InvalidSnapshot.NotFound");
     fails(["ec2", "delete-snapshot", "--snapshot-id", snap], "InvalidSnapshot.NotFound");
     for (const id of [restored, data]) {
       ok(["ec2", "delete-volume", "--volume-id", id]);
+      await deleted(id);
       fails(["ec2", "describe-volumes", "--volume-ids", id], "InvalidVolume.NotFound");
     }
+    await until(`${snap}'s file removed`, async () => fs.readdirSync(path.join(hive.dataDir, "snapshots")).filter((f) => f.startsWith(snap)).length === 0);
     assert.equal(fs.readdirSync(path.join(hive.dataDir, "snapshots")).filter((f) => f.startsWith(snap)).length, 0);
   });
 });

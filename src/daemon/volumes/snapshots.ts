@@ -148,8 +148,9 @@ export async function deleteSnapshot(req: ActionRequest<DeleteSnapshotRequest>, 
     store.snapshots.update(snap.id, { state: "deleted", clientToken: null });
     store.tags.delete(store.tags.forResource(snap.id).map((t) => ({ resourceId: t.resourceId, key: t.key })));
   });
-  // Volumes made from it overlay its file: the file (and the row, hidden) stays until the last of them goes.
-  await releaseFileIfUnused(store, ctx.dataDir, snap.file);
+  // Volumes made from it overlay its file: the file (and the row, hidden) stays until the last of them goes. The
+  // removal runs behind the answer; a restart releases what it did not finish (releaseUnusedFiles).
+  void releaseFileIfUnused(store, ctx.dataDir, snap.file).catch((err: unknown) => deps.log(`snapshot ${snap.id}: could not remove its file: ${String(err)}`));
   return { _owned: [snap.id] };
 }
 

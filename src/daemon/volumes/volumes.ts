@@ -14,7 +14,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import path from "node:path";
 import type { ActionRequest } from "../../bus/index.ts";
-import { conflict, HiveError, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
+import { conflict, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
 import type { Store, VolumeRecord } from "../../store/index.ts";
 import { applyFilters, assertIds, newId, specTags, tagFilters, type FilterFields } from "../shared/index.ts";
 import { releaseBackingOf } from "../images/index.ts";
@@ -194,29 +194,42 @@ export async function createVolume(req: ActionRequest<CreateVolumeRequest>, deps
   return volumeView(row, tagRows);
 }
 
-export async function deleteVolume(req: ActionRequest<DeleteVolumeRequest>, deps: VolumeDeps): Promise<object> {
-  const { store, blocks, ctx } = deps;
+export function deleteVolume(req: ActionRequest<DeleteVolumeRequest>, deps: VolumeDeps): object {
+  const { store } = deps;
   const row = volumeRow(store, req.input.VolumeId);
   if (row.state === "in-use") {
     throw conflict("volume-in-use", `Volume ${row.id} is currently attached to ${row.instanceId ?? "an instance"}`, "VolumeId");
   }
-  if (row.state === "creating" || row.state === "deleting") throw invalidState("volume", `The volume '${row.id}' is ${row.state}.`);
+  // Asked again while its file goes: the same answer, as a retried call expects.
+  if (row.state === "deleting") return { _owned: [row.id] };
+  if (row.state === "creating") throw invalidState("volume", `The volume '${row.id}' is ${row.state}.`);
   if (store.snapshots.list().some((s) => s.volumeId === row.id && s.state === "pending")) {
     throw invalidState("volume", `The volume '${row.id}' has a snapshot in progress; delete it once the snapshot completes.`);
   }
+  // EC2 answers at once and the volume is `deleting` until its file is gone (a restart finishes what this leaves).
   store.volumes.update(row.id, { state: "deleting" });
+  void finishDeletion(deps, row);
+  return { _owned: [row.id] };
+}
+
+/** Unexports and removes a `deleting` volume's file, then the row is `deleted` and what it overlaid may go too. */
+async function finishDeletion(deps: VolumeDeps, row: VolumeRecord): Promise<void> {
+  const { store, blocks, ctx, log } = deps;
   try {
     await blocks.deleteVolume(row.id);
+    store.transaction(() => {
+      store.volumes.update(row.id, { state: "deleted", clientToken: null });
+      store.tags.delete(store.tags.forResource(row.id).map((t) => ({ resourceId: t.resourceId, key: t.key })));
+    });
+    await releaseBackingOf(store, ctx.dataDir, row);
   } catch (err) {
-    store.volumes.update(row.id, { state: row.state });
-    throw err instanceof HiveError ? err : new HiveError({ kind: "Internal", resource: "volume", message: `could not delete ${row.id}: ${String(err)}` });
+    log(`volume ${row.id}: could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
+    try {
+      store.volumes.update(row.id, { state: "error" });
+    } catch {
+      // The store closed under us (shutdown): the next start finishes the deletion.
+    }
   }
-  store.transaction(() => {
-    store.volumes.update(row.id, { state: "deleted", clientToken: null });
-    store.tags.delete(store.tags.forResource(row.id).map((t) => ({ resourceId: t.resourceId, key: t.key })));
-  });
-  await releaseBackingOf(store, ctx.dataDir, row);
-  return { _owned: [row.id] };
 }
 
 export function describeVolumeAttribute(req: ActionRequest<DescribeVolumeAttributeRequest>, store: Store) {
@@ -247,17 +260,9 @@ export function enableVolumeIO(req: ActionRequest<EnableVolumeIORequest>, store:
 
 /** After a restart: deletions a killed hive left half done are finished (the file may or may not be gone yet). */
 export async function recoverDeletions(deps: VolumeDeps): Promise<void> {
-  const { store, blocks, ctx, log } = deps;
-  for (const row of store.volumes.list()) {
+  for (const row of deps.store.volumes.list()) {
     if (row.state !== "deleting") continue;
-    try {
-      await blocks.deleteVolume(row.id);
-      store.volumes.update(row.id, { state: "deleted", clientToken: null });
-      await releaseBackingOf(store, ctx.dataDir, row);
-      log(`volume ${row.id}: finished its interrupted deletion`);
-    } catch (err) {
-      log(`volume ${row.id}: could not finish its deletion: ${String(err)}`);
-      store.volumes.update(row.id, { state: "error" });
-    }
+    await finishDeletion(deps, row);
+    deps.log(`volume ${row.id}: finished its interrupted deletion`);
   }
 }
