@@ -329,7 +329,8 @@ export class InstanceManager {
     await this.deps.metadata.detach(id);
     for (const vol of store.volumes.forInstance(id)) {
       if (vol.state !== "in-use" && vol.state !== "creating") continue;
-      if (!vol.deleteOnTermination) {
+      // A volume still `creating` was never made (the launch failed first): it goes whatever DeleteOnTermination says.
+      if (!vol.deleteOnTermination && vol.state === "in-use") {
         store.volumes.update(vol.id, { state: "available", instanceId: null, device: null, attachTime: null, attachState: null });
         continue;
       }
