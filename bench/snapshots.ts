@@ -83,6 +83,7 @@ async function one(hive: HiveInstance, ec2: Ec2, az: string, instanceId: string,
   fs.rmSync(scratch, { recursive: true, force: true });
 
   const detached = await snapshot(ec2, VolumeId!);
+  settle();
   const t1 = performance.now();
   const made = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, SnapshotId: detached.id }));
   const fromCallMs = performance.now() - t1;

@@ -3,7 +3,8 @@
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { open } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { conflict, HiveError, invalidParameter, notFound } from "../errors/index.ts";
 import { imageInfo } from "../images/index.ts";
 import { isId } from "../runtime/index.ts";
@@ -130,11 +131,26 @@ export function copySnapshotFile(dataDir: string, srcFile: string, snapshotId: s
   return { file: snapshotRelPath(snapshotId), done, progress };
 }
 
-/** Reads the finished copy's figures, then renames it into place. */
+/**
+ * Reads the finished copy's figures, makes it durable, then renames it into place: a snapshot that says `completed`
+ * survives a power cut (the data reaches the disk before the name does, and the name before the answer).
+ */
 async function finish(tmp: string, path: string): Promise<SnapshotResult> {
   const info = await imageInfo(tmp);
+  await syncPath(tmp);
   renameSync(tmp, path);
+  await syncPath(dirname(path));
   return { sizeBytes: info.virtualSizeBytes, allocatedBytes: allocatedBytesOf(path) };
+}
+
+/** fsync of a file or directory, without holding the event loop while the disk catches up. */
+async function syncPath(target: string): Promise<void> {
+  const handle = await open(target, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
