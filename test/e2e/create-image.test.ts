@@ -64,12 +64,18 @@ const READ_MARKER = `#!/bin/sh\necho "found $(dd if=/dev/vda bs=1 skip=${DISK_OF
 
 async function runOne(ami: string, userData?: string): Promise<string> {
   const args = ["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"];
-  if (userData) {
-    const file = path.join(os.tmpdir(), `hive-ud-${process.pid}-${Date.now()}.sh`);
-    fs.writeFileSync(file, userData);
+  // The CLI reads the file at the call; nothing is left in /tmp after it.
+  const file = userData ? path.join(os.tmpdir(), `hive-ud-${process.pid}-${Date.now()}.sh`) : undefined;
+  if (file) {
+    fs.writeFileSync(file, userData!);
     args.push("--user-data", `file://${file}`);
   }
-  const id = ok(args).Instances[0].InstanceId as string;
+  let id: string;
+  try {
+    id = ok(args).Instances[0].InstanceId as string;
+  } finally {
+    if (file) fs.rmSync(file, { force: true });
+  }
   await until(`${id} running`, () => stateOf(id) === "running");
   await until(`${id}'s boot marker`, () => readyCount(id) >= 1);
   return id;
