@@ -210,6 +210,11 @@ describe("the hive command line", () => {
     assert.equal(s.nats.connected, true);
     assert.ok(s.uptimeSeconds >= 0);
     assert.equal(s.nodes.length, 1);
+    // What block storage takes on the data directory's filesystem, and what that filesystem has left.
+    assert.ok(s.daemon.storage.filesystem.totalBytes > s.daemon.storage.filesystem.freeBytes);
+    assert.equal(typeof s.daemon.storage.volumes.allocatedBytes, "number");
+    const text = runHive(["status", "--data-dir", hive.dataDir], { HOME: hive.home });
+    assert.match(text.stdout, /^storage {3}\d+ volumes [\d.]+ GiB, \d+ snapshots [\d.]+ GiB, \d+ images [\d.]+ GiB; [\d.]+ GiB free of [\d.]+ GiB$/m);
   });
 
   test("hive env prints the five AWS variables", () => {
