@@ -13,24 +13,12 @@ import { GiB, snapshotRelPath, startBlockService, volumeInfo, type BlockService,
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store, type VolumeRecord } from "../../src/store/index.ts";
 import { pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
+import { expectPattern, nbd, qemuIo } from "./qemu-io.ts";
 
 const run = promisify(execFile);
 const NODE = "node-snap";
 const MiB = 1024 * 1024;
 
-async function qemuIo(args: string[]): Promise<string> {
-  const { stdout, stderr } = await run("qemu-io", args);
-  return stdout + stderr;
-}
-
-/** Fails unless `len` bytes at `offset` all read as `pattern`. */
-async function expectPattern(target: string[], pattern: number, offset: string, len: string): Promise<void> {
-  const out = await qemuIo([...target, "-c", `read -P 0x${pattern.toString(16)} ${offset} ${len}`]);
-  assert.doesNotMatch(out, /verification failed|error|failed/i, out);
-  assert.match(out, /^read \d+\/\d+ bytes/m, out);
-}
-
-const nbd = (uri: string): string[] => ["-f", "raw", uri];
 const qcow2 = (path: string): string[] => ["-f", "qcow2", "-r", "-U", path];
 
 async function nbdSize(uri: string): Promise<number> {

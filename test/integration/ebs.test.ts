@@ -19,24 +19,11 @@ import {
 import { HiveError } from "../../src/errors/index.ts";
 import { openStore, type Store, type VolumeRecord } from "../../src/store/index.ts";
 import { eventually, pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
+import { expectPattern, nbd, qemuIo } from "./qemu-io.ts";
 
 const run = promisify(execFile);
 const NODE = "node-ebs";
 
-/** qemu-io's output for a list of commands; pattern mismatches are printed, so callers check the text. */
-async function qemuIo(args: string[]): Promise<string> {
-  const { stdout, stderr } = await run("qemu-io", args);
-  return stdout + stderr;
-}
-
-/** Reads `len` bytes at `offset` through the target and fails unless every byte is `pattern`. */
-async function expectPattern(target: string[], pattern: number, offset: string, len: string): Promise<void> {
-  const out = await qemuIo([...target, "-c", `read -P 0x${pattern.toString(16)} ${offset} ${len}`]);
-  assert.doesNotMatch(out, /verification failed|error|failed/i, out);
-  assert.match(out, /^read \d+\/\d+ bytes/m, out);
-}
-
-const nbd = (uri: string): string[] => ["-f", "raw", uri];
 
 const expectHiveError = (kind: string, resource?: string) => (err: unknown) => {
   assert.ok(err instanceof HiveError, `expected a HiveError, got ${String(err)}`);
