@@ -79,20 +79,10 @@ export async function snapshotVolumeFile(
     rmSync(tmp, { force: true });
     throw err;
   }
-  let finished = false;
-  const done = copy.done
-    .then(async () => {
-      const result = await finish(tmp, path);
-      finished = true;
-      return result;
-    })
-    .catch((err: unknown) => {
-      rmSync(tmp, { force: true });
-      throw err;
-    })
-    // A detach during the copy leaves the volume's nodes open for the job (unexportVolume): close them now.
-    .finally(release);
-  return { file: snapshotRelPath(snapshotId), done, progress: () => (finished ? 100 : Math.min(99, copy.progress())) };
+  // A detach during the copy leaves the volume's nodes open for the job (unexportVolume): close them now.
+  const landing = land(copy.done, tmp, path);
+  const done = landing.done.finally(release);
+  return { file: snapshotRelPath(snapshotId), done, progress: () => (landing.finished() ? 100 : Math.min(99, copy.progress())) };
 }
 
 /**
@@ -109,14 +99,23 @@ export function copySnapshotFile(dataDir: string, srcFile: string, snapshotId: s
   const path = newSnapshotPath(dataDir, snapshotId);
   const tmp = `${path}${CREATING}`;
   const srcBytes = Math.max(1, allocatedBytesOf(src));
-  let finished = false;
-  const done = new Promise<void>((ok, fail) => {
+  const copied = new Promise<void>((ok, fail) => {
     // --sparse keeps unwritten runs holes; --reflink=auto shares extents on btrfs/xfs and copies elsewhere.
     execFile("cp", ["--reflink=auto", "--sparse=always", "--", src, tmp], { signal: opts.signal }, (err, _out, stderr) => {
       if (err) fail(new HiveError({ kind: "Internal", resource: "snapshot", message: `copying ${srcFile} failed: ${stderr.trim() || err.message}` }));
       else ok();
     });
-  })
+  });
+  const landing = land(copied, tmp, path);
+  // The copy's allocation against the source's: a reflinked copy jumps from 0 to done.
+  const progress = (): number => (landing.finished() ? 100 : Math.min(99, Math.floor((100 * allocatedBytesOf(tmp)) / srcBytes)));
+  return { file: snapshotRelPath(snapshotId), done: landing.done, progress };
+}
+
+/** Once `copied` settles: the whole copy put in place (see finish), or the half-made `tmp` removed and the error passed on. */
+function land(copied: Promise<unknown>, tmp: string, path: string): { done: Promise<SnapshotResult>; finished: () => boolean } {
+  let finished = false;
+  const done = copied
     .then(async () => {
       const result = await finish(tmp, path);
       finished = true;
@@ -126,9 +125,7 @@ export function copySnapshotFile(dataDir: string, srcFile: string, snapshotId: s
       rmSync(tmp, { force: true });
       throw err;
     });
-  // The copy's allocation against the source's: a reflinked copy jumps from 0 to done.
-  const progress = (): number => (finished ? 100 : Math.min(99, Math.floor((100 * allocatedBytesOf(tmp)) / srcBytes)));
-  return { file: snapshotRelPath(snapshotId), done, progress };
+  return { done, finished: () => finished };
 }
 
 /**

@@ -221,7 +221,7 @@ export class InstanceManager {
         return requestMount(bus, ctx.node, root.id);
       });
       // Data volumes attached while the instance was stopped (or made with it) go in at start, on hot-plug ports.
-      const dataDisks = await steps.run("volumes.attach", () => dataDisksAtStart({ ctx, store, blocks: this.deps.blocks }, id, root!.id));
+      const dataDisks = await steps.run("volumes.attach", () => dataDisksAtStart({ store, blocks: this.deps.blocks }, id, root!.id));
       const seedIso = await steps.run("seed.write", () => {
         fs.mkdirSync(this.runDir(id), { recursive: true, mode: 0o700 });
         const key = rec.keyName ? publicKeyOf(store, rec.keyName)?.openssh : undefined;

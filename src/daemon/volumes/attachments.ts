@@ -115,7 +115,7 @@ async function unplug(deps: VolumeDeps, volumeId: string, instanceId: string, fo
 }
 
 /** Exports the volume and says how the guest's QEMU reaches it, with its limits. */
-async function dataDisk(deps: VolumeDeps, row: VolumeRecord): Promise<DataDisk> {
+async function dataDisk(deps: Pick<VolumeDeps, "blocks">, row: VolumeRecord): Promise<DataDisk> {
   const where = await deps.blocks.mount(row.id);
   return { volumeId: row.id, nbdSocket: where.socket, exportName: where.exportName, throttle: throttleOf(row) };
 }
@@ -124,7 +124,7 @@ async function dataDisk(deps: VolumeDeps, row: VolumeRecord): Promise<DataDisk> 
  * The data volumes to plug at an instance's start (made with it by RunInstances, attached while it was stopped, or
  * before a restart), exported; those made with it get their files first.
  */
-export async function dataDisksAtStart(deps: Pick<VolumeDeps, "ctx" | "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
+export async function dataDisksAtStart(deps: Pick<VolumeDeps, "store" | "blocks">, instanceId: string, rootVolumeId: string | undefined): Promise<DataDisk[]> {
   const out: DataDisk[] = [];
   for (let row of deps.store.volumes.forInstance(instanceId)) {
     if (row.id === rootVolumeId) continue;
@@ -135,7 +135,7 @@ export async function dataDisksAtStart(deps: Pick<VolumeDeps, "ctx" | "store" | 
       deps.store.volumes.update(row.id, { state: "available", instanceId: null, device: null, attachTime: null, attachState: null });
       continue;
     }
-    out.push(await dataDisk(deps as VolumeDeps, row));
+    out.push(await dataDisk(deps, row));
     if (row.attachState !== "attached") deps.store.volumes.update(row.id, { attachState: "attached" });
   }
   return out;
