@@ -16,7 +16,7 @@ import { NO_VOLUME, releaseFileIfUnused } from "../images/index.ts";
 import { applyFilters, assertIds, newId, specTags, tagFilters, type FilterFields } from "../shared/index.ts";
 import { now, type VolumeDeps } from "./volume-deps.ts";
 import { snapshotView } from "./volume-view.ts";
-import { volumeRow } from "./volumes.ts";
+import { heldRows, volumeRow } from "./volumes.ts";
 
 const MAX_DESCRIPTION = 255;
 
@@ -180,12 +180,7 @@ export function describeSnapshots(req: ActionRequest<DescribeSnapshotsRequest>, 
   const { ctx, store } = deps;
   const ids = req.input.SnapshotIds;
   assertIds("snap", ids, "SnapshotId");
-  let rows = store.snapshots.list();
-  if (ids && ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((s) => wanted.has(s.id));
-    if (req.nodes === 1 && rows.length < wanted.size) throw snapshotGone(ids.find((id) => !rows.some((s) => s.id === id))!);
-  }
+  let rows = heldRows(store.snapshots.list(), ids, req.nodes, (id) => snapshotGone(id));
   const owned = rows.map((s) => s.id);
   if (!ownersMatch(req.input.OwnerIds, ctx.accountId) || !ownersMatch(req.input.RestorableByUserIds, ctx.accountId, ["all"])) rows = [];
   const t = store.tags.forResources(rows.map((s) => s.id));

@@ -32,17 +32,21 @@ export function volumeRow(store: Store, id: string | undefined, param = "VolumeI
   return row;
 }
 
-/** The rows asked for (all without ids); on a node that answers alone, an id it lacks is NotFound. */
-function selected(req: ActionRequest<{ VolumeIds?: string[] }>, store: Store): VolumeRecord[] {
-  const ids = req.input.VolumeIds;
-  assertIds("vol", ids, "VolumeId");
-  let rows = store.volumes.list();
-  if (ids && ids.length > 0) {
-    const wanted = new Set(ids);
-    rows = rows.filter((v) => wanted.has(v.id));
-    if (req.nodes === 1 && rows.length < wanted.size) throw volumeGone(ids.find((id) => !rows.some((v) => v.id === id))!);
-  }
+/**
+ * The rows among `all` that `ids` asks for (all of them without ids). A node that answers alone (`nodes` 1) reports an
+ * id it lacks as NotFound; in a fan-out another node may hold it, and the gateway reports what nobody holds.
+ */
+export function heldRows<R extends { id: string }>(all: R[], ids: string[] | undefined, nodes: number | undefined, gone: (id: string) => Error): R[] {
+  if (!ids || ids.length === 0) return all;
+  const wanted = new Set(ids);
+  const rows = all.filter((r) => wanted.has(r.id));
+  if (nodes === 1 && rows.length < wanted.size) throw gone(ids.find((id) => !rows.some((r) => r.id === id))!);
   return rows;
+}
+
+function selected(req: ActionRequest<{ VolumeIds?: string[] }>, store: Store): VolumeRecord[] {
+  assertIds("vol", req.input.VolumeIds, "VolumeId");
+  return heldRows(store.volumes.list(), req.input.VolumeIds, req.nodes, volumeGone);
 }
 
 const tags = tagFilters<Volume>((v) => v.Tags);
