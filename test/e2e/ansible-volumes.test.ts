@@ -2,18 +2,15 @@
 // attaches it to a running instance (delete on termination), ec2_snapshot snapshots it; the same playbook again changes nothing; then both are
 // removed (state: absent), and removing them again changes nothing.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ansibleSkip, runPlaybook } from "../helpers/ansible.ts";
 import { awsDriver } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
-const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-const boto3 = spawnSync("/usr/bin/python3", ["-c", "import boto3"]).status === 0;
-const skip = !has("ansible-playbook") ? "needs ansible-playbook (apt-get install ansible)" : !boto3 ? "needs Debian's python3-boto3" : false;
 
 const header = `
 - hosts: localhost
@@ -60,7 +57,7 @@ const absent = (snapshot: string) => `${header}
         state: absent
 `;
 
-describe("e2e: Ansible amazon.aws ec2_vol and ec2_snapshot", { skip }, () => {
+describe("e2e: Ansible amazon.aws ec2_vol and ec2_snapshot", { skip: ansibleSkip }, () => {
   let hive: HiveInstance;
   let dir: string;
   let instance = "";
@@ -80,29 +77,11 @@ describe("e2e: Ansible amazon.aws ec2_vol and ec2_snapshot", { skip }, () => {
   const volumes = () => ok(["ec2", "describe-volumes", "--filters", "Name=tag:Name,Values=ansible-data"]).Volumes;
   const snapshots = () => ok(["ec2", "describe-snapshots", "--owner-ids", "self", "--filters", "Name=tag:Role,Values=backup"]).Snapshots;
 
-  /** Runs a playbook and returns PLAY RECAP's counts for localhost. */
-  const play = (name: string, text: string): { changed: number; failed: number; output: string } => {
+  /** Writes the playbook and runs it (see runPlaybook). */
+  const play = (name: string, text: string) => {
     const file = path.join(dir, `${name}.yml`);
     fs.writeFileSync(file, text);
-    const r = spawnSync("ansible-playbook", ["-i", "localhost,", file], {
-      cwd: dir,
-      encoding: "utf8",
-      timeout: 300_000,
-      env: {
-        ...process.env,
-        HOME: hive.home,
-        ANSIBLE_NOCOLOR: "1",
-        ANSIBLE_LOCALHOST_WARNING: "0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING: "0",
-        AWS_CONFIG_FILE: "/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-        ...hive.env,
-      },
-    });
-    const output = `${r.stdout}\n${r.stderr}`;
-    const recap = /localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)/.exec(output);
-    assert.ok(recap, `no PLAY RECAP:\n${output}`);
-    return { changed: Number(recap[2]), failed: Number(recap[3]), output };
+    return runPlaybook(hive, file, dir);
   };
   /** Actions the modules asked for that hive does not serve would show in its log. */
   const unserved = () => hive.output().split("\n").filter((l) => /UnsupportedOperation|InvalidAction/.test(l));

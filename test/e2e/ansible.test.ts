@@ -2,18 +2,15 @@
 // group, a network interface and an instance with no subnet given (the default VPC), then the same playbook again,
 // which must report no change.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ansibleSkip, runPlaybook } from "../helpers/ansible.ts";
 import { awsDriver } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
-const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-const boto3 = spawnSync("/usr/bin/python3", ["-c", "import boto3"]).status === 0;
-const skip = !has("ansible-playbook") ? "needs ansible-playbook (apt-get install ansible)" : !boto3 ? "needs Debian's python3-boto3" : false;
 
 const playbook = (ami: string, zone: string) => `
 - hosts: localhost
@@ -67,7 +64,7 @@ const playbook = (ami: string, zone: string) => `
       register: instance
 `;
 
-describe("e2e: Ansible amazon.aws", { skip }, () => {
+describe("e2e: Ansible amazon.aws", { skip: ansibleSkip }, () => {
   let hive: HiveInstance;
   let dir: string;
   let ami = "";
@@ -84,30 +81,12 @@ describe("e2e: Ansible amazon.aws", { skip }, () => {
   });
   const { ok } = awsDriver(() => hive);
 
-  /** Runs the playbook and returns PLAY RECAP's counts for localhost. */
-  const play = (): { ok: number; changed: number; failed: number; output: string } => {
+  /** Writes the playbook for this AMI and zone and runs it (see runPlaybook). */
+  const play = () => {
     const zone = ok(["ec2", "describe-availability-zones"]).AvailabilityZones[0].ZoneName as string;
     const file = path.join(dir, "site.yml");
     fs.writeFileSync(file, playbook(ami, zone));
-    const r = spawnSync("ansible-playbook", ["-i", "localhost,", file], {
-      cwd: dir,
-      encoding: "utf8",
-      timeout: 300_000,
-      env: {
-        ...process.env,
-        HOME: hive.home,
-        ANSIBLE_NOCOLOR: "1",
-        ANSIBLE_LOCALHOST_WARNING: "0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING: "0",
-        AWS_CONFIG_FILE: "/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-        ...hive.env,
-      },
-    });
-    const output = `${r.stdout}\n${r.stderr}`;
-    const recap = /localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)/.exec(output);
-    assert.ok(recap, `no PLAY RECAP:\n${output}`);
-    return { ok: Number(recap[1]), changed: Number(recap[2]), failed: Number(recap[3]), output };
+    return runPlaybook(hive, file, dir);
   };
 
   test("the playbook creates the VPC, subnet, group, interface and an instance in the default VPC", () => {
