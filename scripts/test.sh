@@ -10,7 +10,7 @@ echo "== lint: layering" >&2
 ./node_modules/.bin/tsx scripts/lint-layers.ts
 
 echo "== store cases under Bun (bun:sqlite)" >&2
-./node_modules/.bin/bun test ./test/unit/store.test.ts
+./node_modules/.bin/bun test ./test/unit/store.test.ts ./test/unit/region-log.test.ts
 
 echo "== unit, integration and end-to-end tests under Node" >&2
 node --import tsx --test --test-force-exit --test-timeout=300000 test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts

@@ -31,4 +31,15 @@ export type { SubnetRepo } from "./subnets.ts";
 export type { RouteTableRepo } from "./route-tables.ts";
 export type { SecurityGroupRepo } from "./security-groups.ts";
 export type { NetworkInterfaceRepo } from "./network-interfaces.ts";
+export type { RegionApplyResult, RegionLog } from "./region-log.ts";
+export {
+  BOX_ID_PREFIXES,
+  REGION_TABLES,
+  isRegionResource,
+  type RegionChange,
+  type RegionChangeInput,
+  type RegionRefusal,
+  type RegionRow,
+  type RegionTable,
+} from "./region-tables.ts";
 export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

@@ -345,4 +345,303 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX image_block_devices_snapshot ON image_block_devices(snapshot_id);
     `,
   },
+  {
+    version: 10,
+    name: "region change log",
+    // Region rows changed here are queued by key in region_outbox for publishing to the other boxes; while remote
+    // changes are applied (region_apply_guard.active = 1) nothing is queued. Rows whose parent has not arrived yet
+    // wait in region_parked. Triggers written by scripts/region-triggers.ts from REGION_TABLES (src/store/region-tables.ts).
+    sql: `
+      CREATE TABLE region_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tbl TEXT NOT NULL,
+        pk  TEXT NOT NULL -- JSON array of the primary key's values
+      );
+      CREATE TABLE region_apply_guard (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        active INTEGER NOT NULL CHECK (active IN (0, 1))
+      );
+      INSERT INTO region_apply_guard (id, active) VALUES (1, 0);
+      CREATE TABLE region_parked (
+        tbl    TEXT NOT NULL,
+        pk     TEXT NOT NULL,
+        row    TEXT NOT NULL, -- JSON object, every column by name
+        reason TEXT NOT NULL,
+        PRIMARY KEY (tbl, pk)
+      ) WITHOUT ROWID;
+
+      CREATE TRIGGER region_dhcp_options_insert AFTER INSERT ON dhcp_options
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('dhcp_options', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_dhcp_options_update AFTER UPDATE ON dhcp_options
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'dhcp_options', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('dhcp_options', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_dhcp_options_delete AFTER DELETE ON dhcp_options
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('dhcp_options', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_vpcs_insert AFTER INSERT ON vpcs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpcs', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_vpcs_update AFTER UPDATE ON vpcs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'vpcs', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpcs', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_vpcs_delete AFTER DELETE ON vpcs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpcs', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_vpc_cidr_blocks_insert AFTER INSERT ON vpc_cidr_blocks
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpc_cidr_blocks', json_array(NEW.association_id));
+      END;
+      CREATE TRIGGER region_vpc_cidr_blocks_update AFTER UPDATE ON vpc_cidr_blocks
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'vpc_cidr_blocks', json_array(OLD.association_id) WHERE (OLD.association_id IS NOT NEW.association_id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpc_cidr_blocks', json_array(NEW.association_id));
+      END;
+      CREATE TRIGGER region_vpc_cidr_blocks_delete AFTER DELETE ON vpc_cidr_blocks
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('vpc_cidr_blocks', json_array(OLD.association_id));
+      END;
+      CREATE TRIGGER region_subnets_insert AFTER INSERT ON subnets
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('subnets', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_subnets_update AFTER UPDATE ON subnets
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'subnets', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('subnets', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_subnets_delete AFTER DELETE ON subnets
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('subnets', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_internet_gateways_insert AFTER INSERT ON internet_gateways
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('internet_gateways', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_internet_gateways_update AFTER UPDATE ON internet_gateways
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'internet_gateways', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('internet_gateways', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_internet_gateways_delete AFTER DELETE ON internet_gateways
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('internet_gateways', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_route_tables_insert AFTER INSERT ON route_tables
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_tables', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_route_tables_update AFTER UPDATE ON route_tables
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'route_tables', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_tables', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_route_tables_delete AFTER DELETE ON route_tables
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_tables', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_routes_insert AFTER INSERT ON routes
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('routes', json_array(NEW.route_table_id, NEW.destination));
+      END;
+      CREATE TRIGGER region_routes_update AFTER UPDATE ON routes
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'routes', json_array(OLD.route_table_id, OLD.destination) WHERE (OLD.route_table_id IS NOT NEW.route_table_id OR OLD.destination IS NOT NEW.destination);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('routes', json_array(NEW.route_table_id, NEW.destination));
+      END;
+      CREATE TRIGGER region_routes_delete AFTER DELETE ON routes
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('routes', json_array(OLD.route_table_id, OLD.destination));
+      END;
+      CREATE TRIGGER region_route_table_associations_insert AFTER INSERT ON route_table_associations
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_table_associations', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_route_table_associations_update AFTER UPDATE ON route_table_associations
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'route_table_associations', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_table_associations', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_route_table_associations_delete AFTER DELETE ON route_table_associations
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('route_table_associations', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_security_groups_insert AFTER INSERT ON security_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_groups', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_security_groups_update AFTER UPDATE ON security_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'security_groups', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_groups', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_security_groups_delete AFTER DELETE ON security_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_groups', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_security_group_rules_insert AFTER INSERT ON security_group_rules
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_group_rules', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_security_group_rules_update AFTER UPDATE ON security_group_rules
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'security_group_rules', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_group_rules', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_security_group_rules_delete AFTER DELETE ON security_group_rules
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('security_group_rules', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_network_interfaces_insert AFTER INSERT ON network_interfaces
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interfaces', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_network_interfaces_update AFTER UPDATE ON network_interfaces
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'network_interfaces', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interfaces', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_network_interfaces_delete AFTER DELETE ON network_interfaces
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interfaces', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_network_interface_groups_insert AFTER INSERT ON network_interface_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interface_groups', json_array(NEW.interface_id, NEW.group_id));
+      END;
+      CREATE TRIGGER region_network_interface_groups_update AFTER UPDATE ON network_interface_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'network_interface_groups', json_array(OLD.interface_id, OLD.group_id) WHERE (OLD.interface_id IS NOT NEW.interface_id OR OLD.group_id IS NOT NEW.group_id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interface_groups', json_array(NEW.interface_id, NEW.group_id));
+      END;
+      CREATE TRIGGER region_network_interface_groups_delete AFTER DELETE ON network_interface_groups
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('network_interface_groups', json_array(OLD.interface_id, OLD.group_id));
+      END;
+      CREATE TRIGGER region_addresses_insert AFTER INSERT ON addresses
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('addresses', json_array(NEW.allocation_id));
+      END;
+      CREATE TRIGGER region_addresses_update AFTER UPDATE ON addresses
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'addresses', json_array(OLD.allocation_id) WHERE (OLD.allocation_id IS NOT NEW.allocation_id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('addresses', json_array(NEW.allocation_id));
+      END;
+      CREATE TRIGGER region_addresses_delete AFTER DELETE ON addresses
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('addresses', json_array(OLD.allocation_id));
+      END;
+      CREATE TRIGGER region_key_pairs_insert AFTER INSERT ON key_pairs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('key_pairs', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_key_pairs_update AFTER UPDATE ON key_pairs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'key_pairs', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('key_pairs', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_key_pairs_delete AFTER DELETE ON key_pairs
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('key_pairs', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_images_insert AFTER INSERT ON images
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('images', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_images_update AFTER UPDATE ON images
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'images', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('images', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_images_delete AFTER DELETE ON images
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('images', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_image_block_devices_insert AFTER INSERT ON image_block_devices
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_block_devices', json_array(NEW.image_id, NEW.device_name));
+      END;
+      CREATE TRIGGER region_image_block_devices_update AFTER UPDATE ON image_block_devices
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'image_block_devices', json_array(OLD.image_id, OLD.device_name) WHERE (OLD.image_id IS NOT NEW.image_id OR OLD.device_name IS NOT NEW.device_name);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_block_devices', json_array(NEW.image_id, NEW.device_name));
+      END;
+      CREATE TRIGGER region_image_block_devices_delete AFTER DELETE ON image_block_devices
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_block_devices', json_array(OLD.image_id, OLD.device_name));
+      END;
+      CREATE TRIGGER region_tags_insert AFTER INSERT ON tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1) AND NEW.resource_id NOT GLOB 'i-*' AND NEW.resource_id NOT GLOB 'r-*' AND NEW.resource_id NOT GLOB 'vol-*' AND NEW.resource_id NOT GLOB 'snap-*'
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('tags', json_array(NEW.resource_id, NEW.key));
+      END;
+      CREATE TRIGGER region_tags_update AFTER UPDATE ON tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'tags', json_array(OLD.resource_id, OLD.key) WHERE (OLD.resource_id IS NOT NEW.resource_id OR OLD.key IS NOT NEW.key) AND OLD.resource_id NOT GLOB 'i-*' AND OLD.resource_id NOT GLOB 'r-*' AND OLD.resource_id NOT GLOB 'vol-*' AND OLD.resource_id NOT GLOB 'snap-*';
+        INSERT INTO region_outbox (tbl, pk) SELECT 'tags', json_array(NEW.resource_id, NEW.key) WHERE NEW.resource_id NOT GLOB 'i-*' AND NEW.resource_id NOT GLOB 'r-*' AND NEW.resource_id NOT GLOB 'vol-*' AND NEW.resource_id NOT GLOB 'snap-*';
+      END;
+      CREATE TRIGGER region_tags_delete AFTER DELETE ON tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1) AND OLD.resource_id NOT GLOB 'i-*' AND OLD.resource_id NOT GLOB 'r-*' AND OLD.resource_id NOT GLOB 'vol-*' AND OLD.resource_id NOT GLOB 'snap-*'
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('tags', json_array(OLD.resource_id, OLD.key));
+      END;
+    `,
+  },
 ];

@@ -16,6 +16,7 @@ import { routeTableRepo, type RouteTableRepo } from "./route-tables.ts";
 import { securityGroupRepo, type SecurityGroupRepo } from "./security-groups.ts";
 import { networkInterfaceRepo, type NetworkInterfaceRepo } from "./network-interfaces.ts";
 import { snapshotRepo, type SnapshotRepo } from "./snapshots.ts";
+import { regionLog, type RegionLog } from "./region-log.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -47,6 +48,8 @@ export interface Store {
   readonly routeTables: RouteTableRepo;
   readonly securityGroups: SecurityGroupRepo;
   readonly networkInterfaces: NetworkInterfaceRepo;
+  /** The region tables' replication: changes made here to publish, remote ones to apply, whole dumps. */
+  readonly region: RegionLog;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -130,6 +133,7 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     routeTables: routeTableRepo(db),
     securityGroups: securityGroupRepo(db),
     networkInterfaces: networkInterfaceRepo(db),
+    region: regionLog(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),
