@@ -46,8 +46,8 @@ const DAEMON_ROOMS = [
 export const RULES: Rules = {
   rooms: {
     main: ["cli"],
-    cli: ["appliance", "api", "config", "runtime"],
-    appliance: ["api", "bus", "daemon", "ebs", "images", "embedded-nats", "net", "store", "vm", "config", "errors", "runtime"],
+    cli: ["appliance", "api", "cluster", "config", "runtime"],
+    appliance: ["api", "bus", "cluster", "daemon", "ebs", "images", "embedded-nats", "net", "store", "vm", "config", "errors", "runtime"],
     api: ["actions", "bus", "errors", "runtime"],
     daemon: [...BELOW_DAEMON, ...DAEMON_ROOMS],
     // Rooms inside the daemon, one per resource; each may use the pieces every room shares.
@@ -75,6 +75,8 @@ export const RULES: Rules = {
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/catalogue": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/shared": BELOW_DAEMON,
+    // The region: join tokens, the hub's join service, and the sync of region-wide rows with the region's bucket.
+    cluster: ["bus", "config", "embedded-nats", "store", "errors", "runtime"],
     actions: ["bus", "errors"],
     metadata: ["errors", "runtime"],
     net: ["errors", "runtime"],

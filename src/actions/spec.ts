@@ -24,7 +24,10 @@ export interface Merge {
 
 /**
  * How an action travels:
- * - `any`: one node of the worker queue group answers (region-wide state every node can read);
+ * - `any`: one node of the worker queue group answers, the caller's own box first (region-wide state every box has a
+ *   copy of, read locally; or the caller's box's own answer);
+ * - `region`: the region's writer answers (the hub; a box on its own is its own hub): changes to region-wide state
+ *   whose names or addresses must be unique in the region;
  * - `placed`: one node chosen to hold what the action makes (today: the first worker to take it);
  * - `every`: every live node answers and the gateway merges the listings (`owned`: ids named must exist);
  * - `owners`: every node acts on the ids it holds (`owned`); an optional list merges their per-id results;
@@ -32,6 +35,7 @@ export interface Merge {
  */
 export type Travel =
   | { kind: "any" }
+  | { kind: "region" }
   | { kind: "placed" }
   | { kind: "every"; merge: Merge; owned?: OwnedIds }
   | { kind: "owners"; owned: OwnedIds; merge?: Merge }
@@ -48,6 +52,7 @@ export interface ActionSpec<I = unknown, O = unknown> {
 export const declare = <I, O>(travel: Travel): ActionSpec<I, O> => ({ travel });
 
 export const anyNode: Travel = { kind: "any" };
+export const regionWriter: Travel = { kind: "region" };
 export const placed: Travel = { kind: "placed" };
 
 /** Whether the gateway asks every node (and so each node must say which ids it holds). */

@@ -1,7 +1,7 @@
 // Sends a decoded action where the catalogue says it travels and turns the replies into one answer: one node's
 // output, or the merge of every node's, where a node that did not answer makes an unknown id Unavailable, not NotFound.
 import { actionSpec, type ActionSpec, type ServiceName } from "../actions/index.ts";
-import { Bus, type Caller, type Envelope, type Heartbeat, type Reply } from "../bus/index.ts";
+import { Bus, subjects, type Caller, type Envelope, type Heartbeat, type Reply } from "../bus/index.ts";
 import { HiveError, unavailable } from "../errors/index.ts";
 import { mergeReplies } from "./fanout-merge.ts";
 
@@ -40,8 +40,25 @@ export function dispatcher(deps: DispatchDeps): Dispatch {
     if (travel.kind === "any" || travel.kind === "placed") {
       return (await deps.bus.request<Record<string, unknown>>(subject, env, deps.requestTimeoutMs ?? 60_000)) ?? {};
     }
+    if (travel.kind === "region") return toRegionWriter(deps, call, env);
     return fanOut(deps, spec, subject, env, call);
   };
+}
+
+/** A region-wide change goes to the hub; a box cut off from it says so instead of changing its copy alone. */
+async function toRegionWriter(deps: DispatchDeps, call: ActionCall, env: Envelope): Promise<Record<string, unknown>> {
+  const subject = subjects.regionAction(call.service, call.action);
+  try {
+    return (await deps.bus.request<Record<string, unknown>>(subject, env, deps.requestTimeoutMs ?? 60_000)) ?? {};
+  } catch (err) {
+    if (err instanceof HiveError && err.kind === "Unavailable") {
+      throw unavailable(
+        `${call.action} changes region-wide state, which only the region's hub writes, and the hub cannot be reached from this box right now (${err.message}). ` +
+          "Reads, and this box's own instances, keep working; try again when the link to the hub is back.",
+      );
+    }
+    throw err;
+  }
 }
 
 async function fanOut(deps: DispatchDeps, spec: ActionSpec, subject: string, env: Envelope, call: ActionCall): Promise<Record<string, unknown>> {

@@ -58,6 +58,11 @@ export class Bus {
     return subjects.action(service, action);
   }
 
+  /** The NATS connection, for the other files of src/bus (JetStream); nothing outside src/bus sees NATS. */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
   get closed(): boolean {
     return this.nc.isClosed();
   }

@@ -6,6 +6,8 @@ export const WORKERS_QUEUE = "hive-workers";
 export const subjects = {
   /** An AWS action forwarded by the gateway: `ec2.DescribeRegions`, `sts.GetCallerIdentity`. */
   action: (service: string, action: string): string => `${service}.${action}`,
+  /** An AWS action only the region's writer (the hub) answers: `region.ec2.CreateVpc`. */
+  regionAction: (service: string, action: string): string => `region.${service}.${action}`,
   /** Every daemon announces itself here on start and then every HEARTBEAT_MS. */
   heartbeat: "hive.node.heartbeat",
   /** A gateway asks every daemon to answer with its Heartbeat now, instead of waiting for the next one. */
@@ -20,6 +22,10 @@ export const subjects = {
   imageImport: (node: string): string => `hive.admin.${node}.images.import`,
   /** How an import on that node is going: ImageProgressRequest → ImageProgress. */
   imageProgress: (node: string): string => `hive.admin.${node}.images.progress`,
+  /** Makes a join token on the hub: InviteRequest → Invite. */
+  clusterInvite: (node: string): string => `hive.admin.${node}.cluster.invite`,
+  /** The hub takes a member out of the region: { node } → { removed }. */
+  clusterRemove: "hive.cluster.remove",
 } as const;
 
 export const HEARTBEAT_MS = 2_000;

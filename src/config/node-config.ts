@@ -16,12 +16,24 @@ export interface NodeConfig {
   azId: string;
   accountId: string;
   createdAt: string;
+  /** Set when this box joined another box's region (`hive up --join`); absent on a hub or a box on its own. */
+  cluster?: MemberOf;
+}
+
+/** The region a member box belongs to: its hub, reached as a leaf node at one of `hubUrls` (host:port). */
+export interface MemberOf {
+  hub: string;
+  hubUrls: string[];
+  joinedAt: string;
 }
 
 export interface Secrets {
   admin: { accessKeyId: string; secretAccessKey: string; userName: string };
   nats: { user: string; password: string };
+  /** On a hub: what members connect with. On a member: the hub's leaf credentials it connects with. */
   leaf: { user: string; password: string };
+  /** A hub's JOIN account (join tokens carry it): it reaches nothing but the join service. Made at the first invite. */
+  join?: { user: string; password: string };
 }
 
 export interface InitOptions {
@@ -98,6 +110,13 @@ export async function initDataDir(dataDir: string, opts: InitOptions = {}): Prom
 
 export function loadNodeConfig(dataDir: string): NodeConfig {
   return readJson<NodeConfig>(dataPaths(dataDir).config);
+}
+
+/** Replaces config.json and secrets.json (a join: the region's identity instead of the box's own). */
+export function saveIdentity(dataDir: string, config: NodeConfig, secrets: Secrets): void {
+  const p = dataPaths(dataDir);
+  writeFileAtomic(p.secrets, JSON.stringify(secrets, null, 2) + "\n", 0o600);
+  writeFileAtomic(p.config, JSON.stringify(config, null, 2) + "\n", 0o644);
 }
 
 export function loadSecrets(dataDir: string): Secrets {

@@ -27,6 +27,10 @@ export function dataPaths(dataDir: string) {
     caKey: path.join(dataDir, "tls", "ca-key.pem"),
     serverCert: path.join(dataDir, "tls", "server.pem"),
     serverKey: path.join(dataDir, "tls", "server-key.pem"),
+    /** The hub's leaf-node listener certificate, re-issued when the addresses it is reached at change. */
+    leafCert: path.join(dataDir, "tls", "leaf.pem"),
+    leafKey: path.join(dataDir, "tls", "leaf-key.pem"),
+    jetstream: path.join(dataDir, "nats", "jetstream"),
     db: path.join(dataDir, "hive.db"),
     logs: path.join(dataDir, "logs"),
     runtime: path.join(dataDir, "run"),

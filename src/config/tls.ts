@@ -62,6 +62,39 @@ export async function makeTlsMaterial(commonName: string, names = serverNames())
     ],
   });
 
+  const server = await signServerCert(x509, ca, caKeys.privateKey, commonName, names);
+  return {
+    caCert: ca.toString("pem") + "\n",
+    caKey: await pkcs8Pem(caKeys.privateKey),
+    serverCert: server.cert,
+    serverKey: server.key,
+  };
+}
+
+/** A server certificate (2 years) for `names`, signed by an existing CA given as PEM (the region's, for a member or a leaf listener). */
+export async function issueServerCert(caCertPem: string, caKeyPem: string, commonName: string, names: { dns: string[]; ips: string[] }): Promise<{ cert: string; key: string }> {
+  const x509 = await loadX509();
+  const ca = new x509.X509Certificate(caCertPem);
+  const der = Buffer.from(caKeyPem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
+  const caKey = await webcrypto.subtle.importKey("pkcs8", der, ALG, false, ["sign"]);
+  return signServerCert(x509, ca, caKey, commonName, names);
+}
+
+/** SHA-256 of the certificate's DER, hex: what a join token pins the region's CA by. */
+export async function certFingerprint(certPem: string): Promise<string> {
+  const x509 = await loadX509();
+  const der = new x509.X509Certificate(certPem).rawData;
+  return Buffer.from(await webcrypto.subtle.digest("SHA-256", der)).toString("hex");
+}
+
+async function signServerCert(
+  x509: X509,
+  ca: import("@peculiar/x509").X509Certificate,
+  caKey: CryptoKey,
+  commonName: string,
+  names: { dns: string[]; ips: string[] },
+): Promise<{ cert: string; key: string }> {
+  const now = Date.now();
   const serverKeys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -70,7 +103,7 @@ export async function makeTlsMaterial(commonName: string, names = serverNames())
     notBefore: new Date(now - DAY_MS),
     notAfter: new Date(now + 730 * DAY_MS),
     publicKey: serverKeys.publicKey,
-    signingKey: caKeys.privateKey,
+    signingKey: caKey,
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -84,11 +117,5 @@ export async function makeTlsMaterial(commonName: string, names = serverNames())
       await x509.AuthorityKeyIdentifierExtension.create(ca),
     ],
   });
-
-  return {
-    caCert: ca.toString("pem") + "\n",
-    caKey: await pkcs8Pem(caKeys.privateKey),
-    serverCert: server.toString("pem") + "\n",
-    serverKey: await pkcs8Pem(serverKeys.privateKey),
-  };
+  return { cert: server.toString("pem") + "\n", key: await pkcs8Pem(serverKeys.privateKey) };
 }

@@ -17,7 +17,7 @@ import { VpcNetwork } from "./network/index.ts";
 import { publicKeyOf } from "./key-pairs/index.ts";
 import { serveActions } from "./serve-actions.ts";
 import { SSH_PORT_TAG } from "../actions/index.ts";
-import { ensureDefaultVpc } from "./vpc/index.ts";
+import { ensureDefaultSubnet, ensureDefaultVpc } from "./vpc/index.ts";
 import { recoverAttachments, recoverDeletions, recoverModifications, recoverSnapshots, type VolumeDeps } from "./volumes/index.ts";
 
 /** The SSH forwards of this node's live guests, from their reserved tags. */
@@ -44,8 +44,10 @@ export interface DaemonOptions {
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
 export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, opts: DaemonOptions): Promise<RunningDaemon> {
-  // The region's default VPC, made at the first start of a data directory (new, or from before VPCs).
-  ensureDefaultVpc(ctx, store);
+  // The region's default VPC, made by the region's writer at the first start of a data directory (new, or from before
+  // VPCs); a member makes only its zone's default subnet, once the region's log has brought the VPC.
+  if (ctx.writer !== false) ensureDefaultVpc(ctx, store);
+  else ensureDefaultSubnet(ctx, store);
   // Instances from before the VPC model are placed in it (their primary interface in the default subnet).
   const placed = placeEarlierInstances(ctx, store);
   // AMIs from before snapshots get the snapshot behind their root device.
@@ -113,7 +115,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
   const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes });
-  const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
+  const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`), { writer: ctx.writer !== false });
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {
     // Deregistered images whose last volume went while hive was down (or before the termination path released it).

@@ -1,7 +1,8 @@
 // Serves every action of the catalogue on the bus with its handler: one worker answers what travels to any or a
-// placed node (the queue group), every node answers what fans out.
+// placed node (the queue group), every node answers what fans out, and the region's writer alone what changes
+// region-wide state.
 import { actionSpec, declaredActions, fansOut, handlerProblems, type ServiceHandlers } from "../actions/index.ts";
-import { Bus, type ActionRequest, type Served } from "../bus/index.ts";
+import { Bus, subjects as busSubjects, type ActionRequest, type Served } from "../bus/index.ts";
 
 export interface ActionServer {
   readonly subjects: string[];
@@ -12,14 +13,16 @@ export interface ActionServer {
 }
 
 /** Throws at start if a declared action has no handler or a handler has no declaration (tsc catches both first). */
-export function serveActions(bus: Bus, node: string, handlers: ServiceHandlers, log: (line: string) => void): ActionServer {
+export function serveActions(bus: Bus, node: string, handlers: ServiceHandlers, log: (line: string) => void, opts: { writer: boolean }): ActionServer {
   const problems = handlerProblems(handlers as unknown as Record<string, Record<string, unknown>>);
   if (problems.length > 0) throw new Error(`the daemon's handlers do not match the action catalogue: ${problems.join("; ")}`);
   const served: Served[] = [];
   const subjects: string[] = [];
   for (const [service, action] of declaredActions()) {
-    const subject = Bus.actionSubject(service, action);
     const travel = actionSpec(service, action)!.travel;
+    // Region-wide changes are made by the region's writer alone (the hub, or a box on its own).
+    if (travel.kind === "region" && !opts.writer) continue;
+    const subject = travel.kind === "region" ? busSubjects.regionAction(service, action) : Bus.actionSubject(service, action);
     const handler = (handlers[service] as Record<string, (req: ActionRequest) => unknown>)[action];
     // An action without parameters may arrive with no input at all.
     served.push(bus.serve(subject, (env) => handler({ ...(env as ActionRequest), input: env.input ?? {} }), { node, queue: !fansOut(travel), log }));

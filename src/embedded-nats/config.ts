@@ -14,9 +14,19 @@ export interface NatsConfigOptions {
   password: string;
   leafUser: string;
   leafPassword: string;
-  /** Reserved for JetStream's store_dir; JetStream is off for now, so it is not rendered. */
-  storeDir?: string;
   serverName: string;
+  /** JetStream in the HIVE account: where it keeps its files, and its domain (the node's name), so that a region's
+   * boxes can address one another's streams across leaf connections. Off when absent. */
+  jetstream?: { storeDir: string; domain: string };
+  /** Members connect to their hub instead of listening for leaf nodes. Default true. */
+  leafListen?: boolean;
+  /** The leaf listener's certificate (signed by the region's CA): members verify it. */
+  leafTls?: { certFile: string; keyFile: string };
+  /** A JOIN account whose only reach is the join service: what a join token's leaf credentials open. */
+  join?: { user: string; password: string };
+  /** Connect to the region's hub as a leaf node, over TLS verified against `caFile` (or, while joining only,
+   * `insecure`: the join answer is sealed with the token's secret instead). */
+  remote?: { urls: string[]; user: string; password: string; caFile?: string; insecure?: boolean };
   /** nats-server writes its pid here (so a user, or a test, can find the child). */
   pidFile?: string;
 }
@@ -26,6 +36,11 @@ export interface NatsConfigOptions {
  * make about 15 MB of JSON; nats-server allows up to 64 MB (it warns above 8 MB, which we accept for listings).
  */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** The account every Hive client, daemon and region leaf connection lives in. */
+export const HIVE_ACCOUNT = "HIVE";
+/** The one subject the JOIN account may reach. */
+export const JOIN_SUBJECT = "hive.cluster.join";
 
 export function renderNatsConfig(opts: NatsConfigOptions): string {
   if (!/^[A-Za-z0-9._-]+$/.test(opts.serverName)) {
@@ -41,26 +56,69 @@ export function renderNatsConfig(opts: NatsConfigOptions): string {
     // Never render a listener without credentials.
     if (value === "") throw new Error(`nats config: ${what} must not be empty`);
   }
+  const listen = opts.leafListen !== false;
+  const users = [`{ user: ${quote(opts.user)}, password: ${quote(opts.password)} }`];
+  if (listen) users.push(`{ user: ${quote(opts.leafUser)}, password: ${quote(opts.leafPassword)} }`);
+  const join = listen ? opts.join : undefined;
   return [
     "# Written by hive; rewritten on every start. Do not edit.",
     `server_name: ${quote(opts.serverName)}`,
     `listen: ${quote(hostPort(opts.host, opts.port, "port"))}`,
     `max_payload: ${MAX_PAYLOAD_BYTES}`,
-    "authorization {",
-    `  user: ${quote(opts.user)}`,
-    `  password: ${quote(opts.password)}`,
-    "}",
-    "leafnodes {",
-    `  listen: ${quote(hostPort(opts.leafHost, opts.leafPort, "leafPort"))}`,
-    "  authorization {",
-    `    user: ${quote(opts.leafUser)}`,
-    `    password: ${quote(opts.leafPassword)}`,
+    "accounts {",
+    `  ${HIVE_ACCOUNT} {`,
+    ...(opts.jetstream ? ["    jetstream: enabled"] : []),
+    `    users: [ ${users.join(", ")} ]`,
+    ...(join ? [`    exports: [ { service: ${quote(JOIN_SUBJECT)} } ]`] : []),
     "  }",
+    ...(join
+      ? [
+          "  JOIN {",
+          `    users: [ { user: ${quote(join.user)}, password: ${quote(join.password)} } ]`,
+          `    imports: [ { service: { account: ${HIVE_ACCOUNT}, subject: ${quote(JOIN_SUBJECT)} } } ]`,
+          "  }",
+        ]
+      : []),
+    "}",
+    ...(opts.jetstream
+      ? [
+          "jetstream {",
+          `  store_dir: ${quote(opts.jetstream.storeDir)}`,
+          `  domain: ${quote(checkName(opts.jetstream.domain, "JetStream domain"))}`,
+          "  max_memory_store: 67108864",
+          "}",
+        ]
+      : []),
+    "leafnodes {",
+    ...(listen ? [`  listen: ${quote(hostPort(opts.leafHost, opts.leafPort, "leafPort"))}`] : []),
+    ...(listen && opts.leafTls
+      ? ["  tls {", `    cert_file: ${quote(opts.leafTls.certFile)}`, `    key_file: ${quote(opts.leafTls.keyFile)}`, "  }"]
+      : []),
+    ...(opts.remote ? renderRemote(opts.remote) : []),
     "}",
     `http: ${quote(hostPort(opts.monitorHost, opts.monitorPort, "monitorPort"))}`,
     ...(opts.pidFile ? [`pid_file: ${quote(opts.pidFile)}`] : []),
     "",
   ].join("\n");
+}
+
+function renderRemote(remote: NonNullable<NatsConfigOptions["remote"]>): string[] {
+  if (remote.urls.length === 0) throw new Error("nats config: a leaf remote needs at least one hub address");
+  if (!remote.caFile && !remote.insecure) throw new Error("nats config: a leaf remote needs the region's CA (or, to join, insecure)");
+  const auth = `${encodeURIComponent(remote.user)}:${encodeURIComponent(remote.password)}`;
+  const urls = remote.urls.map((hp) => quote(`tls://${auth}@${hp}`));
+  return [
+    "  remotes: [ {",
+    `    urls: [ ${urls.join(", ")} ]`,
+    `    account: ${HIVE_ACCOUNT}`,
+    remote.caFile ? `    tls { ca_file: ${quote(remote.caFile)} }` : "    tls { insecure: true }",
+    "  } ]",
+  ];
+}
+
+function checkName(value: string, what: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error(`invalid ${what} ${JSON.stringify(value)}: use letters, digits, '_' or '-'`);
+  return value;
 }
 
 /** host:port as nats-server parses it; IPv6 literals need brackets. */

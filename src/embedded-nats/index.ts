@@ -1,7 +1,7 @@
 // The embedded NATS server: find its binary, render its config, run and supervise it.
 
 export { resolveNatsServer, setEmbeddedNats, type ResolveOptions } from "./binary.ts";
-export { MAX_PAYLOAD_BYTES, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
+export { HIVE_ACCOUNT, JOIN_SUBJECT, MAX_PAYLOAD_BYTES, renderNatsConfig, type NatsConfigOptions } from "./config.ts";
 export {
   NatsSupervisor,
   startNats,

@@ -288,11 +288,12 @@ export async function startNats(opts: NatsSupervisorOptions): Promise<NatsSuperv
 
 /** Fails fast with a clear message instead of letting nats-server die, or worse, probing someone else's server. */
 async function assertPortsFree(opts: NatsConfigOptions): Promise<void> {
-  for (const [what, host, port] of [
+  const listeners: Array<readonly [string, string, number]> = [
     ["client", opts.host, opts.port],
-    ["leaf-node", opts.leafHost, opts.leafPort],
+    ...(opts.leafListen === false ? [] : [["leaf-node", opts.leafHost, opts.leafPort] as const]),
     ["monitoring", opts.monitorHost, opts.monitorPort],
-  ] as const) {
+  ];
+  for (const [what, host, port] of listeners) {
     const err = await tryListen(host, port);
     if (err?.code === "EADDRINUSE") {
       throw new Error(`nats ${what} port ${hostPort(host, port)} is already in use by another process; stop it or choose another port`);

@@ -42,4 +42,5 @@ export {
   type RegionRow,
   type RegionTable,
 } from "./region-tables.ts";
+export type { MemberRecord, MemberRepo } from "./members.ts";
 export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

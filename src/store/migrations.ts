@@ -644,4 +644,34 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 11,
+    name: "cluster members",
+    // The region's boxes, one zone each; a region table, so the region log carries it to every box.
+    sql: `
+      CREATE TABLE members (
+        node      TEXT PRIMARY KEY,
+        az        TEXT NOT NULL UNIQUE,
+        az_id     TEXT NOT NULL,
+        role      TEXT NOT NULL CHECK (role IN ('hub', 'member')),
+        joined_at TEXT NOT NULL
+      );
+      CREATE TRIGGER region_members_insert AFTER INSERT ON members
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('members', json_array(NEW.node));
+      END;
+      CREATE TRIGGER region_members_update AFTER UPDATE ON members
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'members', json_array(OLD.node) WHERE (OLD.node IS NOT NEW.node);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('members', json_array(NEW.node));
+      END;
+      CREATE TRIGGER region_members_delete AFTER DELETE ON members
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('members', json_array(OLD.node));
+      END;
+    `,
+  },
 ];

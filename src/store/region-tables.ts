@@ -55,6 +55,7 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "images", key: ["id"] },
   { name: "image_block_devices", key: ["image_id", "device_name"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
+  { name: "members", key: ["node"] },
 ];
 
 export const regionTable = (name: string): RegionTable | undefined => REGION_TABLES.find((t) => t.name === name);

@@ -17,6 +17,7 @@ import { securityGroupRepo, type SecurityGroupRepo } from "./security-groups.ts"
 import { networkInterfaceRepo, type NetworkInterfaceRepo } from "./network-interfaces.ts";
 import { snapshotRepo, type SnapshotRepo } from "./snapshots.ts";
 import { regionLog, type RegionLog } from "./region-log.ts";
+import { memberRepo, type MemberRepo } from "./members.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -50,6 +51,8 @@ export interface Store {
   readonly networkInterfaces: NetworkInterfaceRepo;
   /** The region tables' replication: changes made here to publish, remote ones to apply, whole dumps. */
   readonly region: RegionLog;
+  /** The region's boxes and their zones. */
+  readonly members: MemberRepo;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -134,6 +137,7 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     securityGroups: securityGroupRepo(db),
     networkInterfaces: networkInterfaceRepo(db),
     region: regionLog(db),
+    members: memberRepo(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),

@@ -9,12 +9,12 @@ import type {
   DisassociateAddressRequest,
   ReleaseAddressRequest,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const addressActions = {
-  AllocateAddress: declare<AllocateAddressRequest, AllocateAddressResult>(anyNode),
-  AssociateAddress: declare<AssociateAddressRequest, AssociateAddressResult>(anyNode),
-  DisassociateAddress: declare<DisassociateAddressRequest, object>(anyNode),
-  ReleaseAddress: declare<ReleaseAddressRequest, object>(anyNode),
+  AllocateAddress: declare<AllocateAddressRequest, AllocateAddressResult>(regionWriter),
+  AssociateAddress: declare<AssociateAddressRequest, AssociateAddressResult>(regionWriter),
+  DisassociateAddress: declare<DisassociateAddressRequest, object>(regionWriter),
+  ReleaseAddress: declare<ReleaseAddressRequest, object>(regionWriter),
   DescribeAddresses: declare<DescribeAddressesRequest, DescribeAddressesResult>(anyNode),
 };

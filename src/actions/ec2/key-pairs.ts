@@ -9,11 +9,11 @@ import type {
   ImportKeyPairResult,
   KeyPair,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const keyPairActions = {
-  CreateKeyPair: declare<CreateKeyPairRequest, KeyPair>(anyNode),
-  ImportKeyPair: declare<ImportKeyPairRequest, ImportKeyPairResult>(anyNode),
+  CreateKeyPair: declare<CreateKeyPairRequest, KeyPair>(regionWriter),
+  ImportKeyPair: declare<ImportKeyPairRequest, ImportKeyPairResult>(regionWriter),
   DescribeKeyPairs: declare<DescribeKeyPairsRequest, DescribeKeyPairsResult>(anyNode),
-  DeleteKeyPair: declare<DeleteKeyPairRequest, DeleteKeyPairResult>(anyNode),
+  DeleteKeyPair: declare<DeleteKeyPairRequest, DeleteKeyPairResult>(regionWriter),
 };

@@ -10,13 +10,13 @@ import type {
   DetachNetworkInterfaceRequest,
   ModifyNetworkInterfaceAttributeRequest,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const networkInterfaceActions = {
-  CreateNetworkInterface: declare<CreateNetworkInterfaceRequest, CreateNetworkInterfaceResult>(anyNode),
-  DeleteNetworkInterface: declare<DeleteNetworkInterfaceRequest, object>(anyNode),
+  CreateNetworkInterface: declare<CreateNetworkInterfaceRequest, CreateNetworkInterfaceResult>(regionWriter),
+  DeleteNetworkInterface: declare<DeleteNetworkInterfaceRequest, object>(regionWriter),
   DescribeNetworkInterfaces: declare<DescribeNetworkInterfacesRequest, DescribeNetworkInterfacesResult>(anyNode),
-  AttachNetworkInterface: declare<AttachNetworkInterfaceRequest, AttachNetworkInterfaceResult>(anyNode),
-  DetachNetworkInterface: declare<DetachNetworkInterfaceRequest, object>(anyNode),
-  ModifyNetworkInterfaceAttribute: declare<ModifyNetworkInterfaceAttributeRequest, object>(anyNode),
+  AttachNetworkInterface: declare<AttachNetworkInterfaceRequest, AttachNetworkInterfaceResult>(regionWriter),
+  DetachNetworkInterface: declare<DetachNetworkInterfaceRequest, object>(regionWriter),
+  ModifyNetworkInterfaceAttribute: declare<ModifyNetworkInterfaceAttributeRequest, object>(regionWriter),
 };

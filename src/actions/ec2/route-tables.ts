@@ -23,24 +23,24 @@ import type {
   ReplaceRouteTableAssociationRequest,
   ReplaceRouteTableAssociationResult,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const routeTableActions = {
-  CreateRouteTable: declare<CreateRouteTableRequest, CreateRouteTableResult>(anyNode),
-  DeleteRouteTable: declare<DeleteRouteTableRequest, object>(anyNode),
+  CreateRouteTable: declare<CreateRouteTableRequest, CreateRouteTableResult>(regionWriter),
+  DeleteRouteTable: declare<DeleteRouteTableRequest, object>(regionWriter),
   DescribeRouteTables: declare<DescribeRouteTablesRequest, DescribeRouteTablesResult>(anyNode),
-  CreateRoute: declare<CreateRouteRequest, CreateRouteResult>(anyNode),
-  ReplaceRoute: declare<ReplaceRouteRequest, object>(anyNode),
-  DeleteRoute: declare<DeleteRouteRequest, object>(anyNode),
-  AssociateRouteTable: declare<AssociateRouteTableRequest, AssociateRouteTableResult>(anyNode),
-  DisassociateRouteTable: declare<DisassociateRouteTableRequest, object>(anyNode),
-  ReplaceRouteTableAssociation: declare<ReplaceRouteTableAssociationRequest, ReplaceRouteTableAssociationResult>(anyNode),
+  CreateRoute: declare<CreateRouteRequest, CreateRouteResult>(regionWriter),
+  ReplaceRoute: declare<ReplaceRouteRequest, object>(regionWriter),
+  DeleteRoute: declare<DeleteRouteRequest, object>(regionWriter),
+  AssociateRouteTable: declare<AssociateRouteTableRequest, AssociateRouteTableResult>(regionWriter),
+  DisassociateRouteTable: declare<DisassociateRouteTableRequest, object>(regionWriter),
+  ReplaceRouteTableAssociation: declare<ReplaceRouteTableAssociationRequest, ReplaceRouteTableAssociationResult>(regionWriter),
 };
 
 export const internetGatewayActions = {
-  CreateInternetGateway: declare<CreateInternetGatewayRequest, CreateInternetGatewayResult>(anyNode),
-  DeleteInternetGateway: declare<DeleteInternetGatewayRequest, object>(anyNode),
+  CreateInternetGateway: declare<CreateInternetGatewayRequest, CreateInternetGatewayResult>(regionWriter),
+  DeleteInternetGateway: declare<DeleteInternetGatewayRequest, object>(regionWriter),
   DescribeInternetGateways: declare<DescribeInternetGatewaysRequest, DescribeInternetGatewaysResult>(anyNode),
-  AttachInternetGateway: declare<AttachInternetGatewayRequest, object>(anyNode),
-  DetachInternetGateway: declare<DetachInternetGatewayRequest, object>(anyNode),
+  AttachInternetGateway: declare<AttachInternetGatewayRequest, object>(regionWriter),
+  DetachInternetGateway: declare<DetachInternetGatewayRequest, object>(regionWriter),
 };

@@ -23,18 +23,18 @@ import type {
   UpdateSecurityGroupRuleDescriptionsIngressRequest,
   UpdateSecurityGroupRuleDescriptionsIngressResult,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const securityGroupActions = {
-  CreateSecurityGroup: declare<CreateSecurityGroupRequest, CreateSecurityGroupResult>(anyNode),
-  DeleteSecurityGroup: declare<DeleteSecurityGroupRequest, DeleteSecurityGroupResult>(anyNode),
+  CreateSecurityGroup: declare<CreateSecurityGroupRequest, CreateSecurityGroupResult>(regionWriter),
+  DeleteSecurityGroup: declare<DeleteSecurityGroupRequest, DeleteSecurityGroupResult>(regionWriter),
   DescribeSecurityGroups: declare<DescribeSecurityGroupsRequest, DescribeSecurityGroupsResult>(anyNode),
-  AuthorizeSecurityGroupIngress: declare<AuthorizeSecurityGroupIngressRequest, AuthorizeSecurityGroupIngressResult>(anyNode),
-  AuthorizeSecurityGroupEgress: declare<AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupEgressResult>(anyNode),
-  RevokeSecurityGroupIngress: declare<RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult>(anyNode),
-  RevokeSecurityGroupEgress: declare<RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult>(anyNode),
+  AuthorizeSecurityGroupIngress: declare<AuthorizeSecurityGroupIngressRequest, AuthorizeSecurityGroupIngressResult>(regionWriter),
+  AuthorizeSecurityGroupEgress: declare<AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupEgressResult>(regionWriter),
+  RevokeSecurityGroupIngress: declare<RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult>(regionWriter),
+  RevokeSecurityGroupEgress: declare<RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult>(regionWriter),
   DescribeSecurityGroupRules: declare<DescribeSecurityGroupRulesRequest, DescribeSecurityGroupRulesResult>(anyNode),
-  ModifySecurityGroupRules: declare<ModifySecurityGroupRulesRequest, ModifySecurityGroupRulesResult>(anyNode),
-  UpdateSecurityGroupRuleDescriptionsIngress: declare<UpdateSecurityGroupRuleDescriptionsIngressRequest, UpdateSecurityGroupRuleDescriptionsIngressResult>(anyNode),
-  UpdateSecurityGroupRuleDescriptionsEgress: declare<UpdateSecurityGroupRuleDescriptionsEgressRequest, UpdateSecurityGroupRuleDescriptionsEgressResult>(anyNode),
+  ModifySecurityGroupRules: declare<ModifySecurityGroupRulesRequest, ModifySecurityGroupRulesResult>(regionWriter),
+  UpdateSecurityGroupRuleDescriptionsIngress: declare<UpdateSecurityGroupRuleDescriptionsIngressRequest, UpdateSecurityGroupRuleDescriptionsIngressResult>(regionWriter),
+  UpdateSecurityGroupRuleDescriptionsEgress: declare<UpdateSecurityGroupRuleDescriptionsEgressRequest, UpdateSecurityGroupRuleDescriptionsEgressResult>(regionWriter),
 };

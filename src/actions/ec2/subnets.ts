@@ -7,11 +7,11 @@ import type {
   DescribeSubnetsResult,
   ModifySubnetAttributeRequest,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const subnetActions = {
-  CreateSubnet: declare<CreateSubnetRequest, CreateSubnetResult>(anyNode),
-  DeleteSubnet: declare<DeleteSubnetRequest, object>(anyNode),
+  CreateSubnet: declare<CreateSubnetRequest, CreateSubnetResult>(regionWriter),
+  DeleteSubnet: declare<DeleteSubnetRequest, object>(regionWriter),
   DescribeSubnets: declare<DescribeSubnetsRequest, DescribeSubnetsResult>(anyNode),
-  ModifySubnetAttribute: declare<ModifySubnetAttributeRequest, object>(anyNode),
+  ModifySubnetAttribute: declare<ModifySubnetAttributeRequest, object>(regionWriter),
 };

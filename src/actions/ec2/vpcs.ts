@@ -24,20 +24,20 @@ import type {
   DisassociateVpcCidrBlockResult,
   ModifyVpcAttributeRequest,
 } from "@aws-sdk/client-ec2";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const vpcActions = {
-  CreateVpc: declare<CreateVpcRequest, CreateVpcResult>(anyNode),
-  DeleteVpc: declare<DeleteVpcRequest, object>(anyNode),
+  CreateVpc: declare<CreateVpcRequest, CreateVpcResult>(regionWriter),
+  DeleteVpc: declare<DeleteVpcRequest, object>(regionWriter),
   DescribeVpcs: declare<DescribeVpcsRequest, DescribeVpcsResult>(anyNode),
-  ModifyVpcAttribute: declare<ModifyVpcAttributeRequest, object>(anyNode),
+  ModifyVpcAttribute: declare<ModifyVpcAttributeRequest, object>(regionWriter),
   DescribeVpcAttribute: declare<DescribeVpcAttributeRequest, DescribeVpcAttributeResult>(anyNode),
-  AssociateVpcCidrBlock: declare<AssociateVpcCidrBlockRequest, AssociateVpcCidrBlockResult>(anyNode),
-  DisassociateVpcCidrBlock: declare<DisassociateVpcCidrBlockRequest, DisassociateVpcCidrBlockResult>(anyNode),
+  AssociateVpcCidrBlock: declare<AssociateVpcCidrBlockRequest, AssociateVpcCidrBlockResult>(regionWriter),
+  DisassociateVpcCidrBlock: declare<DisassociateVpcCidrBlockRequest, DisassociateVpcCidrBlockResult>(regionWriter),
   DescribeDhcpOptions: declare<DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult>(anyNode),
-  CreateDhcpOptions: declare<CreateDhcpOptionsRequest, CreateDhcpOptionsResult>(anyNode),
-  AssociateDhcpOptions: declare<AssociateDhcpOptionsRequest, object>(anyNode),
-  DeleteDhcpOptions: declare<DeleteDhcpOptionsRequest, object>(anyNode),
+  CreateDhcpOptions: declare<CreateDhcpOptionsRequest, CreateDhcpOptionsResult>(regionWriter),
+  AssociateDhcpOptions: declare<AssociateDhcpOptionsRequest, object>(regionWriter),
+  DeleteDhcpOptions: declare<DeleteDhcpOptionsRequest, object>(regionWriter),
   // EC2-Classic is retired: AWS answers these with a fixed refusal that tools (Ansible's ec2_vpc_net) expect.
   DescribeVpcClassicLink: declare<DescribeVpcClassicLinkRequest, DescribeVpcClassicLinkResult>(anyNode),
   DescribeVpcClassicLinkDnsSupport: declare<DescribeVpcClassicLinkDnsSupportRequest, DescribeVpcClassicLinkDnsSupportResult>(anyNode),

@@ -19,6 +19,9 @@ export interface DaemonContext {
   dataDir: string;
   /** How guests are networked: VPCs enforced on the host (root), or QEMU user mode (rootless, nothing enforced). */
   network: NetworkMode;
+  /** Whether this box writes the region's region-wide state (the hub, or a box on its own); default true. A member
+   * (`hive up --join`) gets that state from the region's log instead, and makes only its own zone's rows. */
+  writer?: boolean;
   /** The operator's public addresses for Elastic IPs (`hive up --public-cidr`), a block of the host's network; none without it. */
   publicCidr?: string;
 }

@@ -51,3 +51,28 @@ export function ensureDefaultVpc(ctx: DaemonContext, store: Store): string | und
   });
   return vpcId;
 }
+
+/**
+ * A member's share of the default VPC: the default subnet of its own zone, the /20 its zone letter gives (zone a the
+ * first, as on AWS), so members never pick the same block. Nothing to do until the region's log brought the VPC.
+ */
+export function ensureDefaultSubnet(ctx: DaemonContext, store: Store): string | undefined {
+  const vpc = store.vpcs.list().find((v) => v.isDefault);
+  if (!vpc) return undefined;
+  const mine = store.subnets.list().find((s) => s.vpcId === vpc.id && s.az === ctx.az && s.defaultForAz);
+  if (mine) return mine.id;
+  const letter = ctx.az.slice(ctx.region.length);
+  const subnet: SubnetRecord = {
+    id: newId("subnet"),
+    vpcId: vpc.id,
+    cidr: defaultSubnetCidr(letter.charCodeAt(0) - 97),
+    az: ctx.az,
+    defaultForAz: true,
+    mapPublicIp: true,
+    hostnameType: "ip-name",
+    dnsARecord: false,
+    createdAt: new Date().toISOString(),
+  };
+  store.subnets.insert(subnet);
+  return subnet.id;
+}
