@@ -28,7 +28,7 @@ const STATUS: Partial<Record<ErrorKind, 400 | 404 | 409 | 503>> = {
 
 const IMAGE_ID = /^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 
-function errorJson(c: Context, err: HiveError) {
+export function errorJson(c: Context, err: HiveError) {
   // The AWS code names the problem the way EC2 would (InvalidAMIName.Duplicate, InvalidAMIID.NotFound).
   const code = err.kind === "Internal" ? "InternalError" : awsErrorFromDomain(err).code;
   return c.json({ error: code, message: err.message }, STATUS[err.kind] ?? 500);

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import type { Bus } from "../bus/index.ts";
 import { mountImageRoutes } from "./admin-images.ts";
 import { mountSshRoutes } from "./admin-ssh.ts";
+import { mountClusterRoutes } from "./admin-cluster.ts";
 import type { Dispatch } from "./dispatch.ts";
 import type { Principals } from "./identity.ts";
 import { readQueryRequest } from "./query-request.ts";
@@ -33,6 +34,7 @@ export function adminRoutes({ principals, status, bus, node, dispatch }: AdminDe
   });
   admin.get("/status", async (c) => c.json(await status()));
   if (node) mountImageRoutes(admin, { bus, node });
+  if (node) mountClusterRoutes(admin, { bus, node });
   mountSshRoutes(admin, dispatch);
   return admin;
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { Principals, startGateway } from "../api/index.ts";
 import { connectBus, watchNodes } from "../bus/index.ts";
 import { clearRunState, dataPaths, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
+import { recordHub, serveHub, startRegionSync } from "../cluster/index.ts";
+import { prepareHub } from "./region.ts";
 import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
 import { runtimeName } from "../runtime/index.ts";
@@ -28,6 +30,8 @@ export interface ApplianceOptions {
   network?: "vpc" | "bridge" | "user";
   /** A block of the host's network Hive hands out as Elastic IPs; without it AllocateAddress answers AddressLimitExceeded. */
   publicCidr?: string;
+  /** The hub's leaf-node addresses members are told to reach (host or host:port); default: what --leaf-host binds. */
+  leafAdvertise?: string[];
   log: (line: string) => void;
 }
 
@@ -45,6 +49,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const t0 = performance.now();
   const paths = dataPaths(opts.dataDir);
   const config = loadNodeConfig(opts.dataDir);
+  // A hub (or a box on its own, which may become one) listens for members over TLS and keeps JOIN credentials.
+  const hub = config.cluster ? undefined : await prepareHub(opts.dataDir, { leafHost: opts.leafHost, leafPort: opts.leafPort, advertise: opts.leafAdvertise });
   const secrets = loadSecrets(opts.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
@@ -76,6 +82,13 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       password: secrets.nats.password,
       leafUser: secrets.leaf.user,
       leafPassword: secrets.leaf.password,
+      jetstream: { storeDir: paths.jetstream, domain: config.node },
+      ...(config.cluster
+        ? {
+            leafListen: false,
+            remote: { urls: config.cluster.hubUrls, user: secrets.leaf.user, password: secrets.leaf.password, caFile: paths.caCert },
+          }
+        : { leafTls: { certFile: paths.leafCert, keyFile: paths.leafKey }, ...(secrets.join ? { join: secrets.join } : {}) }),
       pidFile: path.join(opts.dataDir, "nats", "nats-server.pid"),
       log: (m) => opts.log(`[nats] ${m}`),
     });
@@ -86,6 +99,17 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     cleanups.push(() => daemonBus.close());
     const gatewayBus = await connect(`hive-gateway ${config.node}`);
     cleanups.push(() => gatewayBus.close());
+
+    if (!config.cluster) recordHub(store, config);
+    // Region-wide rows: what this box writes goes to the region's bucket, what others wrote comes here.
+    let regionChanged: (tables: Set<string>) => void = () => {};
+    const region = await startRegionSync(daemonBus, store, {
+      node: config.node,
+      hubDomain: config.cluster?.hub ?? config.node,
+      log: opts.log,
+      onApplied: (tables) => regionChanged(tables),
+    });
+    cleanups.push(() => region.stop());
 
     const endpoint = `https://${opts.gatewayHost === "127.0.0.1" || opts.gatewayHost === "::1" ? "localhost" : urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
     const host = hostFacts();
@@ -102,6 +126,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         host,
         overcommit: { cpu: opts.cpuOvercommit ?? 1, mem: opts.memOvercommit ?? 1 },
         dataDir: opts.dataDir,
+        writer: !config.cluster,
         network:
           (opts.network ?? (process.getuid?.() === 0 ? "vpc" : "user")) === "user" ? { mode: "user" } : { mode: "vpc" },
         ...(opts.publicCidr ? { publicCidr: formatCidr(parseCidr(opts.publicCidr)) } : {}),
@@ -110,7 +135,14 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
       { log: opts.log },
     );
     cleanups.push(() => daemon.stop());
+    regionChanged = (tables) => daemon.regionChanged(tables);
+    // Rows applied while the daemon was starting found no one to tell.
+    daemon.regionChanged(new Set(["vpcs"]));
     await daemon.ready;
+    if (hub) {
+      const hubServices = serveHub({ dataDir: opts.dataDir, bus: daemonBus, store, config, secrets, leafUrls: hub.leafUrls, log: opts.log });
+      cleanups.push(() => hubServices.close());
+    }
 
     const nodes = watchNodes(gatewayBus, { pingWaitMs: 200 });
     cleanups.push(() => nodes.close());
@@ -143,6 +175,13 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         pid: process.pid,
         nats: { connected: gatewayBus.connected, url: nats.clientUrl, pid: nats.pid, restarts: nats.restartCount, running: nats.running },
         daemon: daemon.status(),
+        cluster: {
+          role: config.cluster ? "member" : store.members.list().length > 1 ? "hub" : "standalone",
+          hub: config.cluster?.hub ?? config.node,
+          ...(hub ? { leafUrls: hub.leafUrls } : { hubUrls: config.cluster?.hubUrls }),
+          region: region.status(),
+          members: clusterMembers(store.members.list(), nodes.live(), nodes.roundTrips()),
+        },
         nodes: nodes.live(),
         fanoutDeadlineMs: nodes.deadlineMs(),
       }),
@@ -158,4 +197,14 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     await stopAll();
     throw err;
   }
+}
+
+/** Each member of the region with what this box knows of it: heard from lately, its round trip, its last heartbeat. */
+function clusterMembers(
+  members: Array<{ node: string; az: string; role: string; joinedAt: string }>,
+  live: Array<{ node: string; at?: string }>,
+  rtt: Record<string, number>,
+): Array<Record<string, unknown>> {
+  const heard = new Set(live.map((h) => h.node));
+  return members.map((m) => ({ ...m, reachable: heard.has(m.node), rttMs: rtt[m.node] }));
 }

@@ -9,6 +9,9 @@ import { runSsh } from "./ssh.ts";
 import { importImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
+import { clusterStatus, formatCluster, inviteCli, removeCli } from "./cluster.ts";
+
+const parseList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
 
 const say = (line: string): void => void process.stderr.write(line + "\n");
 
@@ -50,6 +53,10 @@ export function buildProgram(): Command {
       ).choices(["vpc", "bridge", "user"]),
     )
     .option("--public-cidr <cidr>", "addresses of the host's network Hive may hand out as Elastic IPs, e.g. 192.0.2.16/28", parsePublicCidr)
+    .option("--leaf-advertise <addrs>", "on a hub: the host[:port] addresses members reach its leaf listener at (comma-separated); default: what --leaf-host binds", parseList)
+    .option("--join <token>", "join the region of this token (made by `hive cluster invite` on its hub) before starting")
+    .option("--hub <addrs>", "with --join: reach the hub at these host:port addresses instead of the token's (comma-separated)", parseList)
+    .option("--force", "with --join: join although this box has instances of its own")
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);
     });
@@ -84,6 +91,27 @@ export function buildProgram(): Command {
     .action(async (flags: DataDirFlags & { json?: boolean }) => {
       const status = await fetchStatus(dataDirOf(flags));
       process.stdout.write((flags.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + "\n");
+    });
+
+  const cluster = program.command("cluster").description("a region of several boxes joined through NATS leaf nodes");
+  withDataDir(cluster.command("invite"))
+    .description("on the hub: print a single-use join token for a new box (hive up --join <token>)")
+    .option("--ttl <seconds>", "how long the token is good for (default 3600)", (v) => Number(v))
+    .action(async (flags: DataDirFlags & { ttl?: number }) => {
+      process.stdout.write((await inviteCli(dataDirOf(flags), flags)) + "\n");
+    });
+  withDataDir(cluster.command("status"))
+    .description("the region's members as this box sees them: zone, link and round trip, room, last heartbeat")
+    .option("--json", "print the raw JSON")
+    .action(async (flags: DataDirFlags & { json?: boolean }) => {
+      const c = await clusterStatus(dataDirOf(flags));
+      process.stdout.write((flags.json ? JSON.stringify(c, null, 2) : formatCluster(c)) + "\n");
+    });
+  withDataDir(cluster.command("remove"))
+    .description("on the hub: take a member (a dead one, or one that left) out of the region's listings")
+    .argument("<node>", "the member's node name")
+    .action(async (node: string, flags: DataDirFlags) => {
+      process.stdout.write((await removeCli(dataDirOf(flags), node)) + "\n");
     });
 
   withDataDir(program.command("ssh"))

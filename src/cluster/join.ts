@@ -8,7 +8,7 @@ import { Bus, connectBus } from "../bus/index.ts";
 import { certFingerprint, dataPaths, loadNodeConfig, loadSecrets, saveIdentity, serverNames, writeFileAtomic } from "../config/index.ts";
 import { JOIN_SUBJECT, startNats } from "../embedded-nats/index.ts";
 import { HiveError } from "../errors/index.ts";
-import type { Store } from "../store/index.ts";
+import { openStore, type Store } from "../store/index.ts";
 import { BadToken, decodeToken, proofOf, unseal } from "./token.ts";
 import type { JoinReply, JoinRequest, Welcome } from "./welcome.ts";
 
@@ -26,7 +26,16 @@ export interface JoinOptions {
 }
 
 /** Joins the initialised data directory at `dataDir` (whose lock the caller holds) to the token's region. */
-export async function joinRegion(dataDir: string, tokenText: string, store: Store, opts: JoinOptions): Promise<Welcome> {
+export async function joinRegion(dataDir: string, tokenText: string, opts: JoinOptions): Promise<Welcome> {
+  const store = await openStore(dataPaths(dataDir).db);
+  try {
+    return await joinWith(store, dataDir, tokenText, opts);
+  } finally {
+    store.close();
+  }
+}
+
+async function joinWith(store: Store, dataDir: string, tokenText: string, opts: JoinOptions): Promise<Welcome> {
   const token = decodeToken(tokenText);
   if (token.expires <= Date.now()) throw new BadToken(`the join token expired at ${new Date(token.expires).toISOString()}; ask the hub for a new one`);
   const config = loadNodeConfig(dataDir);

@@ -33,6 +33,8 @@ export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
   ready: Promise<void>;
   status(): NodeStatus;
+  /** Rows of region-wide tables written on another box were applied here: bring this box's share up to date. */
+  regionChanged(tables: Set<string>): void;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,11 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   return {
     ready: Promise.all([announced, images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
     status,
+    regionChanged(tables) {
+      if (ctx.writer === false && (tables.has("vpcs") || tables.has("subnets"))) ensureDefaultSubnet(ctx, store);
+      // The data plane reads groups, rules, routes and addresses from the store: re-apply each VPC (coalesced there).
+      for (const vpc of store.vpcs.list()) changes.vpcChanged(vpc.id);
+    },
     async stop() {
       stopAnnouncing();
       await statusSub.close();
