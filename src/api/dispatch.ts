@@ -4,17 +4,22 @@ import { actionSpec, type ActionSpec, type ServiceName } from "../actions/index.
 import { Bus, subjects, type Caller, type Envelope, type Heartbeat, type Reply } from "../bus/index.ts";
 import { HiveError, unavailable } from "../errors/index.ts";
 import { mergeReplies } from "./fanout-merge.ts";
+import { place } from "./placement.ts";
 
 /** The nodes a fan-out should hear from, and for how long to wait for them. */
 export interface NodeSource {
   live(): Promise<Heartbeat[]>;
   deadlineMs(): number;
+  /** Every member of the region, heard from or not (a box on its own: none, or itself). */
+  members?(): string[];
 }
 
 export interface DispatchDeps {
   bus: Bus;
   nodes: NodeSource;
   log: (line: string) => void;
+  /** This gateway's own node: placement prefers it among equals. */
+  self?: string;
   /** How long a single-node request waits for its daemon; default 60 s. */
   requestTimeoutMs?: number;
 }
@@ -37,7 +42,8 @@ export function dispatcher(deps: DispatchDeps): Dispatch {
     const subject = Bus.actionSubject(call.service, call.action);
     const env: Envelope = { requestId: call.requestId, caller: call.caller, region: call.region, input: call.input };
     const travel = spec.travel;
-    if (travel.kind === "any" || travel.kind === "placed") {
+    if (travel.kind === "placed") return place(deps, call, env, deps.self);
+    if (travel.kind === "any") {
       return (await deps.bus.request<Record<string, unknown>>(subject, env, deps.requestTimeoutMs ?? 60_000)) ?? {};
     }
     if (travel.kind === "region") return toRegionWriter(deps, call, env);
@@ -64,8 +70,12 @@ async function toRegionWriter(deps: DispatchDeps, call: ActionCall, env: Envelop
 async function fanOut(deps: DispatchDeps, spec: ActionSpec, subject: string, env: Envelope, call: ActionCall): Promise<Record<string, unknown>> {
   const nodes = (await deps.nodes.live()).map((hb) => hb.node);
   const deadlineMs = deps.nodes.deadlineMs();
+  // Members this box does not hear (cut off, or down) are not waited for, but what they may hold is not denied:
+  // an id no answering node holds is Unavailable while such a member exists, never NotFound.
+  const unheard = (deps.nodes.members?.() ?? []).filter((m) => !nodes.includes(m));
   // `nodes` tells a daemon whether it answers alone, and so may judge unknown ids itself before acting.
-  const { replies, missing } = await deps.bus.fanOut(subject, { ...env, nodes: Math.max(1, nodes.length) }, { nodes, deadlineMs });
+  const { replies, missing: silent } = await deps.bus.fanOut(subject, { ...env, nodes: Math.max(1, nodes.length + unheard.length) }, { nodes, deadlineMs });
+  const missing = [...silent, ...unheard];
   if (replies.length === 0) {
     throw unavailable(nodes.length ? `no node answered ${subject} within ${deadlineMs} ms (expected ${nodes.join(", ")})` : `no node is serving ${subject}`);
   }

@@ -10,7 +10,7 @@ type Item = Record<string, unknown>;
 const asIds = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : []);
 
 const silent = (missing: string[], what: string): Error =>
-  unavailable(`node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not answer in time, so ${what} cannot be known; try again`);
+  unavailable(`node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not answer (slow, down, or cut off from this box), so ${what} cannot be known; try again`);
 
 /** Ids the caller named that no node said it holds are an error, as AWS reports them, if every node answered. */
 function checkOwned(owned: OwnedIds | undefined, outputs: Item[], input: Item, missing: string[]): void {

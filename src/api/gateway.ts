@@ -29,7 +29,7 @@ const SERVICES = new Set<ServiceName>(["ec2", "sts", "iam"]);
 
 export function createGateway(deps: GatewayDeps): Hono {
   const app = new Hono();
-  const dispatch = dispatcher({ bus: deps.bus, nodes: deps.nodes, log: deps.log, requestTimeoutMs: deps.requestTimeoutMs });
+  const dispatch = dispatcher({ bus: deps.bus, nodes: deps.nodes, log: deps.log, requestTimeoutMs: deps.requestTimeoutMs, self: deps.node });
   app.route("/hive/v1", adminRoutes({ principals: deps.principals, status: deps.status, bus: deps.bus, node: deps.node, dispatch }));
   app.all("/", (c) => handleQuery(c.req.raw, deps, dispatch));
   app.notFound((c) => {

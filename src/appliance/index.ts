@@ -163,6 +163,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
           return nodes.live();
         },
         deadlineMs: () => nodes.deadlineMs(),
+        members: () => store.members.list().map((m) => m.node),
       },
       log: opts.log,
       status: async () => ({

@@ -8,6 +8,10 @@ export const subjects = {
   action: (service: string, action: string): string => `${service}.${action}`,
   /** An AWS action only the region's writer (the hub) answers: `region.ec2.CreateVpc`. */
   regionAction: (service: string, action: string): string => `region.${service}.${action}`,
+  /** A placed action's room query: every daemon says how many of what the call makes it could hold (Room). */
+  placeQuery: (service: string, action: string): string => `hive.place.${service}.${action}`,
+  /** A placed action sent to the node placement chose: `hive.node.box2.ec2.RunInstances`. */
+  placedAction: (node: string, service: string, action: string): string => `hive.node.${node}.${service}.${action}`,
   /** Every daemon announces itself here on start and then every HEARTBEAT_MS. */
   heartbeat: "hive.node.heartbeat",
   /** A gateway asks every daemon to answer with its Heartbeat now, instead of waiting for the next one. */
@@ -51,6 +55,16 @@ export interface Envelope<I = unknown> {
   region?: string;
   /** For fanned-out actions: how many nodes were asked (1 = this node answers alone). */
   nodes?: number;
+  /** For placed actions spread over several nodes: the one reservation they share, and where this part's launch
+   * indexes start. */
+  placement?: { reservationId: string; firstIndex: number };
+}
+
+/** What one node could hold of a placed action's call: 0 when it is the wrong zone or full. */
+export interface Room {
+  fits: number;
+  /** This node already made what the call's ClientToken names: the call must go there again. */
+  holdsToken?: boolean;
 }
 
 /** An AWS action's envelope: the caller and the signed region are always there. */

@@ -46,8 +46,9 @@ export async function startRegionSync(bus: Bus, store: Store, opts: RegionSyncOp
   }
 
   let pushing: Promise<void> | undefined;
-  const push = (): Promise<void> =>
-    (pushing ??= (async () => {
+  const push = (): Promise<void> => {
+    if (pushing) return pushing;
+    const run = (async () => {
       try {
         for (;;) {
           const batch = store.region.pending(BATCH);
@@ -63,10 +64,14 @@ export async function startRegionSync(bus: Bus, store: Store, opts: RegionSyncOp
         const why = err instanceof Error ? err.message : String(err);
         if (status.pushError === undefined) opts.log(`region: cannot reach the hub's bucket (${why}); changes wait here`);
         status.pushError = why;
-      } finally {
-        pushing = undefined;
       }
-    })());
+    })();
+    // Cleared once this run is over (not inside it: a run with nothing to do ends before it is assigned).
+    pushing = run.finally(() => {
+      pushing = undefined;
+    });
+    return pushing;
+  };
   const timer = setInterval(() => void push(), opts.pushEveryMs ?? 200);
   timer.unref();
 

@@ -1,14 +1,16 @@
 // Every action of the catalogue with this node's handler, gathered from the resource rooms: what the daemon serves.
 import type { ServiceHandlers } from "../actions/index.ts";
 import type { Store } from "../store/index.ts";
-import { catalogueHandlers, stsHandlers } from "./catalogue/index.ts";
+import type { ActionRequest, Room } from "../bus/index.ts";
+import type { CreateVolumeRequest, RunInstancesRequest } from "@aws-sdk/client-ec2";
+import { catalogueHandlers, stsHandlers, type RegionZone } from "./catalogue/index.ts";
 import { imageHandlers, type ImageBuilds } from "./images/index.ts";
-import { instanceHandlers, type InstanceDeps } from "./instances/index.ts";
+import { instanceHandlers, runInstancesRoom, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
 import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
-import { volumeHandlers, type VolumeDeps } from "./volumes/index.ts";
+import { createVolumeRoom, volumeHandlers, type VolumeDeps } from "./volumes/index.ts";
 import { vpcHandlers } from "./vpc/index.ts";
 
 export interface HandlerDeps {
@@ -19,12 +21,14 @@ export interface HandlerDeps {
   volumes: VolumeDeps;
   /** Where region-wide network changes go (the data plane); none in user mode and tests. */
   changes?: NetworkChanges;
+  /** The region's zones as this box sees them; default: this box's zone alone. */
+  zones?: () => RegionZone[];
 }
 
 /** A declared action without a handler here fails tsc; so does a handler for an action the catalogue lacks. */
-export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes = noNetworkChanges }: HandlerDeps): ServiceHandlers => ({
+export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes = noNetworkChanges, zones }: HandlerDeps): ServiceHandlers => ({
   ec2: {
-    ...catalogueHandlers(ctx),
+    ...catalogueHandlers(ctx, zones),
     ...keyPairHandlers(store),
     ...instanceHandlers(instances),
     ...tagHandlers(store),
@@ -37,3 +41,13 @@ export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes
   sts: stsHandlers(ctx),
   iam: {},
 });
+
+/** For each placed action, how much of a call this node could take: what placement asks every node before choosing. */
+export const placementRooms = ({ instances, volumes }: HandlerDeps): PlacementRooms => ({
+  ec2: {
+    RunInstances: (req) => runInstancesRoom(req as ActionRequest<RunInstancesRequest>, instances),
+    CreateVolume: (req) => createVolumeRoom(req as ActionRequest<CreateVolumeRequest>, volumes),
+  },
+});
+
+export type PlacementRooms = Record<string, Record<string, (req: ActionRequest) => Room>>;

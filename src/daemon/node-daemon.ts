@@ -1,10 +1,12 @@
 // Starts this node's daemon on the bus: serves the action table, announces the node, answers status requests.
-import { announce, subjects, type Bus, type NodeStatus } from "../bus/index.ts";
+import { announce, subjects, watchNodes, type Bus, type Heartbeat, type NodeStatus } from "../bus/index.ts";
+import { regionZones } from "./region-zones.ts";
+import type { RegionZone } from "./catalogue/index.ts";
 import { startBlockService } from "../ebs/index.ts";
 import type { Store } from "../store/index.ts";
 import { runtimeName } from "../runtime/index.ts";
 import { noNetworkChanges, type DaemonContext } from "./shared/index.ts";
-import { daemonHandlers } from "./handlers.ts";
+import { daemonHandlers, placementRooms } from "./handlers.ts";
 import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
 import { ensureImageSnapshots, releaseUnusedFiles } from "./images/index.ts";
@@ -116,8 +118,16 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
 
   let recovered = () => {};
   const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
-  const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes });
-  const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`), { writer: ctx.writer !== false });
+  // Which members this box hears: the zones' states, and where placement may send a launch.
+  const peers = watchNodes(bus, { pingWaitMs: 200 });
+  const heardAt = new Map<string, number>();
+  const zones = (): RegionZone[] => regionZones(ctx, store.members.list(), peers.live(), heardAt);
+  const stopHearing = bus.listen<Heartbeat>(subjects.heartbeat, (hb) => void (typeof hb?.node === "string" && heardAt.set(hb.node, Date.now())));
+  const handlerDeps = { ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes, zones };
+  const server = serveActions(bus, ctx.node, daemonHandlers(handlerDeps), (m) => opts.log(`[bus] ${m}`), {
+    writer: ctx.writer !== false,
+    rooms: placementRooms(handlerDeps),
+  });
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
   const images = recoverImports(ctx, store).then(async (failures) => {
     // Deregistered images whose last volume went while hive was down (or before the termination path released it).
@@ -146,6 +156,8 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     },
     async stop() {
       stopAnnouncing();
+      stopHearing();
+      peers.close();
       await statusSub.close();
       const { imports, subs } = await images;
       await Promise.all(subs.map((s) => s.close()));

@@ -1,4 +1,5 @@
-// DescribeAvailabilityZones: each node answers for its own zone; the gateway fans out and merges.
+// DescribeAvailabilityZones: the region's zones, one per member box, from this box's copy of the members table, with
+// the state this box sees: available while the member is heard from, unavailable once its heartbeats stop.
 
 import type {
   AvailabilityZone,
@@ -7,7 +8,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { invalidParameter } from "../../errors/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
-import { applyFilters, escapeRegExp, type FilterFields } from "../shared/index.ts";
+import { applyFilters, type FilterFields } from "../shared/index.ts";
 
 const fields: FilterFields<AvailabilityZone> = {
   "zone-name": (z) => z.ZoneName,
@@ -23,39 +24,41 @@ const fields: FilterFields<AvailabilityZone> = {
   "parent-zone-id": (z) => z.ParentZoneId,
 };
 
-// A fanned-out node cannot know its peers' zones, so it rejects only names that cannot be a zone of this region;
-// a well-formed name of another zone is simply not answered here (the gateway reports names no node answered).
-const zoneNameShape = (region: string): RegExp => new RegExp(`^${escapeRegExp(region)}[a-z]$`);
-const zoneIdShape = (azId: string): RegExp => new RegExp(`^${escapeRegExp(azId.replace(/-az\d+$/, ""))}-az\\d+$`);
+/** A zone of the region as this box sees it. */
+export interface RegionZone {
+  az: string;
+  azId: string;
+  state: "available" | "unavailable";
+  /** Why it is not available. */
+  message?: string;
+}
 
-export const thisZone = (ctx: DaemonContext): AvailabilityZone => ({
+export const thisZone = (ctx: DaemonContext): AvailabilityZone => zoneView(ctx, { az: ctx.az, azId: ctx.azId, state: "available" });
+
+const zoneView = (ctx: DaemonContext, z: RegionZone): AvailabilityZone => ({
   OptInStatus: "opt-in-not-required",
-  Messages: [],
+  Messages: z.message ? [{ Message: z.message }] : [],
   RegionName: ctx.region,
-  ZoneName: ctx.az,
-  ZoneId: ctx.azId,
+  ZoneName: z.az,
+  ZoneId: z.azId,
   GroupName: ctx.region,
   NetworkBorderGroup: ctx.region,
   ZoneType: "availability-zone",
-  State: "available",
+  State: z.state,
 });
 
 export const describeAvailabilityZones = (
   input: DescribeAvailabilityZonesRequest,
   ctx: DaemonContext,
+  regionZones: RegionZone[] = [{ az: ctx.az, azId: ctx.azId, state: "available" }],
 ): DescribeAvailabilityZonesResult => {
-  const zone = thisZone(ctx);
   const names = input.ZoneNames ?? [];
   const ids = input.ZoneIds ?? [];
-  const nameShape = zoneNameShape(ctx.region);
-  const idShape = zoneIdShape(ctx.azId);
-  const badName = names.find((n) => n !== ctx.az && !nameShape.test(n));
-  if (badName !== undefined)
-    throw invalidParameter("ZoneNames", `The zone '${badName}' does not exist`, "availability-zone");
-  const badId = ids.find((id) => id !== ctx.azId && !idShape.test(id));
+  const badName = names.find((n) => !regionZones.some((z) => z.az === n));
+  if (badName !== undefined) throw invalidParameter("ZoneNames", `The zone '${badName}' does not exist`, "availability-zone");
+  const badId = ids.find((id) => !regionZones.some((z) => z.azId === id));
   if (badId !== undefined) throw invalidParameter("ZoneIds", `The zone ID '${badId}' does not exist`, "availability-zone");
-
   // A zone named in either list is selected; AllAvailabilityZones adds only opt-in zones, of which we have none.
-  const selected = names.length === 0 && ids.length === 0 ? true : names.includes(ctx.az) || ids.includes(ctx.azId);
-  return { AvailabilityZones: selected ? applyFilters([zone], input.Filters, fields) : [] };
+  const selected = regionZones.filter((z) => (names.length === 0 && ids.length === 0) || names.includes(z.az) || ids.includes(z.azId));
+  return { AvailabilityZones: applyFilters(selected.map((z) => zoneView(ctx, z)), input.Filters, fields) };
 };

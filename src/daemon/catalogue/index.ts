@@ -1,7 +1,7 @@
 // What this node offers, the same for every caller: its region and zone, the instance types that fit it, the account's limits, who is asking.
 
 export { describeRegions, endpointHost } from "./regions.ts";
-export { describeAvailabilityZones, thisZone } from "./availability-zones.ts";
+export { describeAvailabilityZones, thisZone, type RegionZone } from "./availability-zones.ts";
 export { describeInstanceTypes, instanceTypeFilterNames } from "./instance-types.ts";
 export {
   allInstanceTypes,

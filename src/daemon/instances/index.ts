@@ -1,7 +1,7 @@
 // Instances on this node: RunInstances and the per-instance actions, how rows look to EC2, capacity, what a guest is
 // told about itself, and the lifecycle engine that launches, stops and re-adopts their QEMU processes.
 
-export { runInstances } from "./run-instances.ts";
+export { runInstances, runInstancesRoom } from "./run-instances.ts";
 export {
   describeInstanceAttribute,
   describeInstances,

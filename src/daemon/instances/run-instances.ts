@@ -1,6 +1,6 @@
 // RunInstances: checks the request, reserves capacity and writes the reservation in one transaction, then boots.
 import type { RunInstancesRequest, Reservation } from "@aws-sdk/client-ec2";
-import type { ActionRequest } from "../../bus/index.ts";
+import type { ActionRequest, Room } from "../../bus/index.ts";
 import { capacityExhausted, invalidParameter, notFound } from "../../errors/index.ts";
 import type { InstanceRecord, TagRecord, VolumeRecord } from "../../store/index.ts";
 import { capacityOf, howManyFit } from "./capacity.ts";
@@ -90,7 +90,8 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   // One address each from the subnet, the lowest free ones, taken in the same synchronous stretch as the insert.
   const addresses = launchAddresses(store, network, min, Math.min(max, fit));
   const count = addresses.length;
-  const reservationId = newId("r");
+  const reservationId = req.placement?.reservationId ?? newId("r");
+  const firstIndex = req.placement?.firstIndex ?? 0;
   const launchTime = new Date().toISOString();
   const instances: InstanceRecord[] = [];
   const volumes: VolumeRecord[] = [];
@@ -120,7 +121,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       disableApiTermination: input.DisableApiTermination ?? false,
       rootVolumeId: volumeId,
       rootDeviceName: ROOT_DEVICE,
-      amiLaunchIndex: i,
+      amiLaunchIndex: firstIndex + i,
       clientToken: input.ClientToken,
       updatedAt: launchTime,
       ...metadataOptions,
@@ -144,4 +145,26 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   deps.changes.vpcChanged(network.subnet.vpcId);
   for (const inst of instances) manager.launch(inst.id);
   return reservationsView(deps.facts(instances), ctx.accountId)[0]!;
+}
+
+/**
+ * How many instances of this call this node could take now: none when the call names another zone (by
+ * Placement.AvailabilityZone, a subnet or an interface), else what its free vCPUs and memory hold. Only a guide for
+ * placement: the call itself checks again, atomically.
+ */
+export function runInstancesRoom(req: ActionRequest<RunInstancesRequest>, deps: InstanceDeps): Room {
+  const { ctx, store } = deps;
+  const input = req.input;
+  const holdsToken = input.ClientToken ? store.instances.byClientToken(input.ClientToken).length > 0 : false;
+  const zone = input.Placement?.AvailabilityZone;
+  const subnetId = input.SubnetId ?? input.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0)?.SubnetId;
+  const eniId = input.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0)?.NetworkInterfaceId;
+  const subnetZone = subnetId ? store.subnets.get(subnetId)?.az : eniId ? store.subnets.get(store.networkInterfaces.get(eniId)?.subnetId ?? "")?.az : undefined;
+  if ((zone !== undefined && zone !== ctx.az) || (subnetZone !== undefined && subnetZone !== ctx.az)) return { fits: 0, holdsToken };
+  const type = findInstanceType(input.InstanceType ?? DEFAULT_TYPE);
+  // An unknown type is the call's error to give; let one node answer it.
+  if (!type) return { fits: input.MaxCount ?? 1, holdsToken };
+  const host = { ...ctx.host, vcpus: ctx.host.vcpus * ctx.overcommit.cpu, memoryMiB: ctx.host.memoryMiB * ctx.overcommit.mem };
+  if (!fitsHost(type, host)) return { fits: 0, holdsToken };
+  return { fits: howManyFit(capacityOf(store, ctx), type.VCpuInfo?.DefaultVCpus ?? 1, type.MemoryInfo?.SizeInMiB ?? 512), holdsToken };
 }

@@ -2,7 +2,7 @@
 // restart. The files, exports and copies themselves are src/ebs's; plugging into a guest is src/vm's.
 
 export { volumeHandlers } from "./handlers.ts";
-export { describeVolumes, recoverDeletions, volumeRow } from "./volumes.ts";
+export { createVolumeRoom, describeVolumes, recoverDeletions, volumeRow } from "./volumes.ts";
 export { volumeView } from "./volume-view.ts";
 export { dataDisksAtStart, recoverAttachments } from "./attachments.ts";
 export { recoverModifications } from "./modify-volume.ts";

@@ -13,7 +13,7 @@ import type {
   VolumeStatusItem,
 } from "@aws-sdk/client-ec2";
 import path from "node:path";
-import type { ActionRequest } from "../../bus/index.ts";
+import type { ActionRequest, Room } from "../../bus/index.ts";
 import { conflict, invalidParameter, invalidState, notFound, unsupported } from "../../errors/index.ts";
 import type { Store, VolumeRecord } from "../../store/index.ts";
 import { applyFilters, assertIds, newId, specTags, tagFilters, type FilterFields } from "../shared/index.ts";
@@ -269,4 +269,12 @@ export async function recoverDeletions(deps: VolumeDeps): Promise<void> {
     await finishDeletion(deps, row);
     deps.log(`volume ${row.id}: finished its interrupted deletion`);
   }
+}
+
+/** A volume lives in the zone the call names: this node takes it when that is its zone (a call naming none gets its
+ * MissingParameter from whichever node answers). */
+export function createVolumeRoom(req: ActionRequest<CreateVolumeRequest>, deps: VolumeDeps): Room {
+  const { AvailabilityZone: az, AvailabilityZoneId: azId } = req.input;
+  if (az === undefined && azId === undefined) return { fits: 1 };
+  return { fits: (az === undefined || az === deps.ctx.az) && (azId === undefined || azId === deps.ctx.azId) ? 1 : 0 };
 }
