@@ -60,7 +60,7 @@ export function serveHub(deps: HubDeps): { close(): Promise<void> } {
 
 async function invite(deps: HubDeps, env: Envelope<InviteRequest>): Promise<Invite> {
   const ttl = env.input?.ttlSeconds ?? DEFAULT_TTL_S;
-  if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_TTL_S) throw invalidParameter("ttl", `a token lives from 60 seconds to ${MAX_TTL_S} seconds (a week), not ${ttl}`);
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_S) throw invalidParameter("ttl", `a token lives from 1 second to ${MAX_TTL_S} seconds (a week), not ${ttl}`);
   if (!deps.secrets.join) throw notPermitted("this hub has no JOIN account credentials; restart it once to create them");
   const now = Date.now();
   const stored: StoredInvite = { id: newTokenId(), secret: newSecret(), expires: now + ttl * 1000 };

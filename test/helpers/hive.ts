@@ -112,7 +112,9 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     },
     restart: async () => {
       if (current.proc.exitCode === null && current.proc.signalCode === null) throw new Error("hive is still running");
-      current = await spawnHive(args, home, opts.netns);
+      // A member joins once: later starts are plain `hive up`.
+      const again = args.filter((a, i) => a !== "--join" && args[i - 1] !== "--join");
+      current = await spawnHive(again, home, opts.netns);
       hive.proc = current.proc;
     },
     stop: async () => {

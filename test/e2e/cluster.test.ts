@@ -1,0 +1,135 @@
+// A region of three appliances, each in its own network namespace, joined through NATS leaf nodes over link
+// emulators the test controls: join tokens, one account and CA, zones, region-wide key pairs, an AMI that crosses
+// to the member that launches it, placement by room, a member cut off and healed, and a hub killed and restarted.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { awsDriver } from "../helpers/e2e.ts";
+import { ROOT, runHive, type HiveInstance } from "../helpers/hive.ts";
+import { startCluster, type TestCluster } from "../helpers/cluster.ts";
+
+const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
+// Two t3.micro (2 vCPUs each) per member on a 2-CPU host.
+const ROOM_FOR_TWO = ["--cpu-overcommit", String(4 / Math.max(1, Math.min(4, (fs.readFileSync("/proc/cpuinfo", "utf8").match(/^processor\s*:/gm) ?? []).length)))];
+
+let c: TestCluster;
+before(async () => {
+  assert.ok(fs.existsSync(GUEST), `${GUEST} is missing: run scripts/build-test-guest.sh (npm test does)`);
+  c = await startCluster(3, ROOM_FOR_TWO);
+});
+after(async () => {
+  await c?.stop();
+});
+
+const A = awsDriver(() => c.hub);
+const B = awsDriver(() => c.members[0]!);
+const C = awsDriver(() => c.members[1]!);
+const zonesOf = (d: typeof A) => Object.fromEntries(d.ok(["ec2", "describe-availability-zones"]).AvailabilityZones.map((z: any) => [z.ZoneName, z.State]));
+const liveInstances = (d: typeof A) =>
+  d.ok(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running,stopping,stopped"]).Reservations.flatMap((r: any) => r.Instances);
+const byZone = (instances: any[]) => instances.reduce((acc: Record<string, number>, i: any) => ({ ...acc, [i.Placement.AvailabilityZone]: (acc[i.Placement.AvailabilityZone] ?? 0) + 1 }), {});
+const hiveIn = (h: HiveInstance, i: number, args: string[]) => runHive([...args, "--data-dir", h.dataDir], { HOME: h.home, HIVE_NETNS: c.net.namespaces[i]! });
+let ami = "";
+
+describe("joining", () => {
+  test("every member answers with the region's one account, credentials and CA, and lists three zones", () => {
+    for (const h of c.all) {
+      assert.equal(h.accessKeyId, c.hub.accessKeyId);
+      assert.equal(h.accountId, c.hub.accountId);
+      assert.equal(h.ca, c.hub.ca);
+    }
+    for (const d of [A, B, C]) assert.deepEqual(zonesOf(d), { "us-east-1a": "available", "us-east-1b": "available", "us-east-1c": "available" });
+    assert.equal(B.ok(["sts", "get-caller-identity"]).Account, c.hub.accountId);
+  });
+
+  test("a token works once and not after it expires; a member removed leaves nothing in the listings", async () => {
+    const once = c.invite();
+    assert.equal(once.status, 0, once.stderr);
+    const extra = await c.join(1, once.token, ["--node-name", "m9"]);
+    assert.equal(zonesOf(A)["us-east-1d"], "available");
+    await extra.stop();
+    const removed = hiveIn(c.hub, 0, ["cluster", "remove", "m9"]);
+    assert.equal(removed.status, 0, removed.stderr);
+    await A.until("m9's zone to leave the listings", () => !("us-east-1d" in zonesOf(A)) && !("us-east-1d" in zonesOf(C)), 20_000);
+    await assert.rejects(c.join(1, once.token, ["--node-name", "m10"]), /already used/);
+    const short = c.invite(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    await assert.rejects(c.join(1, short.token, ["--node-name", "m11"]), /expired/);
+  });
+});
+
+describe("region-wide state and images", () => {
+  test("a key pair made on A and an AMI imported on A launch on C; the AMI's file crosses once", async () => {
+    A.ok(["ec2", "create-key-pair", "--key-name", "from-a"]);
+    const imported = hiveIn(c.hub, 0, ["image", "import", GUEST, "--name", "guest"]);
+    assert.equal(imported.status, 0, imported.stderr);
+    ami = imported.stdout.trim();
+    await C.until("the key pair and AMI to reach C", () => {
+      const keys = C.ok(["ec2", "describe-key-pairs"]).KeyPairs.map((k: any) => k.KeyName);
+      return keys.includes("from-a");
+    }, 20_000);
+    const run = C.ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--key-name", "from-a", "--placement", "AvailabilityZone=us-east-1c"]);
+    const id = run.Instances[0].InstanceId;
+    assert.equal(run.Instances[0].Placement.AvailabilityZone, "us-east-1c");
+    await C.until(`${id} to boot on C`, () => C.consoleOf(id).includes("HIVE-GUEST-READY"), 180_000);
+    // From any member's endpoint: A sees C's instance.
+    assert.equal(A.ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0].KeyName, "from-a");
+    A.ok(["ec2", "terminate-instances", "--instance-ids", id]);
+    await A.until(`${id} to terminate`, () => liveInstances(A).every((i: any) => i.InstanceId !== id), 60_000);
+    assert.match(c.members[1]!.output(), new RegExp(`${ami}`), "C's log names the AMI it fetched");
+  });
+
+  test("six instances with room for two per member land two in each zone; a full region refuses the seventh", async () => {
+    const run = B.ok(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "6"]);
+    assert.equal(run.Instances.length, 6);
+    assert.deepEqual(byZone(run.Instances), { "us-east-1a": 2, "us-east-1b": 2, "us-east-1c": 2 });
+    assert.equal(new Set(run.Instances.map((i: any) => i.AmiLaunchIndex)).size, 6);
+    A.fails(["ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro"], "InsufficientInstanceCapacity");
+    assert.equal(liveInstances(A).length, 6, "nothing half-made");
+    await A.until("all six running", () => liveInstances(A).filter((i: any) => i.State.Name === "running").length === 6, 180_000);
+  });
+});
+
+describe("partitions", () => {
+  test("C cut off keeps serving its own instances; the rest of the region leaves them out and answers Unavailable", async () => {
+    const onC = liveInstances(C).filter((i: any) => i.Placement.AvailabilityZone === "us-east-1c").map((i: any) => i.InstanceId);
+    assert.equal(onC.length, 2);
+    await c.net.linkDown(2);
+    await A.until("C's zone to be unavailable from A", () => zonesOf(A)["us-east-1c"] === "unavailable", 20_000);
+    assert.equal(liveInstances(A).length, 4, "A lists only what it can reach");
+    A.fails(["ec2", "terminate-instances", "--instance-ids", onC[0]], "Unavailable");
+    // C's own gateway: its instances, their lifecycle, and its copy of region-wide state.
+    const seen = liveInstances(C).filter((i: any) => onC.includes(i.InstanceId));
+    assert.equal(seen.length, 2);
+    C.ok(["ec2", "stop-instances", "--instance-ids", onC[0]]);
+    await C.until(`${onC[0]} stopped on C`, () => C.ok(["ec2", "describe-instances", "--instance-ids", onC[0]]).Reservations[0].Instances[0].State.Name === "stopped", 60_000);
+    assert.ok(C.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "from-a"));
+    const refused = C.fails(["ec2", "create-key-pair", "--key-name", "from-c-cut-off"], "Unavailable");
+    assert.match(refused, /hub/);
+    A.ok(["ec2", "create-key-pair", "--key-name", "during-cut"]);
+
+    await c.net.linkUp(2);
+    await A.until("C back in A's listings", () => zonesOf(A)["us-east-1c"] === "available" && liveInstances(A).length === 6, 60_000);
+    await C.until("C to converge", () => C.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "during-cut"), 30_000);
+    assert.equal(A.ok(["ec2", "describe-instances", "--instance-ids", onC[0]]).Reservations[0].Instances[0].State.Name, "stopped", "what C did while cut off is what A sees");
+    assert.ok(!A.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "from-c-cut-off"));
+  });
+
+  test("with the hub killed, members read their copies and refuse region-wide writes; it comes back", async () => {
+    await c.hub.kill9();
+    assert.ok(B.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "during-cut"));
+    assert.ok(B.ok(["ec2", "describe-security-groups"]).SecurityGroups.length >= 1);
+    B.fails(["ec2", "create-key-pair", "--key-name", "no-hub"], "Unavailable");
+    await c.hub.restart();
+    await B.until("region-wide writes through the hub again", () => {
+      try {
+        B.ok(["ec2", "create-key-pair", "--key-name", "hub-back"]);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    await C.until("C to see the new key pair", () => C.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "hub-back"), 30_000);
+  });
+});
