@@ -79,15 +79,32 @@ describe("nats config", () => {
     serverName: "hive-box1",
   };
 
-  test("has auth on both listeners, monitoring, 64 MiB payloads and no JetStream", () => {
+  test("has auth on both listeners (accounts), monitoring, 64 MiB payloads and no JetStream unless asked", () => {
     const text = renderNatsConfig(base);
     assert.match(text, /^listen: "127\.0\.0\.1:4222"$/m);
-    assert.match(text, /^authorization \{\n  user: "hive"\n  password: "s3cret"\n\}$/m);
-    assert.match(text, /^leafnodes \{\n  listen: "0\.0\.0\.0:7422"\n  authorization \{\n    user: "leaf"\n    password: "l3af"\n  \}\n\}$/m);
+    assert.match(text, /^  HIVE \{\n    users: \[ \{ user: "hive", password: "s3cret" \}, \{ user: "leaf", password: "l3af" \} \]\n  \}$/m);
+    assert.match(text, /^leafnodes \{\n  listen: "0\.0\.0\.0:7422"\n\}$/m);
     assert.match(text, /^http: "127\.0\.0\.1:8222"$/m);
     assert.match(text, /^server_name: "hive-box1"$/m);
     assert.match(text, /^max_payload: 67108864$/m);
-    assert.doesNotMatch(text, /jetstream/i);
+    assert.doesNotMatch(text, /jetstream|JOIN|remotes/i);
+  });
+
+  test("a hub: JetStream with its domain, TLS on the leaf listener, and a JOIN account that reaches only the join service", () => {
+    const text = renderNatsConfig({ ...base, jetstream: { storeDir: "/d/js", domain: "box1" }, leafTls: { certFile: "/d/leaf.pem", keyFile: "/d/leaf-key.pem" }, join: { user: "j", password: "jp" } });
+    assert.match(text, /^    jetstream: enabled$/m);
+    assert.match(text, /^jetstream \{\n  store_dir: "\/d\/js"\n  domain: "box1"\n/m);
+    assert.match(text, /exports: \[ \{ service: "hive\.cluster\.join" \} \]/);
+    assert.match(text, /^  JOIN \{\n    users: \[ \{ user: "j", password: "jp" \} \]\n    imports: \[ \{ service: \{ account: HIVE, subject: "hive\.cluster\.join" \} \} \]\n  \}$/m);
+    assert.match(text, /tls \{\n    cert_file: "\/d\/leaf\.pem"\n    key_file: "\/d\/leaf-key\.pem"\n  \}/);
+  });
+
+  test("a member: no leaf listener, a remote to the hub verified against the region CA, credentials URL-encoded", () => {
+    const text = renderNatsConfig({ ...base, leafListen: false, remote: { urls: ["10.0.0.1:7422"], user: "hive-leaf", password: "p@ss/w", caFile: "/d/ca.pem" } });
+    assert.doesNotMatch(text, /listen: "0\.0\.0\.0:7422"/);
+    assert.match(text, /urls: \[ "tls:\/\/hive-leaf:p%40ss%2Fw@10\.0\.0\.1:7422" \]/);
+    assert.match(text, /tls \{ ca_file: "\/d\/ca\.pem" \}/);
+    assert.throws(() => renderNatsConfig({ ...base, remote: { urls: ["h:1"], user: "u", password: "p" } }), /needs the region's CA/);
   });
 
   test("escapes quotes and backslashes, brackets IPv6 hosts", () => {

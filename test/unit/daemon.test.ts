@@ -279,10 +279,20 @@ test("DescribeAvailabilityZones by name and ID", () => {
   const n = (input: object) => describeAvailabilityZones(input, ctx).AvailabilityZones?.length;
   assert.equal(n({ ZoneNames: ["us-east-1a"] }), 1);
   assert.equal(n({ ZoneIds: ["use1-az1"] }), 1);
-  // Another zone of this region may belong to another node: not answered here, and not an error.
-  assert.equal(n({ ZoneNames: ["us-east-1b"] }), 0);
-  assert.equal(n({ ZoneIds: ["use1-az4"] }), 0);
-  assert.equal(n({ ZoneNames: ["us-east-1b", "us-east-1a"] }), 1);
+  // A zone no member of the region holds does not exist.
+  assert.throws(() => n({ ZoneNames: ["us-east-1b"] }), isInvalid("ZoneNames", "The zone 'us-east-1b' does not exist", "availability-zone"));
+});
+
+test("DescribeAvailabilityZones lists every member's zone with the state this box sees", () => {
+  const zones = [
+    { az: "us-east-1a", azId: "use1-az1", state: "available" as const },
+    { az: "us-east-1b", azId: "use1-az2", state: "unavailable" as const, message: "m1, the member in us-east-1b, has not been heard from since this box started" },
+  ];
+  const all = describeAvailabilityZones({}, ctx, zones).AvailabilityZones ?? [];
+  assert.deepEqual(all.map((z) => [z.ZoneName, z.State]), [["us-east-1a", "available"], ["us-east-1b", "unavailable"]]);
+  assert.match(all[1]?.Messages?.[0]?.Message ?? "", /m1/);
+  assert.equal(describeAvailabilityZones({ ZoneNames: ["us-east-1b"] }, ctx, zones).AvailabilityZones?.length, 1);
+  assert.equal(describeAvailabilityZones({ Filters: [{ Name: "state", Values: ["unavailable"] }] }, ctx, zones).AvailabilityZones?.length, 1);
 });
 
 test("DescribeAvailabilityZones rejects zones that cannot exist in this region", () => {
@@ -356,7 +366,7 @@ test("the catalogue's actions travel the way their data lives", () => {
     Object.fromEntries(Object.keys(catalogueHandlers(ctx)).map((a) => [`ec2.${a}`, travel("ec2", a)])),
     {
       "ec2.DescribeRegions": "any",
-      "ec2.DescribeAvailabilityZones": "every",
+      "ec2.DescribeAvailabilityZones": "any",
       "ec2.DescribeInstanceTypes": "every",
       "ec2.DescribeAccountAttributes": "any",
     },

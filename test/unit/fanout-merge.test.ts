@@ -14,7 +14,15 @@ const mergeOf = (action: keyof typeof catalogue.ec2): Merge => {
   return t.merge;
 };
 const types = mergeOf("DescribeInstanceTypes");
-const zones = mergeOf("DescribeAvailabilityZones");
+// Names asked for that no node returned (a listing whose items each node knows only in part, as zones once were).
+const zones: Merge = {
+  list: "AvailabilityZones",
+  key: "ZoneName",
+  named: [
+    { param: "ZoneNames", field: "ZoneName", message: (n) => `The zone '${n}' does not exist` },
+    { param: "ZoneIds", field: "ZoneId", message: (n) => `The zone ID '${n}' does not exist` },
+  ],
+};
 const item = (InstanceType: string, node: string) => ({ InstanceType, node });
 
 /** A node's DescribeInstances reply: one reservation per instance it holds, and the asked ids it holds. */
@@ -131,7 +139,7 @@ test("a listing with a silent node answers with what the others sent", () => {
 });
 
 test("a zone asked for by name while a node is silent is Unavailable naming the node; found zones still answer", () => {
-  const travel = travelOf("DescribeAvailabilityZones");
+  const travel: Travel = { kind: "every", merge: zones };
   const outputs = [{ AvailabilityZones: [{ ZoneName: "us-east-1a", ZoneId: "use1-az1" }] }];
   assert.throws(() => mergeReplies(travel, outputs, { ZoneNames: ["us-east-1b"] }, ["node-2"]), isUnavailableNaming("node-2"));
   assert.throws(() => mergeReplies(travel, outputs, { ZoneIds: ["use1-az2"] }, ["node-2"]), isUnavailableNaming("node-2"));

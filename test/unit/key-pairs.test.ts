@@ -482,10 +482,14 @@ describe("DescribeKeyPairs and DeleteKeyPair", () => {
   });
 });
 
-test("the four key-pair actions are answered by any one node from the region's store", () => {
+test("key pairs are the region's: any box reads its copy, the region's writer (the hub) makes and deletes them", () => {
   const handlers = keyPairHandlers(store);
   assert.deepEqual(Object.keys(handlers).sort(), ["CreateKeyPair", "DeleteKeyPair", "DescribeKeyPairs", "ImportKeyPair"]);
-  for (const action of Object.keys(handlers)) {
-    assert.equal((catalogue.ec2 as Record<string, { travel: { kind: string } }>)[action]?.travel.kind, "any", action);
-  }
+  const kind = (action: string) => (catalogue.ec2 as Record<string, { travel: { kind: string } }>)[action]?.travel.kind;
+  assert.deepEqual(Object.fromEntries(Object.keys(handlers).sort().map((a) => [a, kind(a)])), {
+    CreateKeyPair: "region",
+    DeleteKeyPair: "region",
+    DescribeKeyPairs: "any",
+    ImportKeyPair: "region",
+  });
 });
