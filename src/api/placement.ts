@@ -54,8 +54,11 @@ async function runSpread(
   const input = call.input as { MinCount?: number; MaxCount?: number; InstanceType?: string };
   const min = input.MinCount ?? 1;
   const max = input.MaxCount ?? min;
-  // Bad counts are the node's to refuse with EC2's words; and a node with room for the whole call takes it alone.
-  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max >= min) || rooms.length === 0 || (rooms[0]!.fits >= max)) {
+  // A node with room for the whole call takes it alone. Bad counts, and a call the region has no room for, go whole
+  // to one node too: it answers with EC2's checks first (an unknown AMI is InvalidAMIID.NotFound, not a lack of room).
+  const total = rooms.reduce((n, r) => n + r.fits, 0);
+  const badCounts = !(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max >= min);
+  if (badCounts || rooms.length === 0 || rooms[0]!.fits >= max || total < min) {
     const node = rooms[0]?.node;
     if (!node) throw unavailable(`no node is serving ${call.service}.${call.action}`);
     return send(node, env);

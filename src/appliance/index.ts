@@ -88,7 +88,9 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
             leafListen: false,
             remote: { urls: config.cluster.hubUrls, user: secrets.leaf.user, password: secrets.leaf.password, caFile: paths.caCert },
           }
-        : { leafTls: { certFile: paths.leafCert, keyFile: paths.leafKey }, ...(secrets.join ? { join: secrets.join } : {}) }),
+        : hub?.tls
+          ? { leafTls: { certFile: paths.leafCert, keyFile: paths.leafKey }, ...(secrets.join ? { join: secrets.join } : {}) }
+          : {}),
       pidFile: path.join(opts.dataDir, "nats", "nats-server.pid"),
       log: (m) => opts.log(`[nats] ${m}`),
     });
@@ -139,7 +141,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     // Rows applied while the daemon was starting found no one to tell.
     daemon.regionChanged(new Set(["vpcs"]));
     await daemon.ready;
-    if (hub) {
+    if (hub && !hub.tls) opts.log("hive: this box has no CA key (it left a region), so it cannot admit members; `hive init --force` gives it an identity of its own");
+    if (hub?.tls) {
       const hubServices = serveHub({ dataDir: opts.dataDir, bus: daemonBus, store, config, secrets, leafUrls: hub.leafUrls, log: opts.log });
       cleanups.push(() => hubServices.close());
     }

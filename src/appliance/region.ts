@@ -6,6 +6,8 @@ import { dataPaths, issueServerCert, loadSecrets, newPassword, saveIdentity, loa
 export interface HubPrep {
   /** host:port addresses members reach the leaf listener at. */
   leafUrls: string[];
+  /** Whether the leaf listener has its certificate: a box that left a region keeps no CA key and admits no members. */
+  tls: boolean;
 }
 
 export async function prepareHub(dataDir: string, opts: { leafHost: string; leafPort: number; advertise?: string[] }): Promise<HubPrep> {
@@ -27,7 +29,7 @@ export async function prepareHub(dataDir: string, opts: { leafHost: string; leaf
     writeFileAtomic(p.leafCert, leaf.cert, 0o644);
     writeFileAtomic(marker, JSON.stringify(want), 0o644);
   }
-  return { leafUrls };
+  return { leafUrls, tls: existsSync(p.caKey) && existsSync(p.leafCert) };
 }
 
 /** --leaf-advertise as given (a missing port is the leaf port); else the bound address, or every address of the box. */

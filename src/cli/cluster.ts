@@ -1,6 +1,7 @@
 // `hive cluster`: join tokens, the region's members as this box sees them, and removing a member.
 import { adminGet, adminPost } from "../api/index.ts";
 import { adminTarget } from "./admin-target.ts";
+import { loadNodeConfig, loadSecrets, saveIdentity } from "../config/index.ts";
 
 export async function inviteCli(dataDir: string, flags: { ttl?: number }): Promise<string> {
   const invite = (await adminPost(adminTarget(dataDir), "/cluster/invites", flags.ttl ? { ttlSeconds: flags.ttl } : {})) as { token: string; expiresAt: string; hub: string[] };
@@ -45,4 +46,15 @@ export function formatCluster(c: Record<string, unknown>): string {
     lines.push(`  ${m.node.padEnd(16)} ${m.az.padEnd(12)} ${m.role.padEnd(7)} ${link}${room}${heard}`);
   }
   return lines.join("\n");
+}
+
+/** A member leaves: the hub takes it (and its zone's subnets and interfaces) out of the region; this box then runs on
+ * its own from its next start, keeping the account and a copy of the region-wide state as they were. */
+export async function leaveCli(dataDir: string): Promise<string> {
+  const config = loadNodeConfig(dataDir);
+  if (!config.cluster) throw new Error("this box is not a member of another box's region (a hub cannot leave its own region)");
+  await adminPost(adminTarget(dataDir), "/cluster/leave", {});
+  const { cluster: _left, ...alone } = config;
+  saveIdentity(dataDir, alone, loadSecrets(dataDir));
+  return `left the region of ${config.cluster.hub}; stop this appliance and start it again to run on its own (hive init --force gives it an identity of its own)`;
 }

@@ -9,7 +9,7 @@ import { runSsh } from "./ssh.ts";
 import { importImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
-import { clusterStatus, formatCluster, inviteCli, removeCli } from "./cluster.ts";
+import { clusterStatus, formatCluster, inviteCli, leaveCli, removeCli } from "./cluster.ts";
 
 const parseList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -112,6 +112,12 @@ export function buildProgram(): Command {
     .argument("<node>", "the member's node name")
     .action(async (node: string, flags: DataDirFlags) => {
       process.stdout.write((await removeCli(dataDirOf(flags), node)) + "\n");
+    });
+
+  withDataDir(cluster.command("leave"))
+    .description("on a member: leave the region (the hub takes this box and its zone out of the listings)")
+    .action(async (flags: DataDirFlags) => {
+      process.stdout.write((await leaveCli(dataDirOf(flags))) + "\n");
     });
 
   withDataDir(program.command("ssh"))

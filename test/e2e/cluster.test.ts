@@ -43,19 +43,29 @@ describe("joining", () => {
     assert.equal(B.ok(["sts", "get-caller-identity"]).Account, c.hub.accountId);
   });
 
-  test("a token works once and not after it expires; a member removed leaves nothing in the listings", async () => {
+  test("a token works once and not after it expires; a member leaving, or dead and removed, leaves nothing in the listings", async () => {
     const once = c.invite();
     assert.equal(once.status, 0, once.stderr);
-    const extra = await c.join(1, once.token, ["--node-name", "m9"]);
+    const m9 = await c.join(1, once.token, ["--node-name", "m9"]);
     assert.equal(zonesOf(A)["us-east-1d"], "available");
-    await extra.stop();
-    const removed = hiveIn(c.hub, 0, ["cluster", "remove", "m9"]);
-    assert.equal(removed.status, 0, removed.stderr);
-    await A.until("m9's zone to leave the listings", () => !("us-east-1d" in zonesOf(A)) && !("us-east-1d" in zonesOf(C)), 20_000);
+    assert.ok(B.ok(["ec2", "describe-subnets"]).Subnets.some((s: any) => s.AvailabilityZone === "us-east-1d"), "m9 made its zone's default subnet");
+    const left = hiveIn(m9, 1, ["cluster", "leave"]);
+    assert.equal(left.status, 0, left.stderr);
+    await m9.stop();
+    await A.until("m9's zone and subnet to leave the listings", () => !("us-east-1d" in zonesOf(C)) && !C.ok(["ec2", "describe-subnets"]).Subnets.some((s: any) => s.AvailabilityZone === "us-east-1d"), 20_000);
     await assert.rejects(c.join(1, once.token, ["--node-name", "m10"]), /already used/);
+
+    const dead = await c.join(1, c.invite().token, ["--node-name", "m11"]);
+    await dead.kill9();
+    await A.until("m11's zone to show unavailable", () => zonesOf(A)["us-east-1d"] === "unavailable", 20_000);
+    const removed = hiveIn(c.hub, 0, ["cluster", "remove", "m11"]);
+    assert.equal(removed.status, 0, removed.stderr);
+    await A.until("m11 to leave the listings", () => !("us-east-1d" in zonesOf(B)), 20_000);
+    await dead.stop();
+
     const short = c.invite(1);
     await new Promise((r) => setTimeout(r, 1500));
-    await assert.rejects(c.join(1, short.token, ["--node-name", "m11"]), /expired/);
+    await assert.rejects(c.join(1, short.token, ["--node-name", "m12"]), /expired/);
   });
 });
 
