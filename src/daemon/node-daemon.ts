@@ -9,6 +9,7 @@ import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
 import { ensureImageSnapshots, releaseUnusedFiles } from "./images/index.ts";
 import { imageImports, recoverImports } from "./images/index.ts";
+import { FileDigests, ImageTransfers, serveImageFiles, type ImageTransferDeps } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
@@ -29,10 +30,18 @@ function sshForwards(store: Store): NodeStatus["sshForwards"] {
     .map((t) => ({ instanceId: t.resourceId, port: Number(t.value) }));
 }
 
+/** The AMI files on their way here, only while there are some. */
+function transfersOf(transfers: ImageTransfers): Pick<NodeStatus, "transfers"> {
+  const list = transfers.status();
+  return list.length > 0 ? { transfers: list } : {};
+}
+
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
   ready: Promise<void>;
   status(): NodeStatus;
+  /** Brings an AMI's file to this node from the member holding it (at once when it is here). */
+  ensureImageFile(imageId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +49,8 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** How long a stop waits for a guest's ACPI power-off; default 60 s. */
   stopTimeoutMs?: number;
+  /** Chunk size, window and retries of AMI file transfers from other members (defaults: TRANSFER_DEFAULTS). */
+  imageTransfer?: ImageTransferDeps["options"];
 }
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
@@ -70,7 +81,21 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     await network.start();
   }
   const changes = network ?? noNetworkChanges;
-  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
+  // Settled once images/tmp is tidied (below): copies and transfers write there only after.
+  let recovered = () => {};
+  const imagesRecovered = new Promise<void>((resolve) => (recovered = resolve));
+  // Other members' AMI files, fetched when a launch needs one; this node's own, served to them.
+  const transfers = new ImageTransfers({
+    ctx,
+    store,
+    bus,
+    log: opts.log,
+    recovered: imagesRecovered,
+    assertRoom: (bytes) => blocks.assertRoom(bytes, "volume"),
+    options: opts.imageTransfer,
+  });
+  const fileServer = serveImageFiles(bus, { ctx, store, digests: new FileDigests(opts.log), log: opts.log });
+  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, images: transfers, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
   const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log, copies: new Map() };
   // Snapshots whose copy died with the last run are failed; then files no row knows (half-made, orphaned) go.
@@ -100,6 +125,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     memoryMiB: ctx.host.memoryMiB,
     sshForwards: sshForwards(store),
     storage: blocks.usage(),
+    ...transfersOf(transfers),
     network:
       ctx.network.mode === "user"
         ? {
@@ -110,8 +136,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
         : { mode: "vpc", enforced: true, note: "VPCs on this host: a router namespace per VPC, security groups enforced by nftables" },
   });
 
-  let recovered = () => {};
-  const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
+  const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: imagesRecovered });
   const handlers = daemonHandlers({ ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes });
   const server = serveActions(bus, ctx.node, handlers, (m) => opts.log(`[bus] ${m}`));
   // Imports a previous run left half done are failed first, so progress never reports a dead conversion as pending.
@@ -133,11 +158,15 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   const statusSub = bus.serve(subjects.nodeStatus(ctx.node), () => status(), { node: ctx.node });
 
   return {
-    ready: Promise.all([announced, images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
+    ready: Promise.all([announced, ...fileServer.map((s) => s.ready), images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
     status,
+    ensureImageFile: (imageId) => transfers.ensureImageFile(imageId),
     async stop() {
       stopAnnouncing();
       await statusSub.close();
+      await Promise.all(fileServer.map((s) => s.close()));
+      // A launch waiting for a file fails now rather than holding the stop up; the part stays for the next start.
+      await transfers.stop();
       const { imports, subs } = await images;
       await Promise.all(subs.map((s) => s.close()));
       await imports.stop();
