@@ -1,5 +1,6 @@
-// The one request/reply envelope on the bus: every exchange (AWS actions, block storage, image admin, status, pings)
-// sends an Envelope and gets Replies, with one error transport. Large replies travel in bounded parts.
+// The one request/reply envelope on the bus: every exchange (AWS actions, block storage, image admin, status, pings,
+// image file chunks) sends an Envelope and gets Replies, with one error transport. Large JSON replies travel in
+// bounded parts; byte replies (serveBytes) travel raw in one message, and their errors as the usual JSON Reply.
 import { createInbox, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "nats";
 import { HiveError, unavailable, type HiveErrorData } from "../errors/index.ts";
 import { decodeJson, encodeJson } from "./json.ts";
@@ -9,6 +10,8 @@ import { subjects, WORKERS_QUEUE, type Envelope, type Reply } from "./subjects.t
 export const PART_BYTES = 256 * 1024;
 const PART_HEADER = "Hive-Part";
 const NODE_HEADER = "Hive-Node";
+/** Marks a successful byte reply: its data is the output itself, not a JSON Reply. */
+const BYTES_HEADER = "Hive-Bytes";
 /** A reply of more parts than this (1 GiB) is not one of ours. */
 const MAX_PARTS = 4096;
 
@@ -40,6 +43,7 @@ export interface Served {
 }
 
 export type EnvelopeHandler = (env: Envelope) => unknown;
+export type BytesHandler = (env: Envelope) => Promise<Uint8Array> | Uint8Array;
 
 interface Exchange {
   done: Map<string, Reply>;
@@ -89,6 +93,16 @@ export class Bus {
   }
 
   /**
+   * `request` for a responder that answers with raw bytes (`serveBytes`): the bytes, or its HiveError, or
+   * `Unavailable` as for `request`. The bytes travel in one message, at most the server's max_payload.
+   */
+  async requestBytes(subject: string, env: Envelope, timeoutMs: number): Promise<Uint8Array> {
+    const output = await this.request<unknown>(subject, env, timeoutMs);
+    if (!(output instanceof Uint8Array)) throw new HiveError({ kind: "Internal", message: `the responder on ${subject} answered JSON, not bytes` });
+    return output;
+  }
+
+  /**
    * Every subscriber answers. Resolves once each of `nodes` has answered or at the deadline, with the replies that
    * arrived (from any node) and the expected nodes that did not answer. No subscriber at all resolves at once.
    */
@@ -114,21 +128,15 @@ export class Bus {
 
   /** Answers `subject` with `handler`'s result or its error. Nothing a caller sends can make it throw. */
   serve(subject: string, handler: EnvelopeHandler, opts: ServeOptions): Served {
-    const log = opts.log ?? ((m: string) => process.stderr.write(`[bus] ${m}\n`));
-    const sub: Subscription = this.nc.subscribe(subject, {
-      queue: opts.queue ? WORKERS_QUEUE : undefined,
-      // A callback (not an iterator) so slow handlers run concurrently.
-      callback: (err, msg) => {
-        if (err) return log(`subscription ${subject} failed: ${err.message}`);
-        void this.answer(msg, subject, opts.node, handler, log);
-      },
-    });
-    return {
-      ready: this.nc.flush(),
-      close: async () => {
-        if (!sub.isClosed()) await sub.drain().catch(() => undefined);
-      },
-    };
+    return this.subscribe(subject, handler, opts, false);
+  }
+
+  /**
+   * Answers `subject` with the bytes `handler` returns, raw in one message (no JSON, no base64, no parts: keep them
+   * well under the server's max_payload), or with its error as the usual JSON Reply. Ask with `requestBytes`.
+   */
+  serveBytes(subject: string, handler: BytesHandler, opts: ServeOptions): Served {
+    return this.subscribe(subject, handler, opts, true);
   }
 
   /** Fire and forget (heartbeats). */
@@ -165,6 +173,24 @@ export class Bus {
     if (!this.nc.isClosed()) await this.nc.close();
   }
 
+  private subscribe(subject: string, handler: EnvelopeHandler, opts: ServeOptions, bytes: boolean): Served {
+    const log = opts.log ?? ((m: string) => process.stderr.write(`[bus] ${m}\n`));
+    const sub: Subscription = this.nc.subscribe(subject, {
+      queue: opts.queue ? WORKERS_QUEUE : undefined,
+      // A callback (not an iterator) so slow handlers run concurrently.
+      callback: (err, msg) => {
+        if (err) return log(`subscription ${subject} failed: ${err.message}`);
+        void this.answer(msg, subject, opts.node, handler, log, bytes);
+      },
+    });
+    return {
+      ready: this.nc.flush(),
+      close: async () => {
+        if (!sub.isClosed()) await sub.drain().catch(() => undefined);
+      },
+    };
+  }
+
   /** Publishes the envelope with a private reply inbox and gathers whole replies until `enough` or the deadline. */
   private exchange(
     subject: string,
@@ -198,6 +224,7 @@ export class Bus {
         if (err || !msg) return;
         // The server's own 503: nobody subscribes to the subject.
         if (msg.headers?.code === 503 && msg.data.length === 0) return finish(done.size === 0);
+        if (msg.headers?.get(BYTES_HEADER)) return add({ ok: true, node: msg.headers.get(NODE_HEADER), output: msg.data });
         const part = msg.headers?.get(PART_HEADER);
         if (!part) return add(parseReply(msg.data, subject));
         const node = msg.headers!.get(NODE_HEADER);
@@ -229,7 +256,7 @@ export class Bus {
     });
   }
 
-  private async answer(msg: Msg, subject: string, node: string, handler: EnvelopeHandler, log: (m: string) => void): Promise<void> {
+  private async answer(msg: Msg, subject: string, node: string, handler: EnvelopeHandler, log: (m: string) => void, bytes: boolean): Promise<void> {
     if (!msg.reply) return log(`dropped a message on ${subject} with no reply subject`);
     let reply: Reply;
     let env: Envelope | undefined;
@@ -243,16 +270,24 @@ export class Bus {
       reply = { ok: false, node, error: { kind: "InvalidParameter", message: `malformed request on ${subject}: not a JSON object` } };
     } else {
       try {
-        reply = { ok: true, node, output: (await handler(env)) ?? {} };
+        const output = await handler(env);
+        if (bytes && !(output instanceof Uint8Array)) throw new Error(`the handler answered ${typeof output}, not bytes`);
+        reply = { ok: true, node, output: output ?? {} };
       } catch (err) {
         reply = { ok: false, node, error: errorData(err, subject, env.requestId, log) };
       }
     }
-    this.send(msg.reply, node, reply, subject, log);
+    this.send(msg.reply, node, reply, subject, log, bytes);
   }
 
-  private send(to: string, node: string, reply: Reply, subject: string, log: (m: string) => void): void {
+  private send(to: string, node: string, reply: Reply, subject: string, log: (m: string) => void, bytes = false): void {
     try {
+      if (bytes && reply.ok) {
+        const h = natsHeaders();
+        h.set(BYTES_HEADER, "1");
+        h.set(NODE_HEADER, node);
+        return void this.nc.publish(to, reply.output as Uint8Array, { headers: h });
+      }
       const data = encodeJson(reply);
       if (data.length <= PART_BYTES) return void this.nc.publish(to, data);
       const count = Math.ceil(data.length / PART_BYTES);

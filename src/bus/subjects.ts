@@ -30,6 +30,10 @@ export const subjects = {
   clusterInvite: (node: string): string => `hive.admin.${node}.cluster.invite`,
   /** The hub takes a member out of the region: { node } → { removed }. */
   clusterRemove: "hive.cluster.remove",
+  /** The size and digest of an AMI's file that node holds: ImageFileRequest → ImageFileInfo. */
+  imageInfo: (node: string): string => `hive.images.${node}.info`,
+  /** A range of an AMI's file that node holds: ImageChunkRequest → the bytes, raw (Bus.serveBytes). */
+  imageChunk: (node: string): string => `hive.images.${node}.chunk`,
 } as const;
 
 export const HEARTBEAT_MS = 2_000;
@@ -105,6 +109,24 @@ export interface NodeStatus {
     snapshots: { count: number; allocatedBytes: number };
     images: { count: number; allocatedBytes: number };
   };
+  /** AMI files this node is fetching from the members holding them, while it does (none: the key is absent). */
+  transfers?: ImageTransferStatus[];
+}
+
+/** One AMI file on its way to this node. */
+export interface ImageTransferStatus {
+  imageId: string;
+  /** The node it comes from. */
+  from: string;
+  doneBytes: number;
+  totalBytes: number;
+  /** Recent rate, bytes per second. */
+  bytesPerSecond: number;
+  startedAt: string;
+  /** 1 for the first try; more after a broken link (each resumes where the last stopped). */
+  attempt: number;
+  /** How many chunk requests it keeps in flight (grown to fill the link). */
+  window: number;
 }
 
 /** Asks a node's block service about one of its volumes. */
@@ -132,6 +154,27 @@ export interface ImageImportRequest {
 export interface ImageImportReply {
   imageId: string;
 }
+
+/** Names an AMI whose file the asked node holds. */
+export interface ImageFileRequest {
+  imageId: string;
+}
+
+export interface ImageFileInfo {
+  sizeBytes: number;
+  /** Hex SHA-256 of the whole file. */
+  sha256: string;
+}
+
+export interface ImageChunkRequest {
+  imageId: string;
+  offset: number;
+  /** At most IMAGE_CHUNK_MAX_BYTES; fewer come back at the end of the file. */
+  length: number;
+}
+
+/** The largest chunk a node serves: far under the bus's 64 MiB max_payload, and small enough to retry cheaply. */
+export const IMAGE_CHUNK_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface ImageProgressRequest {
   imageId: string;

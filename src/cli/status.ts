@@ -13,6 +13,7 @@ export function formatStatus(s: Record<string, unknown>): string {
   const forwards = (daemon.sshForwards ?? []) as Array<{ instanceId: string; port: number }>;
   const network = daemon.network as { note?: string } | undefined;
   const storage = daemon.storage as NodeStorage | undefined;
+  const transfers = (daemon.transfers ?? []) as Transfer[];
   return [
     `node      ${String(s.node)} (${String(s.region)}/${String(s.az)})`,
     `endpoint  ${String(s.endpoint)}`,
@@ -22,6 +23,7 @@ export function formatStatus(s: Record<string, unknown>): string {
     `nodes     ${nodes.map((n) => String(n.node)).join(", ") || "none"}`,
     ...(network?.note ? [`network   ${network.note}`] : []),
     ...(storage ? [storageLine(storage)] : []),
+    ...(transfers.length > 0 ? [transfersLine(transfers)] : []),
     ...forwards.map((f, i) => `${i === 0 ? "ssh      " : "         "} ${f.instanceId} → 127.0.0.1:${f.port} (hive ssh ${f.instanceId})`),
   ].join("\n");
 }
@@ -39,4 +41,23 @@ const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(bytes < 10
 function storageLine(s: NodeStorage): string {
   const part = (name: string, g: { count: number; allocatedBytes: number }) => `${g.count} ${name} ${gib(g.allocatedBytes)}`;
   return `storage   ${part("volumes", s.volumes)}, ${part("snapshots", s.snapshots)}, ${part("images", s.images)}; ${gib(s.filesystem.freeBytes)} free of ${gib(s.filesystem.totalBytes)}`;
+}
+
+interface Transfer {
+  imageId: string;
+  from: string;
+  doneBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(1)}`;
+
+/** One line: the AMI files coming from other members, how far each is and how fast it goes. */
+function transfersLine(list: Transfer[]): string {
+  const one = (t: Transfer) => {
+    const pct = t.totalBytes > 0 ? Math.floor((t.doneBytes * 100) / t.totalBytes) : 0;
+    return `${t.imageId} from ${t.from} ${pct}% (${mib(t.doneBytes)}/${mib(t.totalBytes)} MiB, ${mib(t.bytesPerSecond)} MiB/s)`;
+  };
+  return `fetching  ${list.map(one).join("; ")}`;
 }

@@ -11,6 +11,7 @@ import { serveImageAdmin } from "./images/index.ts";
 import { imageBuilds } from "./images/index.ts";
 import { ensureImageSnapshots, releaseUnusedFiles } from "./images/index.ts";
 import { imageImports, recoverImports } from "./images/index.ts";
+import { FileDigests, ImageTransfers, serveImageFiles, type ImageTransferDeps } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
@@ -31,12 +32,20 @@ function sshForwards(store: Store): NodeStatus["sshForwards"] {
     .map((t) => ({ instanceId: t.resourceId, port: Number(t.value) }));
 }
 
+/** The AMI files on their way here, only while there are some. */
+function transfersOf(transfers: ImageTransfers): Pick<NodeStatus, "transfers"> {
+  const list = transfers.status();
+  return list.length > 0 ? { transfers: list } : {};
+}
+
 export interface RunningDaemon {
   /** Settles once the daemon serves its subjects and has announced itself. */
   ready: Promise<void>;
   status(): NodeStatus;
   /** Rows of region-wide tables written on another box were applied here: bring this box's share up to date. */
   regionChanged(tables: Set<string>): void;
+  /** Brings an AMI's file to this node from the member holding it (at once when it is here). */
+  ensureImageFile(imageId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +53,8 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** How long a stop waits for a guest's ACPI power-off; default 60 s. */
   stopTimeoutMs?: number;
+  /** Chunk size, window and retries of AMI file transfers from other members (defaults: TRANSFER_DEFAULTS). */
+  imageTransfer?: ImageTransferDeps["options"];
 }
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
@@ -76,7 +87,21 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     await network.start();
   }
   const changes = network ?? noNetworkChanges;
-  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
+  // Settled once images/tmp is tidied (below): copies and transfers write there only after.
+  let recovered = () => {};
+  const imagesRecovered = new Promise<void>((resolve) => (recovered = resolve));
+  // Other members' AMI files, fetched when a launch needs one; this node's own, served to them.
+  const transfers = new ImageTransfers({
+    ctx,
+    store,
+    bus,
+    log: opts.log,
+    recovered: imagesRecovered,
+    assertRoom: (bytes) => blocks.assertRoom(bytes, "volume"),
+    options: opts.imageTransfer,
+  });
+  const fileServer = serveImageFiles(bus, { ctx, store, digests: new FileDigests(opts.log), log: opts.log });
+  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, images: transfers, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
   await manager.recover();
   const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log, copies: new Map() };
   // Snapshots whose copy died with the last run are failed; then files no row knows (half-made, orphaned) go.
@@ -106,6 +131,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     memoryMiB: ctx.host.memoryMiB,
     sshForwards: sshForwards(store),
     storage: blocks.usage(),
+    ...transfersOf(transfers),
     network:
       ctx.network.mode === "user"
         ? {
@@ -116,8 +142,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
         : { mode: "vpc", enforced: true, note: "VPCs on this host: a router namespace per VPC, security groups enforced by nftables" },
   });
 
-  let recovered = () => {};
-  const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: new Promise<void>((resolve) => (recovered = resolve)) });
+  const builds = imageBuilds({ ctx, store, blocks, manager, log: opts.log, recovered: imagesRecovered });
   // Which members this box hears: the zones' states, and where placement may send a launch.
   const peers = watchNodes(bus, { pingWaitMs: 200 });
   const heardAt = new Map<string, number>();
@@ -147,18 +172,22 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   const statusSub = bus.serve(subjects.nodeStatus(ctx.node), () => status(), { node: ctx.node });
 
   return {
-    ready: Promise.all([announced, images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
+    ready: Promise.all([announced, ...fileServer.map((s) => s.ready), images.then(async ({ subs }) => Promise.all(subs.map((s) => s.ready)))]).then(() => undefined),
     status,
     regionChanged(tables) {
       if (ctx.writer === false && (tables.has("vpcs") || tables.has("subnets"))) ensureDefaultSubnet(ctx, store);
       // The data plane reads groups, rules, routes and addresses from the store: re-apply each VPC (coalesced there).
       for (const vpc of store.vpcs.list()) changes.vpcChanged(vpc.id);
     },
+    ensureImageFile: (imageId) => transfers.ensureImageFile(imageId),
     async stop() {
       stopAnnouncing();
       stopHearing();
       peers.close();
       await statusSub.close();
+      await Promise.all(fileServer.map((s) => s.close()));
+      // A launch waiting for a file fails now rather than holding the stop up; the part stays for the next start.
+      await transfers.stop();
       const { imports, subs } = await images;
       await Promise.all(subs.map((s) => s.close()));
       await imports.stop();

@@ -3,11 +3,10 @@
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { conflict, HiveError, invalidParameter, notFound } from "../errors/index.ts";
 import { imageInfo } from "../images/index.ts";
-import { isId } from "../runtime/index.ts";
+import { isId, syncPath } from "../runtime/index.ts";
 import { closeUnexportedVolumeNodes } from "./exports.ts";
 import { CREATING, ebsPaths, snapshotRelPath } from "./paths.ts";
 import { qcow2Backing } from "./qcow2-header.ts";
@@ -138,16 +137,6 @@ async function finish(tmp: string, path: string): Promise<SnapshotResult> {
   renameSync(tmp, path);
   await syncPath(dirname(path));
   return { sizeBytes: info.virtualSizeBytes, allocatedBytes: allocatedBytesOf(path) };
-}
-
-/** fsync of a file or directory, without holding the event loop while the disk catches up. */
-async function syncPath(target: string): Promise<void> {
-  const handle = await open(target, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

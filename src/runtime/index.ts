@@ -1,5 +1,5 @@
 // Which JavaScript runtime we are on (the compiled binary runs on Bun, development and tests on Node), and the process
-// helpers every layer shares: /proc facts, the restart loop, child programs, log tails, resource ids.
+// helpers every layer shares: /proc facts, the restart loop, child programs, log tails, resource ids, fsync.
 
 export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -10,4 +10,5 @@ export { OWNER_FILE, liveDataDirOwner, readOwner as readDataDirOwner, type DataD
 export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.ts";
 export { isId, newId } from "./ids.ts";
 export { logTail, readLogFrom, readRange, tailFile } from "./log-tail.ts";
+export { syncPath } from "./sync-path.ts";
 export { spawnError, waitForExit, type SpawnErrorOptions } from "./child.ts";

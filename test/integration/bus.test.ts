@@ -184,6 +184,41 @@ describe("bus", () => {
     }
   });
 
+  test("byte replies travel raw in one message, however much larger than PART_BYTES, and errors as the usual Reply", async () => {
+    const blob = Uint8Array.from({ length: 3 * PART_BYTES + 17 }, (_, i) => (i * 7) & 0xff);
+    const bytesBus = await connectAs("bytes");
+    served.push(
+      bytesBus.serveBytes("hive.test.bytes", (env) => {
+        const { want } = env.input as { want: string };
+        if (want === "missing") throw notFound("image", "no such image");
+        if (want === "json") return { not: "bytes" } as unknown as Uint8Array;
+        return want === "empty" ? new Uint8Array(0) : blob;
+      }, { node: "node-bytes", log: quiet }),
+    );
+    await serve(bytesBus, "hive.test.json", () => ({ some: "json" }), { node: "node-bytes" });
+    await bytesBus.flush();
+
+    const wire = await rawConnect("bytes-wire");
+    const seen: Array<{ bytes: number; marked: boolean }> = [];
+    const sniffer = wire.subscribe("_INBOX.>", { callback: (_e, m) => void seen.push({ bytes: m.data.length, marked: m.headers?.get("Hive-Bytes") === "1" }) });
+    await wire.flush();
+    try {
+      // Compared as bytes: a failing deepEqual would render every one of them.
+      assert.ok(Buffer.from(blob).equals(await gateway.requestBytes("hive.test.bytes", envelope({ want: "all" }), 5_000)), "the bytes differ");
+      // A message for every assert.ok retried here: without one, assert parses the source on each failure, slowly.
+      await eventually("the wire saw the reply", async () => assert.ok(seen.length >= 1, "nothing on the wire yet"));
+      assert.deepEqual(seen, [{ bytes: blob.length, marked: true }], "one raw message, no JSON, no parts");
+      assert.equal((await gateway.requestBytes("hive.test.bytes", envelope({ want: "empty" }), 5_000)).length, 0);
+    } finally {
+      sniffer.unsubscribe();
+      await wire.flush();
+    }
+    await assert.rejects(gateway.requestBytes("hive.test.bytes", envelope({ want: "missing" }), 5_000), isHiveError("NotFound", /no such image/));
+    await assert.rejects(gateway.requestBytes("hive.test.bytes", envelope({ want: "json" }), 5_000), isHiveError("Internal", /not bytes/));
+    await assert.rejects(gateway.requestBytes("hive.test.json", envelope(), 5_000), isHiveError("Internal", /answered JSON, not bytes/));
+    await assert.rejects(gateway.requestBytes("hive.test.nobody", envelope(), 5_000), isHiveError("Unavailable", /no responders/));
+  });
+
   test("no responders is Unavailable at once, well under the timeout", async () => {
     const timeoutMs = 10_000;
     const t0 = performance.now();

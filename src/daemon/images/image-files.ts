@@ -4,16 +4,18 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { isId } from "../shared/index.ts";
 import type { Store } from "../../store/index.ts";
+import { DIGEST_SUFFIX } from "./file-digest.ts";
 
 type FileStore = Pick<Store, "images" | "volumes" | "snapshots">;
 
 /**
- * Removes `file` (relative to the data directory) when no row needs it any more, and forgets the deleted snapshot
- * rows that were kept only for it; true when the file went.
+ * Removes `file` (relative to the data directory) and its recorded digest when no row needs it any more, and forgets
+ * the deleted snapshot rows that were kept only for it; true when the file went.
  */
 export async function releaseFileIfUnused(store: FileStore, dataDir: string, file: string): Promise<boolean> {
   if (store.snapshots.fileInUse(file)) return false;
   await rm(path.join(dataDir, file), { force: true });
+  await rm(path.join(dataDir, `${file}${DIGEST_SUFFIX}`), { force: true });
   for (const s of store.snapshots.all()) if (s.state === "deleted" && s.file === file) store.snapshots.forget(s.id);
   return true;
 }

@@ -18,6 +18,7 @@ import type { Store } from "../../store/index.ts";
 import { isId, newId, type DaemonContext } from "../shared/index.ts";
 import { IMAGE_NAME, MAX_IMAGE_DESCRIPTION } from "./image-rules.ts";
 import { recordImageSnapshot } from "./image-snapshots.ts";
+import { partPath } from "./image-transfers.ts";
 
 export interface ImageImports {
   start(req: ImageImportRequest): ImageImportReply;
@@ -65,7 +66,7 @@ const reasonOf = (err: unknown): string => (err instanceof Error ? err.message :
 
 /**
  * Marks imports that a previous run left pending as failed (their conversion died with that process), removes
- * their files and any scratch left in images/tmp/.
+ * their files and any scratch left in images/tmp/ but the parts of other members' files being fetched.
  */
 export async function recoverImports(ctx: DaemonContext, store: Store): Promise<Map<string, string>> {
   const reasons = new Map<string, string>();
@@ -76,7 +77,12 @@ export async function recoverImports(ctx: DaemonContext, store: Store): Promise<
     await removeImageFile(ctx.dataDir, rec.id);
   }
   const tmp = imagesTmpDir(ctx.dataDir);
-  for (const entry of await readdir(tmp).catch(() => [] as string[])) await rm(path.join(tmp, entry), { recursive: true, force: true });
+  // Parts of files fetched from other members stay while their image does: the next fetch resumes them.
+  const parts = store.images.list().filter((r) => r.node !== ctx.node).map((r) => path.basename(partPath(ctx.dataDir, r.file)));
+  const resumable = new Set(parts.flatMap((p) => [p, `${p}.json`]));
+  for (const entry of await readdir(tmp).catch(() => [] as string[])) {
+    if (!resumable.has(entry)) await rm(path.join(tmp, entry), { recursive: true, force: true });
+  }
   return reasons;
 }
 

@@ -31,11 +31,14 @@ export function recordImageSnapshot(ctx: DaemonContext, store: Store, imageId: s
   return id;
 }
 
-/** At start-up: available images from before snapshots get theirs; the ids made. */
+/**
+ * At start-up: available images from before snapshots get theirs; the ids made. Only the node holding an image's
+ * file records its snapshot (another member's image comes with the snapshot its holder recorded).
+ */
 export function ensureImageSnapshots(ctx: DaemonContext, store: Store): string[] {
   const made: string[] = [];
   for (const image of store.images.list()) {
-    if (image.state !== "available" || image.snapshotId) continue;
+    if (image.state !== "available" || image.snapshotId || image.node !== ctx.node) continue;
     store.transaction(() => {
       const id = recordImageSnapshot(ctx, store, image.id, { description: `Created for ${image.id}` });
       if (id) made.push(id);

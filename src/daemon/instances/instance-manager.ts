@@ -10,7 +10,7 @@ import type { MetadataService } from "../../metadata/index.ts";
 import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
 import { guestMac, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
-import { releaseBackingOf } from "../images/index.ts";
+import { releaseBackingOf, type ImageFiles } from "../images/index.ts";
 import { dataDisksAtStart, throttleOf } from "../volumes/index.ts";
 import { publicKeyOf } from "../key-pairs/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
@@ -26,6 +26,8 @@ export interface InstanceManagerDeps {
   metadata: MetadataService;
   /** Bridge mode: the VPC data plane, which puts each guest's port on its VPC's router. */
   ports?: GuestPorts;
+  /** AMI files held by other members, fetched before a root volume is laid over one. */
+  images?: ImageFiles;
   log: (line: string) => void;
   /** How long a stop waits for the guest's ACPI power-off before ending QEMU; default 60 s. */
   stopTimeoutMs?: number;
@@ -199,7 +201,10 @@ export class InstanceManager {
     this.deps.store.instances.update(id, { ...patch, updatedAt: now() });
   }
 
-  /** The whole launch as named, logged steps (volume.create, volume.mount, seed.write, tap.create or imds.listen, then QEMU's), so a failure names its step. */
+  /**
+   * The whole launch as named, logged steps (image.fetch when another member holds the AMI's file, volume.create,
+   * volume.mount, seed.write, tap.create or imds.listen, then QEMU's), so a failure names its step.
+   */
   private async doLaunch(id: string): Promise<void> {
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state !== "pending" || this.closing) return;
@@ -209,6 +214,9 @@ export class InstanceManager {
     try {
       const root = rec.rootVolumeId ? store.volumes.get(rec.rootVolumeId) : undefined;
       if (root?.state === "creating") {
+        const held = store.images.get(rec.imageId);
+        const images = this.deps.images;
+        if (held && held.node !== ctx.node && images) await steps.run("image.fetch", () => images.ensureImageFile(held.id));
         await steps.run("volume.create", async () => {
           const image = store.images.get(rec.imageId);
           if (!image) throw new Error(`image ${rec.imageId} is gone`);
