@@ -16,6 +16,9 @@ export interface Merge {
   list: string;
   /** What makes an item unique (and the sort order): a member name or a function of the item. */
   key: string | ((item: Record<string, unknown>) => string);
+  /** Items of one key from several nodes are one item whose `combine` lists are joined (a reservation whose
+   * instances placement spread over several boxes). Without it the first node's item wins. */
+  combine?: { list: string; order: string };
   /** The action pages with MaxResults/NextToken (the codec checks MaxResults' bounds). */
   paginated?: boolean;
   /** Names the caller asked for by parameter (e.g. ZoneNames) that no node returned are an error. */

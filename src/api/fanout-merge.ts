@@ -47,7 +47,8 @@ const strip = (o: Item): Item => {
   return rest;
 };
 
-/** Union of every node's list (first node wins on duplicate keys), sorted by key, then one page of it. */
+/** Union of every node's list (first node wins on duplicate keys, or their `combine` lists join), sorted by key,
+ * then one page of it. */
 export function mergeListings(merge: Merge, outputs: Item[], input: Item, missing: string[] = []): Item {
   const list = merge.list;
   const keyOf = typeof merge.key === "function" ? merge.key : (item: Item) => String(item[merge.key as string]);
@@ -57,7 +58,14 @@ export function mergeListings(merge: Merge, outputs: Item[], input: Item, missin
     if (!Array.isArray(items)) continue;
     for (const item of items as Item[]) {
       const key = keyOf(item);
-      if (!byKey.has(key)) byKey.set(key, item);
+      const seen = byKey.get(key);
+      if (!seen) byKey.set(key, item);
+      else if (merge.combine) {
+        const { list: inner, order } = merge.combine;
+        const joined = [...((seen[inner] ?? []) as Item[]), ...((item[inner] ?? []) as Item[])];
+        joined.sort((x, y) => Number(x[order] ?? 0) - Number(y[order] ?? 0));
+        byKey.set(key, { ...seen, [inner]: joined });
+      }
     }
   }
   const keys = [...byKey.keys()].sort();

@@ -48,7 +48,7 @@ describe("joining", () => {
     assert.equal(once.status, 0, once.stderr);
     const m9 = await c.join(1, once.token, ["--node-name", "m9"]);
     assert.equal(zonesOf(A)["us-east-1d"], "available");
-    assert.ok(B.ok(["ec2", "describe-subnets"]).Subnets.some((s: any) => s.AvailabilityZone === "us-east-1d"), "m9 made its zone's default subnet");
+    await B.until("m9's zone's default subnet to reach B", () => B.ok(["ec2", "describe-subnets"]).Subnets.some((s: any) => s.AvailabilityZone === "us-east-1d"), 20_000);
     const left = hiveIn(m9, 1, ["cluster", "leave"]);
     assert.equal(left.status, 0, left.stderr);
     await m9.stop();

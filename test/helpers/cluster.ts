@@ -1,15 +1,16 @@
 // Three (or n) appliances joined into one region, each in its own network namespace: the hub in namespace 0, member i
-// in namespace i reaching the hub's leaf port through a link emulator on its own veth (delay, caps, cuts on command).
+// in namespace i reaching the hub's leaf port through a link emulator on its own veth (delay, caps, cuts on command),
+// all links served by one child process (test/helpers/link-host.ts).
 import { runHive, startHive, type HiveInstance, freePort } from "./hive.ts";
 import { createClusterNet, type ClusterNet } from "./cluster-netns.ts";
-import { startLink, type Link } from "./link-emulator.ts";
+import { startLinkHost, type RemoteLink } from "./link-host.ts";
 
 export interface TestCluster {
   net: ClusterNet;
   hub: HiveInstance;
   /** members[i - 1] lives in namespace i; links[i - 1] is its leaf link to the hub. */
   members: HiveInstance[];
-  links: Link[];
+  links: RemoteLink[];
   /** hub first, then the members. */
   all: HiveInstance[];
   /** `hive cluster invite` on the hub: the token, or the CLI's failure. */
@@ -22,11 +23,13 @@ export interface TestCluster {
 export async function startCluster(size: number, extra: string[] = []): Promise<TestCluster> {
   const net = await createClusterNet(size);
   const leafPort = await freePort();
-  const links: Link[] = [];
+  // The links run in a process of their own: the tests' blocking CLI calls must not stall them.
+  const host = startLinkHost();
+  const links: RemoteLink[] = [];
   const started: HiveInstance[] = [];
   try {
     for (let i = 1; i < size; i++) {
-      links.push(await startLink({ listenHost: net.hostAddress(i), targetHost: net.nsAddress(0), targetPort: leafPort }));
+      links.push(await host.start({ listenHost: net.hostAddress(i), targetHost: net.nsAddress(0), targetPort: leafPort }));
     }
     const advertise = links.map((l) => `${l.host}:${l.port}`).join(",");
     const hub = await startHive([...extra, "--node-name", "hub", "--leaf-host", "0.0.0.0", "--leaf-port", String(leafPort), "--leaf-advertise", advertise], {
@@ -59,13 +62,13 @@ export async function startCluster(size: number, extra: string[] = []): Promise<
       join,
       async stop() {
         await Promise.all(started.map((h) => h.stop().catch(() => null)));
-        await Promise.all(links.map((l) => l.close()));
+        await host.close();
         await net.destroy();
       },
     };
   } catch (err) {
     await Promise.all(started.map((h) => h.stop().catch(() => null)));
-    await Promise.all(links.map((l) => l.close()));
+    await host.close();
     await net.destroy();
     throw err;
   }

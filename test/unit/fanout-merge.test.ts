@@ -146,3 +146,15 @@ test("a zone asked for by name while a node is silent is Unavailable naming the 
   assert.equal((mergeReplies(travel, outputs, { ZoneNames: ["us-east-1a"] }, ["node-2"]).AvailabilityZones as unknown[]).length, 1);
   assert.throws(() => mergeReplies(travel, outputs, { ZoneNames: ["us-east-1b"] }, []), isAwsError("InvalidParameterValue", /us-east-1b/));
 });
+
+test("a reservation placement spread over several nodes is one reservation with every node's instances", () => {
+  const travel = travelOf("DescribeInstances");
+  const part = (node: string, ids: string[]) => ({
+    Reservations: [{ ReservationId: "r-0123456789abcdef0", Instances: ids.map((InstanceId) => ({ InstanceId, node, AmiLaunchIndex: Number(InstanceId.slice(2)) - 1 })) }],
+  });
+  // In launch-index order, whatever order the nodes answered in.
+  const merged = mergeReplies(travel, [part("b", ["i-3", "i-4"]), part("c", ["i-5"]), part("a", ["i-1", "i-2"])], {});
+  const reservations = merged.Reservations as Array<{ ReservationId: string; Instances: Array<{ InstanceId: string }> }>;
+  assert.equal(reservations.length, 1);
+  assert.deepEqual(reservations[0]!.Instances.map((i) => i.InstanceId), ["i-1", "i-2", "i-3", "i-4", "i-5"]);
+});

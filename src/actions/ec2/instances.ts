@@ -31,7 +31,7 @@ export const instanceActions = {
   RunInstances: declare<RunInstancesRequest, Reservation>(placed),
   DescribeInstances: declare<DescribeInstancesRequest, DescribeInstancesResult>({
     kind: "every",
-    merge: { list: "Reservations", key: "ReservationId", paginated: true },
+    merge: { list: "Reservations", key: "ReservationId", combine: { list: "Instances", order: "AmiLaunchIndex" }, paginated: true },
     owned: instanceIds("InstanceIds"),
   }),
   DescribeInstanceStatus: declare<DescribeInstanceStatusRequest, DescribeInstanceStatusResult>({
