@@ -51,11 +51,14 @@ export function dispatcher(deps: DispatchDeps): Dispatch {
   };
 }
 
+const REGION_WRITE_TIMEOUT_MS = 15_000;
+
 /** A region-wide change goes to the hub; a box cut off from it says so instead of changing its copy alone. */
 async function toRegionWriter(deps: DispatchDeps, call: ActionCall, env: Envelope): Promise<Record<string, unknown>> {
   const subject = subjects.regionAction(call.service, call.action);
   try {
-    return (await deps.bus.request<Record<string, unknown>>(subject, env, deps.requestTimeoutMs ?? 60_000)) ?? {};
+    // Region-wide changes are quick rows on the hub; a long wait means a link not yet known dead.
+    return (await deps.bus.request<Record<string, unknown>>(subject, env, Math.min(deps.requestTimeoutMs ?? 60_000, REGION_WRITE_TIMEOUT_MS))) ?? {};
   } catch (err) {
     if (err instanceof HiveError && err.kind === "Unavailable") {
       throw unavailable(

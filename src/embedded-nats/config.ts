@@ -37,6 +37,9 @@ export interface NatsConfigOptions {
  */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
+const PING_INTERVAL_S = 2;
+const PING_MAX = 3;
+
 /** The account every Hive client, daemon and region leaf connection lives in. */
 export const HIVE_ACCOUNT = "HIVE";
 /** The one subject the JOIN account may reach. */
@@ -65,6 +68,10 @@ export function renderNatsConfig(opts: NatsConfigOptions): string {
     `server_name: ${quote(opts.serverName)}`,
     `listen: ${quote(hostPort(opts.host, opts.port, "port"))}`,
     `max_payload: ${MAX_PAYLOAD_BYTES}`,
+    // A leaf link whose cable is pulled shows no error: pings find it dead within ping_interval × ping_max, so a
+    // member cut off answers Unavailable in seconds instead of waiting on a dead connection.
+    `ping_interval: "${PING_INTERVAL_S}s"`,
+    `ping_max: ${PING_MAX}`,
     "accounts {",
     `  ${HIVE_ACCOUNT} {`,
     ...(opts.jetstream ? ["    jetstream: enabled"] : []),
