@@ -2,9 +2,10 @@
 // plus `hive up` time to ready and the idle appliance's memory, the VM figures (launch in user and, as root, VPC mode)
 // disk I/O inside a guest, Hive's NBD path against QEMU opening the qcow2 directly (bench/disk-io.ts), EBS snapshots
 // of 1 and 10 GiB volumes against qemu-img convert of the same file (bench/snapshots.ts),
-// and, as root, the VPC data plane (bench/vpc-dataplane.bench.ts). Prints a table and writes bench/results.json.
+// and, as root, the VPC data plane (bench/vpc-dataplane.bench.ts) and a region of three boxes against one (bench/cluster.ts).
+// Prints a table and writes bench/results.json.
 // Flags: --no-listings, --no-vm, --no-vpc (leave parts out); --only <sections> (comma-separated, of
-// api,up,listings,launch,concurrency,describe,ssh,disk,snapshots,vpc) runs just those and merges their figures into bench/results.json.
+// api,up,listings,launch,concurrency,describe,ssh,disk,snapshots,vpc,cluster) runs just those and merges their figures into bench/results.json.
 // BENCH_LAUNCH_ROUNDS (default 5) sets the launch rounds (each: bare QEMU, user mode, VPC mode).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -16,6 +17,7 @@ import { describeInstancesBench, formatDescribeInstances, type DescribeInstances
 import { formatStages, type StageFigures } from "./describe-stages.ts";
 import { diskIoBench, formatDiskIo, type DiskIoFigures } from "./disk-io.ts";
 import { formatSnapshots, snapshotBench, type SnapshotFigures } from "./snapshots.ts";
+import { clusterBench, formatCluster } from "./cluster.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { concurrentLaunch, describeScaling, launchLatency, sshLaunch, type LaunchFigures } from "./vm-bench.ts";
 import type { VpcDataplaneFigures } from "./vpc-dataplane.bench.ts";
@@ -107,7 +109,7 @@ async function measureUp(): Promise<UpFigures> {
 
 const fmt = (r: LoadResult | undefined) => (r ? `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms` : "n/a");
 
-const SECTIONS = ["api", "up", "listings", "launch", "concurrency", "describe", "ssh", "disk", "snapshots", "vpc"] as const;
+const SECTIONS = ["api", "up", "listings", "launch", "concurrency", "describe", "ssh", "disk", "snapshots", "vpc", "cluster"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(argv: string[]): { only: boolean; sections: Set<Section> } {
@@ -120,7 +122,7 @@ function chosenSections(argv: string[]): { only: boolean; sections: Set<Section>
   }
   const sections = new Set<Section>(SECTIONS);
   if (argv.includes("--no-listings")) sections.delete("listings");
-  if (argv.includes("--no-vm")) for (const v of ["launch", "concurrency", "describe", "ssh", "disk", "snapshots"] as const) sections.delete(v);
+  if (argv.includes("--no-vm")) for (const v of ["launch", "concurrency", "describe", "ssh", "disk", "snapshots", "cluster"] as const) sections.delete(v);
   if (argv.includes("--no-vpc")) sections.delete("vpc");
   return { only: false, sections };
 }
@@ -177,6 +179,7 @@ async function main() {
   if (want("disk")) results.diskIo = await diskIoBench();
   if (want("snapshots")) results.snapshots = await snapshotBench();
   if (want("vpc")) results.vpcDataplane = vpcDataplane();
+  if (want("cluster")) results.cluster = await clusterBench();
 
   const lines = [`Hive benchmarks (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${os.cpus().length} CPUs)`, ""];
   if (want("api")) {
@@ -242,6 +245,7 @@ async function main() {
       );
     }
   }
+  if (want("cluster")) lines.push(...formatCluster(results.cluster as Awaited<ReturnType<typeof clusterBench>>));
   console.log(lines.join("\n"));
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 }

@@ -126,6 +126,41 @@ describe("partitions", () => {
     assert.ok(!A.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "from-c-cut-off"));
   });
 
+  test("a slow, lossy link (150 ms each way, connections reset) still carries the region", async () => {
+    const link = c.links[0]!;
+    await link.shape({ delayMs: 150, jitterMs: 20, dropRate: 0.05 });
+    try {
+      const t0 = Date.now();
+      assert.equal(liveInstances(B).length, 6, "B lists the whole region over the slow link");
+      assert.ok(Date.now() - t0 < 15_000);
+      await B.until("a key pair made from B over the slow link", () => {
+        try {
+          B.ok(["ec2", "create-key-pair", "--key-name", "over-slow-link"]);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 60_000);
+      await A.until("A to see it", () => A.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "over-slow-link"), 30_000);
+      assert.equal(liveInstances(A).length, 6, "A lists B's instances over the slow link");
+    } finally {
+      await link.shape({});
+    }
+  });
+
+  test("a member killed with kill -9 comes back with its guests, and the region lists them again", async () => {
+    const onB = liveInstances(B).filter((i: any) => i.Placement.AvailabilityZone === "us-east-1b").map((i: any) => i.InstanceId).sort();
+    assert.equal(onB.length, 2);
+    await c.members[0]!.kill9();
+    await A.until("B's zone to be unavailable", () => zonesOf(A)["us-east-1b"] === "unavailable", 20_000);
+    A.fails(["ec2", "describe-instances", "--instance-ids", onB[0]], "Unavailable");
+    await c.members[0]!.restart();
+    await A.until("B's instances back in A's listings, still running", () => {
+      const back = liveInstances(A).filter((i: any) => onB.includes(i.InstanceId));
+      return back.length === 2 && back.every((i: any) => i.State.Name === "running");
+    }, 60_000);
+  });
+
   test("with the hub killed, members read their copies and refuse region-wide writes; it comes back", async () => {
     await c.hub.kill9();
     assert.ok(B.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "during-cut"));

@@ -3,7 +3,7 @@
 // all links served by one child process (test/helpers/link-host.ts).
 import { runHive, startHive, type HiveInstance, freePort } from "./hive.ts";
 import { createClusterNet, type ClusterNet } from "./cluster-netns.ts";
-import { startLinkHost, type RemoteLink } from "./link-host.ts";
+import { startLinkHost, type LinkHost, type RemoteLink } from "./link-host.ts";
 
 export interface TestCluster {
   net: ClusterNet;
@@ -11,6 +11,8 @@ export interface TestCluster {
   /** members[i - 1] lives in namespace i; links[i - 1] is its leaf link to the hub. */
   members: HiveInstance[];
   links: RemoteLink[];
+  /** Where the links run: a benchmark adds a link of its own beside them. */
+  linkHost: LinkHost;
   /** hub first, then the members. */
   all: HiveInstance[];
   /** `hive cluster invite` on the hub: the token, or the CLI's failure. */
@@ -57,6 +59,7 @@ export async function startCluster(size: number, extra: string[] = []): Promise<
       hub,
       members,
       links,
+      linkHost: host,
       all: [hub, ...members],
       invite,
       join,
