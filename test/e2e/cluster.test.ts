@@ -31,6 +31,15 @@ const liveInstances = (d: typeof A) =>
 const byZone = (instances: any[]) => instances.reduce((acc: Record<string, number>, i: any) => ({ ...acc, [i.Placement.AvailabilityZone]: (acc[i.Placement.AvailabilityZone] ?? 0) + 1 }), {});
 const hiveIn = (h: HiveInstance, i: number, args: string[]) => runHive([...args, "--data-dir", h.dataDir], { HOME: h.home, HIVE_NETNS: c.net.namespaces[i]! });
 let ami = "";
+/** Retries an aws call until it succeeds (a region-wide write while a link comes back). */
+const succeeds = (d: typeof A, args: string[]) => () => {
+  try {
+    d.ok(args);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe("joining", () => {
   test("every member answers with the region's one account, credentials and CA, and lists three zones", () => {
@@ -133,14 +142,7 @@ describe("partitions", () => {
       const t0 = Date.now();
       assert.equal(liveInstances(B).length, 6, "B lists the whole region over the slow link");
       assert.ok(Date.now() - t0 < 15_000);
-      await B.until("a key pair made from B over the slow link", () => {
-        try {
-          B.ok(["ec2", "create-key-pair", "--key-name", "over-slow-link"]);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 60_000);
+      await B.until("a key pair made from B over the slow link", succeeds(B, ["ec2", "create-key-pair", "--key-name", "over-slow-link"]), 60_000);
       await A.until("A to see it", () => A.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "over-slow-link"), 30_000);
       assert.equal(liveInstances(A).length, 6, "A lists B's instances over the slow link");
     } finally {
@@ -167,14 +169,7 @@ describe("partitions", () => {
     assert.ok(B.ok(["ec2", "describe-security-groups"]).SecurityGroups.length >= 1);
     B.fails(["ec2", "create-key-pair", "--key-name", "no-hub"], "Unavailable");
     await c.hub.restart();
-    await B.until("region-wide writes through the hub again", () => {
-      try {
-        B.ok(["ec2", "create-key-pair", "--key-name", "hub-back"]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000);
+    await B.until("region-wide writes through the hub again", succeeds(B, ["ec2", "create-key-pair", "--key-name", "hub-back"]), 60_000);
     await C.until("C to see the new key pair", () => C.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "hub-back"), 30_000);
   });
 });

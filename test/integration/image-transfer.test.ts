@@ -14,6 +14,7 @@ import { startDaemon, type DaemonContext, type RunningDaemon } from "../../src/d
 import { HiveError } from "../../src/errors/index.ts";
 import { newId } from "../../src/runtime/index.ts";
 import { openStore, type ImageRecord, type Store } from "../../src/store/index.ts";
+import { testContext } from "../helpers/daemon-context.ts";
 import { startHub, startLeafServer, type Hub, type ShapedLink, type TestServer } from "./leaf-link.ts";
 import { eventually, tempDir } from "./nats-harness.ts";
 import { expectPattern } from "./qemu-io.ts";
@@ -43,18 +44,7 @@ describe("image transfer between members", () => {
   const chunks: Array<ImageChunkRequest & { at: number }> = [];
   let stopCounting = (): void => {};
 
-  const ctxOf = (node: string, dataDir: string): DaemonContext => ({
-    node,
-    region: "us-east-1",
-    az: "us-east-1a",
-    azId: "use1-az1",
-    endpoint: "https://localhost:9999",
-    accountId: "123456789012",
-    host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false },
-    overcommit: { cpu: 1, mem: 1 },
-    network: { mode: "user" },
-    dataDir,
-  });
+  const ctxOf = (node: string, dataDir: string): DaemonContext => testContext({ node, dataDir, host: { vcpus: 2, memoryMiB: 4096, cpuVendor: "intel", arch: "x86_64", kvm: false } });
 
   const start = async (node: string, servers: string, dir = tempDir(`xfer-${node}`), store?: Store): Promise<Member> => {
     store ??= await openStore(path.join(dir.path, "hive.db"));
