@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { CreateKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { connectBus, subjects } from "../src/bus/index.ts";
 import { startCluster, type TestCluster } from "../test/helpers/cluster.ts";
 import { ROOT, runHive, type HiveInstance } from "../test/helpers/hive.ts";
 
@@ -25,6 +26,8 @@ export interface Percentiles {
 
 export interface ClusterFigures {
   describeInstances: Array<{ members: number; oneWayDelayMs: number } & Percentiles>;
+  /** The floor under a fan-out to the members: one bare bus request/reply from the hub to each member, over the same links. */
+  busRoundTrip: Array<{ oneWayDelayMs: number } & Percentiles>;
   runInstances: Array<{ members: number } & Percentiles>;
   amiTransfer: { fileMiB: number; capMiBps: number; hiveMiBps: number; plainMiBps: number; ratio: number };
   convergeAfterHealMs: number[];
@@ -77,15 +80,23 @@ async function runInstancesTimes(c: TestCluster, ami: string, n: number): Promis
 }
 
 async function regionBench(members: number, out: ClusterFigures, ami: { file: string }): Promise<TestCluster> {
-  const c = await startCluster(members, ["--cpu-overcommit", "16", "--mem-overcommit", "4", "--gateway-host", "0.0.0.0"]);
+  const c = await startCluster(members, ["--cpu-overcommit", "16", "--mem-overcommit", "4", "--gateway-host", "0.0.0.0", "--nats-host", "0.0.0.0"]);
   const ec2 = client(c, 0, c.hub);
+  const secrets = JSON.parse(fs.readFileSync(path.join(c.hub.dataDir, "secrets.json"), "utf8")) as { nats: { user: string; password: string } };
+  const bus = await connectBus({ servers: `nats://${c.net.nsAddress(0)}:${c.hub.ports.nats}`, user: secrets.nats.user, pass: secrets.nats.password, name: "bench" });
   for (const delay of [0, 50]) {
     if (delay > 0 && members === 1) continue;
     for (const l of c.links) await l.shape({ delayMs: delay });
     await sleep(1000);
     await timed(5, () => ec2.send(new DescribeInstancesCommand({})));
     out.describeInstances.push({ members, oneWayDelayMs: delay, ...pct(await timed(RUNS, () => ec2.send(new DescribeInstancesCommand({})))) });
+    if (members > 1) {
+      // Both members asked at once, as a fan-out does: the answer is the slower of the two.
+      const ask = () => Promise.all(c.members.map((_, i) => bus.request(subjects.nodeStatus(`m${i + 1}`), { requestId: "bench", input: {} }, 10_000)));
+      out.busRoundTrip.push({ oneWayDelayMs: delay, ...pct(await timed(RUNS, ask)) });
+    }
   }
+  await bus.close();
   for (const l of c.links) await l.shape({});
   const id = importAmi(c, ami.file, `bench-${members}`);
   out.runInstances.push({ members, ...pct(await runInstancesTimes(c, id, 8)) });
@@ -149,7 +160,7 @@ async function convergeBench(c: TestCluster, out: ClusterFigures): Promise<void>
 
 export async function clusterBench(): Promise<ClusterFigures | { skipped: string }> {
   if (process.getuid?.() !== 0) return { skipped: "needs root (network namespaces)" };
-  const out: ClusterFigures = { describeInstances: [], runInstances: [], amiTransfer: { fileMiB: 0, capMiBps: 0, hiveMiBps: 0, plainMiBps: 0, ratio: 0 }, convergeAfterHealMs: [] };
+  const out: ClusterFigures = { describeInstances: [], busRoundTrip: [], runInstances: [], amiTransfer: { fileMiB: 0, capMiBps: 0, hiveMiBps: 0, plainMiBps: 0, ratio: 0 }, convergeAfterHealMs: [] };
   // A 64 MiB AMI of random data: what crosses the link is the file, not its compressibility.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-bench-cluster-"));
   const big = path.join(dir, "random.raw");
@@ -177,7 +188,13 @@ export function formatCluster(f: ClusterFigures | { skipped: string }): string[]
   for (const delay of [0, 50]) {
     const one = d(1, 0)!;
     const three = d(3, delay);
-    if (three) lines.push(`  DescribeInstances at the hub, ${delay} ms one-way: 3 members p50 ${three.p50ms.toFixed(1)} ms, p99 ${three.p99ms.toFixed(1)} ms; 1 member (0 ms) p50 ${one.p50ms.toFixed(1)} ms, p99 ${one.p99ms.toFixed(1)} ms`);
+    const bus = f.busRoundTrip.find((x) => x.oneWayDelayMs === delay);
+    if (three) {
+      lines.push(
+        `  DescribeInstances at the hub, ${delay} ms one-way: 3 members p50 ${three.p50ms.toFixed(1)} ms, p99 ${three.p99ms.toFixed(1)} ms; 1 member (0 ms) p50 ${one.p50ms.toFixed(1)} ms, p99 ${one.p99ms.toFixed(1)} ms` +
+          (bus ? `; bare bus request to both members p50 ${bus.p50ms.toFixed(1)} ms, p99 ${bus.p99ms.toFixed(1)} ms` : ""),
+      );
+    }
   }
   const r1 = f.runInstances.find((x) => x.members === 1)!;
   const r3 = f.runInstances.find((x) => x.members === 3)!;

@@ -21,6 +21,7 @@ export function formatStatus(s: Record<string, unknown>): string {
     `runtime   ${String(s.runtime)}`,
     `nats      ${nats.connected ? "connected" : "disconnected"} ${String(nats.url ?? "")} (server pid ${String(nats.pid ?? "-")}, restarts ${String(nats.restarts ?? 0)})`,
     `nodes     ${nodes.map((n) => String(n.node)).join(", ") || "none"}`,
+    ...(s.cluster ? [clusterLine(s.cluster as ClusterSummary)] : []),
     ...(network?.note ? [`network   ${network.note}`] : []),
     ...(storage ? [storageLine(storage)] : []),
     ...(transfers.length > 0 ? [transfersLine(transfers)] : []),
@@ -60,4 +61,19 @@ function transfersLine(list: Transfer[]): string {
     return `${t.imageId} from ${t.from} ${pct}% (${mib(t.doneBytes)}/${mib(t.totalBytes)} MiB, ${mib(t.bytesPerSecond)} MiB/s)`;
   };
   return `fetching  ${list.map(one).join("; ")}`;
+}
+
+interface ClusterSummary {
+  role: string;
+  hub: string;
+  members?: Array<{ node: string; reachable: boolean }>;
+  region?: { pending?: number; pushError?: string };
+}
+
+/** One line: this box's part in the region and how many members it hears (details: `hive cluster status`). */
+function clusterLine(c: ClusterSummary): string {
+  const members = c.members ?? [];
+  const heard = members.filter((m) => m.reachable).length;
+  const waiting = c.region?.pending ? `; ${c.region.pending} change(s) waiting for the hub` : "";
+  return `region    ${c.role}${c.role === "member" ? ` of ${c.hub}` : ""}, ${members.length} member(s), ${heard} reachable${waiting}`;
 }

@@ -50,6 +50,12 @@ describe("joining", () => {
     }
     for (const d of [A, B, C]) assert.deepEqual(zonesOf(d), { "us-east-1a": "available", "us-east-1b": "available", "us-east-1c": "available" });
     assert.equal(B.ok(["sts", "get-caller-identity"]).Account, c.hub.accountId);
+    const status = hiveIn(c.members[1]!, 2, ["cluster", "status", "--json"]);
+    assert.equal(status.status, 0, status.stderr);
+    const cluster = JSON.parse(status.stdout);
+    assert.equal(cluster.role, "member");
+    assert.deepEqual(cluster.members.map((m: any) => [m.node, m.az, m.reachable]), [["hub", "us-east-1a", true], ["m1", "us-east-1b", true], ["m2", "us-east-1c", true]]);
+    assert.match(hiveIn(c.members[1]!, 2, ["status"]).stdout, /^region {4}member of hub, 3 member\(s\), 3 reachable$/m);
   });
 
   test("a token works once and not after it expires; a member leaving, or dead and removed, leaves nothing in the listings", async () => {
