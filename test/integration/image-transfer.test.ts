@@ -269,7 +269,7 @@ describe("image transfer between members", () => {
     a.store.images.insert(rec);
     b.store.images.insert(rec);
     const env = { requestId: randomUUID(), caller, region: "us-east-1", input: { ImageId: id, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 } };
-    const out = await b.bus.request<{ Instances: Array<{ InstanceId: string }> }>("ec2.RunInstances", env, 10_000);
+    const out = await b.bus.request<{ Instances: Array<{ InstanceId: string }> }>(subjects.placedAction("b", "ec2", "RunInstances"), env, 10_000);
     const instanceId = out.Instances[0]!.InstanceId;
     const row = await eventually(
       "the launch fails",
