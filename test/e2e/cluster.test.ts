@@ -178,4 +178,12 @@ describe("partitions", () => {
     await B.until("region-wide writes through the hub again", succeeds(B, ["ec2", "create-key-pair", "--key-name", "hub-back"]), 60_000);
     await C.until("C to see the new key pair", () => C.ok(["ec2", "describe-key-pairs"]).KeyPairs.some((k: any) => k.KeyName === "hub-back"), 30_000);
   });
+
+  test("an AMI is deregistered from any box by the box holding its file, and leaves every box's listing", async () => {
+    const copy = C.ok(["ec2", "copy-image", "--source-image-id", ami, "--source-region", "us-east-1", "--name", "guest-copy"]).ImageId;
+    await A.until("the copy to be available", () => A.ok(["ec2", "describe-images", "--image-ids", copy]).Images[0]?.State === "available", 60_000);
+    C.ok(["ec2", "deregister-image", "--image-id", copy]);
+    await B.until("the copy to leave B's listing", () => !B.ok(["ec2", "describe-images"]).Images.some((i: any) => i.ImageId === copy), 30_000);
+    assert.equal(A.ok(["ec2", "describe-images", "--filters", "Name=name,Values=guest-copy"]).Images.length, 0);
+  });
 });

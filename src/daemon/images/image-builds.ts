@@ -329,6 +329,8 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
         if (req.nodes === 1) throw notFound("image", `The image id '[${sourceId}]' does not exist`, "SourceImageId");
         return { _owned: [] };
       }
+      // In a region every box has the image's row; the box holding its file copies it.
+      if (source.node !== ctx.node) return { _owned: [] };
       if (input.SourceRegion !== ctx.region) {
         throw invalidParameter("SourceRegion", `Hive copies images within its region ${ctx.region}; SourceRegion ${String(input.SourceRegion)} is not it`);
       }
@@ -357,6 +359,8 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
         if (req.nodes === 1) throw imageGone(id);
         return { _owned: [] };
       }
+      // The box holding the file deregisters it; the region's log carries the change to the others' copies.
+      if (rec.node !== ctx.node) return { _owned: [] };
       store.transaction(() => {
         store.images.setState(id, "deregistered");
         store.tags.delete(store.tags.forResource(id).map((t) => ({ resourceId: id, key: t.key })));
