@@ -91,7 +91,15 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     ...(extraArgs.includes("--network") ? [] : ["--network", "user"]),
     ...extraArgs,
   ];
-  let current = await spawnHive(args, home, opts.netns);
+  let current: Spawned;
+  try {
+    current = await spawnHive(args, home, opts.netns);
+  } catch (err) {
+    // A start that fails (a refused join, say) leaves nothing behind.
+    killLeftovers(dataDir);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   const env = parseEnv(runHive(["env", "--data-dir", dataDir], { HOME: home }).stdout);
   if (opts.netns) env.HIVE_NETNS = opts.netns;
   const hive: HiveInstance = {
@@ -197,7 +205,7 @@ export function rawRequest(
 
 /** Guests and the storage daemon outlive hive by design; a test's data directory takes them along when it goes. */
 export function killLeftovers(dataDir: string): void {
-  const pidFiles = [path.join(dataDir, "ebs", "qsd.pid")];
+  const pidFiles = [path.join(dataDir, "ebs", "qsd.pid"), path.join(dataDir, "nats", "nats-server.pid")];
   const instances = path.join(dataDir, "instances");
   if (fs.existsSync(instances)) for (const id of fs.readdirSync(instances)) pidFiles.push(path.join(instances, id, "qemu.pid"));
   // VPC mode: each VPC's dnsmasq and router namespace outlive hive for the guests' sake; with the guests gone, so are they.
@@ -206,7 +214,10 @@ export function killLeftovers(dataDir: string): void {
   if (fs.existsSync(dns)) for (const vpc of fs.readdirSync(dns)) pidFiles.push(path.join(dns, vpc, "dnsmasq.pid"));
   for (const f of pidFiles) {
     try {
-      process.kill(Number(fs.readFileSync(f, "utf8").trim()), "SIGKILL");
+      const pid = Number(fs.readFileSync(f, "utf8").trim());
+      // Only a process of this data directory: a stale pid file may name someone else's process by now.
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmdline.includes(dataDir) || cmdline.includes(scope)) process.kill(pid, "SIGKILL");
     } catch {
       // gone already, or never started
     }
