@@ -18,6 +18,7 @@ import {
   type TagRecord,
   type VolumeRecord,
 } from "../../src/store/index.ts";
+import { instance as storeInstance } from "./store.cases.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 
@@ -31,24 +32,8 @@ const rawDb = async (): Promise<Driver> => {
 
 const tag = (resourceId: string, key: string, value: string, resourceType = "vpc"): TagRecord => ({ resourceId, resourceType, key, value });
 
-const instance = (id: string): InstanceRecord => ({
-  id,
-  reservationId: "r-1",
-  ownerId: "000000000000",
-  imageId: "ami-1",
-  instanceType: "t3.micro",
-  state: "running",
-  launchTime: T0,
-  az: "us-east-1a",
-  node: "box-a",
-  vcpus: 2,
-  memoryMiB: 1024,
-  shutdownBehavior: "stop",
-  disableApiTermination: false,
-  rootDeviceName: "/dev/xvda",
-  amiLaunchIndex: 0,
-  updatedAt: T0,
-});
+// A box's instance: its row must never travel. The shared builder, with this suite's ids.
+const instance = (id: string): InstanceRecord => storeInstance(0, { id, reservationId: "r-1", imageId: "ami-1", state: "running", node: "box-a" });
 
 const volume = (id: string): VolumeRecord => ({
   id,

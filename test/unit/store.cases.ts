@@ -70,7 +70,8 @@ const volumeFull = (n: number): VolumeRecord =>
     deleteOnTermination: true,
   });
 
-const instance = (n: number, over: Partial<InstanceRecord> = {}): InstanceRecord => ({
+/** An instance row as RunInstances writes it; other suites build theirs from it with their own ids. */
+export const instance = (n: number, over: Partial<InstanceRecord> = {}): InstanceRecord => ({
   id: `i-${hex17(n)}`,
   reservationId: `r-${hex17(n)}`,
   ownerId: "000000000000",
