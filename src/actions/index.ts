@@ -35,6 +35,7 @@ export const catalogue = {
   },
   sts: stsActions,
   iam: {},
+  ssm: {},
 } as const;
 
 export type Catalogue = typeof catalogue;

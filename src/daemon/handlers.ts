@@ -40,6 +40,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes
   },
   sts: stsHandlers(ctx),
   iam: {},
+  ssm: {},
 });
 
 /** For each placed action, how much of a call this node could take: what placement asks every node before choosing. */
