@@ -14,6 +14,7 @@ import { volumeActions } from "./ec2/volumes.ts";
 import { snapshotActions } from "./ec2/snapshots.ts";
 import { vpcActions } from "./ec2/vpcs.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
+import { iamActions } from "./iam.ts";
 import { stsActions } from "./sts.ts";
 
 export const catalogue = {
@@ -34,7 +35,7 @@ export const catalogue = {
     ...addressActions,
   },
   sts: stsActions,
-  iam: {},
+  iam: iamActions,
   ssm: {},
 } as const;
 
@@ -60,7 +61,7 @@ export { anyNode, declare, fansOut, placed } from "./spec.ts";
 export type { ActionSpec, Handler, Handlers, InputOf, Merge, NodeOutput, OutputOf, OwnedIds, Travel } from "./spec.ts";
 export { isReservedTagKey, SSH_PORT_TAG } from "./reserved-tags.ts";
 export { decodePageToken, encodePageToken } from "./paging.ts";
-export { imageIds, instanceIds, resourceIds, volumeIds } from "./not-found.ts";
+export { imageIds, instanceIds, instanceItems, resourceIds, volumeIds } from "./not-found.ts";
 
 /** What is wrong with a handler table: declared actions without a handler, and handlers for undeclared actions. */
 export function handlerProblems(handlers: Record<string, Record<string, unknown>>): string[] {

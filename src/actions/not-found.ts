@@ -22,6 +22,28 @@ export const snapshotIds = (param: string): OwnedIds => ({
   message: (ids) => (ids.length === 1 ? `The snapshot '${ids[0]}' does not exist.` : `The snapshots '${ids.join(", ")}' do not exist.`),
 });
 
+/**
+ * The instances named by a batch action that answers each id on its own (ModifyInstanceCreditSpecification): an id
+ * no node holds is an Unsuccessful entry with its code, not an error of the whole call.
+ */
+export const instanceItems = (param: string, member: string, list: string): OwnedIds => ({
+  ...instanceIds(param),
+  member,
+  unknownAs: {
+    list,
+    entry: (id) => {
+      // The shape the daemon's id check accepts (src/runtime/ids.ts): i- and 8 or 17 hex digits.
+      const malformed = !/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(id);
+      return {
+        InstanceId: id,
+        Error: malformed
+          ? { Code: "InvalidInstanceID.Malformed", Message: `Invalid id: "${id.slice(0, 64)}" (expecting "i-...")` }
+          : { Code: "InvalidInstanceID.NotFound", Message: idList("instance", [id]) },
+      };
+    },
+  },
+});
+
 // EC2 names missing AMIs in brackets: The image id '[ami-…]' does not exist.
 export const imageIds = (param: string): OwnedIds => ({
   param,

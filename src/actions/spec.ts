@@ -5,9 +5,13 @@ import type { ActionRequest } from "../bus/index.ts";
 /** The resource ids the caller names in `param`: each node lists the ones it holds in `_owned`; the rest are errors. */
 export interface OwnedIds {
   param: string;
+  /** When `param` lists structures: the member naming each one's resource (InstanceCreditSpecifications.N.InstanceId). */
+  member?: string;
   /** The AWS error code for an id no node holds. */
   code: (id: string) => string;
   message: (ids: string[]) => string;
+  /** Ids no node holds become entries of this output list (AWS's Unsuccessful… lists) instead of failing the call. */
+  unknownAs?: { list: string; entry: (id: string) => Record<string, unknown> };
 }
 
 /** How the replies of every node are merged into one listing. */
@@ -21,6 +25,8 @@ export interface Merge {
   combine?: { list: string; order: string };
   /** The action pages with MaxResults/NextToken (the codec checks MaxResults' bounds). */
   paginated?: boolean;
+  /** Further lists of the output merged the same way and never paged (a Successful…/Unsuccessful… pair). */
+  also?: readonly string[];
   /** Names the caller asked for by parameter (e.g. ZoneNames) that no node returned are an error. */
   named?: Array<{ param: string; field: string; message: (name: string) => string }>;
 }

@@ -79,6 +79,8 @@ const CONFLICT: Record<string, string> = {
 
 const NOT_PERMITTED: Record<string, string> = {
   "default-security-group": "CannotDelete",
+  // EC2 answers DescribeImageAttribute's deprecated blockDeviceMapping so.
+  "deprecated-attribute": "AuthFailure",
 };
 
 const INVALID_STATE: Record<string, string> = {
@@ -107,6 +109,9 @@ const INVALID_VALUE: Record<string, string> = {
   "missing-input": "MissingInput",
   "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
   "zone-mismatch": "InvalidVolume.ZoneMismatch",
+  "ami-attribute-item": "InvalidAMIAttributeItemValue",
+  "user-id": "InvalidUserID.Malformed",
+  "credit-specification": "InstanceCreditSpecification.NotSupported",
 };
 
 /** What did not fit; EC2 has one code for EBS storage, so a snapshot the box cannot hold answers with it too. */

@@ -12,15 +12,27 @@ const asIds = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : type
 const silent = (missing: string[], what: string): Error =>
   unavailable(`node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not answer (slow, down, or cut off from this box), so ${what} cannot be known; try again`);
 
-/** Ids the caller named that no node said it holds are an error, as AWS reports them, if every node answered. */
-function checkOwned(owned: OwnedIds | undefined, outputs: Item[], input: Item, missing: string[]): void {
-  if (!owned) return;
-  const asked = asIds(input[owned.param]);
-  if (asked.length === 0) return;
+/** The ids the caller named in `owned.param` (or in its structures' `owned.member`). */
+function askedIds(owned: OwnedIds, input: Item): string[] {
+  const value = input[owned.param];
+  if (!owned.member) return asIds(value);
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((x) => (x && typeof x === "object" && typeof (x as Item)[owned.member!] === "string" ? [(x as Item)[owned.member!] as string] : []));
+}
+
+/**
+ * Ids the caller named that no node said it holds are an error, as AWS reports them, if every node answered; or, for
+ * an action that reports them item by item (`unknownAs`), one more output holding their entries.
+ */
+function checkOwned(owned: OwnedIds | undefined, outputs: Item[], input: Item, missing: string[]): Item[] {
+  if (!owned) return outputs;
+  const asked = askedIds(owned, input);
+  if (asked.length === 0) return outputs;
   const held = new Set(outputs.flatMap((o) => asIds(o._owned)));
-  const unknown = asked.filter((id) => !held.has(id));
-  if (unknown.length === 0) return;
+  const unknown = [...new Set(asked.filter((id) => !held.has(id)))];
+  if (unknown.length === 0) return outputs;
   if (missing.length > 0) throw silent(missing, `whether ${unknown.join(", ")} exist${unknown.length === 1 ? "s" : ""}`);
+  if (owned.unknownAs) return [...outputs, { [owned.unknownAs.list]: unknown.map(owned.unknownAs.entry) }];
   throw new AwsError(owned.code(unknown[0]), owned.message(unknown));
 }
 
@@ -30,12 +42,12 @@ export function mergeReplies(travel: Travel, outputs: Item[], input: Item, missi
     case "owner":
       checkOwned(travel.owned, outputs, input, missing);
       return strip(outputs.find((o) => asIds(o._owned).length > 0) ?? {});
-    case "owners":
-      checkOwned(travel.owned, outputs, input, missing);
-      return travel.merge ? mergeListings(travel.merge, outputs, input, missing) : {};
+    case "owners": {
+      const all = checkOwned(travel.owned, outputs, input, missing);
+      return travel.merge ? mergeListings(travel.merge, all, input, missing) : {};
+    }
     case "every":
-      checkOwned(travel.owned, outputs, input, missing);
-      return mergeListings(travel.merge, outputs, input, missing);
+      return mergeListings(travel.merge, checkOwned(travel.owned, outputs, input, missing), input, missing);
     default:
       return strip(outputs[0] ?? {});
   }
@@ -47,10 +59,8 @@ const strip = (o: Item): Item => {
   return rest;
 };
 
-/** Union of every node's list (first node wins on duplicate keys, or their `combine` lists join), sorted by key,
- * then one page of it. */
-export function mergeListings(merge: Merge, outputs: Item[], input: Item, missing: string[] = []): Item {
-  const list = merge.list;
+/** Every node's items of `list` by key: the first node's item wins, or the `combine` lists of one key's items join. */
+function unite(merge: Merge, list: string, outputs: Item[]): Map<string, Item> {
   const keyOf = typeof merge.key === "function" ? merge.key : (item: Item) => String(item[merge.key as string]);
   const byKey = new Map<string, Item>();
   for (const out of outputs) {
@@ -68,6 +78,18 @@ export function mergeListings(merge: Merge, outputs: Item[], input: Item, missin
       }
     }
   }
+  return byKey;
+}
+
+const sortedItems = (byKey: Map<string, Item>): Item[] => [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+
+/** Union of every node's list (first node wins on duplicate keys, or their `combine` lists join), sorted by key,
+ * then one page of it; the `also` lists are united and sorted too, never paged. */
+export function mergeListings(merge: Merge, outputs: Item[], input: Item, missing: string[] = []): Item {
+  const list = merge.list;
+  const byKey = unite(merge, list, outputs);
+  const others: Item = {};
+  for (const other of merge.also ?? []) others[other] = sortedItems(unite(merge, other, outputs));
   const keys = [...byKey.keys()].sort();
   for (const named of merge.named ?? []) {
     const asked = input[named.param];
@@ -78,7 +100,7 @@ export function mergeListings(merge: Merge, outputs: Item[], input: Item, missin
     if (missing.length > 0) throw silent(missing, `whether ${absent} exists`);
     throw new AwsError("InvalidParameterValue", named.message(absent));
   }
-  if (!merge.paginated) return { [list]: keys.map((k) => byKey.get(k)) };
+  if (!merge.paginated) return { [list]: keys.map((k) => byKey.get(k)), ...others };
 
   const max = input.MaxResults;
   let start = 0;
@@ -93,6 +115,7 @@ export function mergeListings(merge: Merge, outputs: Item[], input: Item, missin
   const more = start + size < keys.length;
   return {
     [list]: page.map((k) => byKey.get(k)),
+    ...others,
     ...(more ? { NextToken: encodePageToken(page[page.length - 1]) } : {}),
   };
 }

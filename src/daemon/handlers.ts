@@ -3,7 +3,7 @@ import type { ServiceHandlers } from "../actions/index.ts";
 import type { Store } from "../store/index.ts";
 import type { ActionRequest, Room } from "../bus/index.ts";
 import type { CreateVolumeRequest, RunInstancesRequest } from "@aws-sdk/client-ec2";
-import { catalogueHandlers, stsHandlers, type RegionZone } from "./catalogue/index.ts";
+import { catalogueHandlers, iamHandlers, stsHandlers, type RegionZone } from "./catalogue/index.ts";
 import { imageHandlers, type ImageBuilds } from "./images/index.ts";
 import { instanceHandlers, runInstancesRoom, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
@@ -39,7 +39,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes
     ...networkInterfaceHandlers(ctx, store, changes),
   },
   sts: stsHandlers(ctx),
-  iam: {},
+  iam: iamHandlers(),
   ssm: {},
 });
 

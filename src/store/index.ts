@@ -14,6 +14,7 @@ export type {
   KeyPairRecord,
   KeyPairRepo,
   KeyPairType,
+  LaunchPermission,
   PageQuery,
   Patch,
   TagRecord,

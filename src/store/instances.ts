@@ -37,6 +37,8 @@ const table = defineTable<InstanceRecord>("instances", {
   metadataHttpEndpoint: "metadata_http_endpoint",
   metadataHopLimit: "metadata_hop_limit",
   privateIp: "private_ip",
+  disableApiStop: { bool: "disable_api_stop" },
+  cpuCredits: "cpu_credits",
 });
 
 const GET = `${table.select} WHERE id = ?`;

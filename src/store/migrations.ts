@@ -674,4 +674,58 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: "image launch permissions and launches; instance stop protection and CPU credits",
+    // Launch permissions and each box's last launch of an image are the region's (with the images); an instance's
+    // stop protection and credit option are its box's. NULL: not protected, and the type's default credit option.
+    sql: `
+      CREATE TABLE image_launch_permissions (
+        image_id     TEXT NOT NULL REFERENCES images(id),
+        grantee_type TEXT NOT NULL CHECK (grantee_type IN ('user', 'group')),
+        grantee      TEXT NOT NULL,
+        PRIMARY KEY (image_id, grantee_type, grantee)
+      ) WITHOUT ROWID;
+      CREATE TABLE image_launches (
+        image_id         TEXT NOT NULL REFERENCES images(id),
+        node             TEXT NOT NULL,
+        last_launched_at TEXT NOT NULL,
+        PRIMARY KEY (image_id, node)
+      ) WITHOUT ROWID;
+      ALTER TABLE instances ADD COLUMN disable_api_stop INTEGER CHECK (disable_api_stop IN (0, 1));
+      ALTER TABLE instances ADD COLUMN cpu_credits TEXT CHECK (cpu_credits IN ('standard', 'unlimited'));
+      CREATE TRIGGER region_image_launch_permissions_insert AFTER INSERT ON image_launch_permissions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launch_permissions', json_array(NEW.image_id, NEW.grantee_type, NEW.grantee));
+      END;
+      CREATE TRIGGER region_image_launch_permissions_update AFTER UPDATE ON image_launch_permissions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'image_launch_permissions', json_array(OLD.image_id, OLD.grantee_type, OLD.grantee) WHERE (OLD.image_id IS NOT NEW.image_id OR OLD.grantee_type IS NOT NEW.grantee_type OR OLD.grantee IS NOT NEW.grantee);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launch_permissions', json_array(NEW.image_id, NEW.grantee_type, NEW.grantee));
+      END;
+      CREATE TRIGGER region_image_launch_permissions_delete AFTER DELETE ON image_launch_permissions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launch_permissions', json_array(OLD.image_id, OLD.grantee_type, OLD.grantee));
+      END;
+      CREATE TRIGGER region_image_launches_insert AFTER INSERT ON image_launches
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launches', json_array(NEW.image_id, NEW.node));
+      END;
+      CREATE TRIGGER region_image_launches_update AFTER UPDATE ON image_launches
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'image_launches', json_array(OLD.image_id, OLD.node) WHERE (OLD.image_id IS NOT NEW.image_id OR OLD.node IS NOT NEW.node);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launches', json_array(NEW.image_id, NEW.node));
+      END;
+      CREATE TRIGGER region_image_launches_delete AFTER DELETE ON image_launches
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('image_launches', json_array(OLD.image_id, OLD.node));
+      END;
+    `,
+  },
 ];

@@ -22,6 +22,12 @@ export interface ImageRecord {
   snapshotId?: string;
 }
 
+/** Who may launch an image besides its owner: an account id, or the group "all" (the image is public). */
+export interface LaunchPermission {
+  granteeType: "user" | "group";
+  grantee: string;
+}
+
 export interface VolumeRecord {
   id: string; // vol-<17 hex>
   sizeGiB: number;
@@ -84,6 +90,10 @@ export interface InstanceRecord {
   metadataHopLimit?: number;
   /** The address bridge networking gave the instance (freed, i.e. cleared, at termination). */
   privateIp?: string;
+  /** Stop protection (DisableApiStop); undefined means off. */
+  disableApiStop?: boolean;
+  /** The CPU credit option set for a burstable type; undefined means the type's default. */
+  cpuCredits?: "standard" | "unlimited";
 }
 
 export interface TagRecord {
@@ -115,6 +125,16 @@ export interface ImageRepo {
   putBlockDevices(rows: ImageBlockDeviceRecord[]): void;
   /** Live (not deregistered) images whose root or data devices use this snapshot. */
   usingSnapshot(snapshotId: string): string[];
+  /** Sets or (null) clears the description. */
+  setDescription(id: string, description: string | null): void;
+  /** The launch permissions of these images, groups first; every id asked for has an entry, empty when private. */
+  launchPermissions(imageIds: string[]): Map<string, LaunchPermission[]>;
+  /** Adds and removes launch permissions in one transaction; adding one already there or removing one absent is no change. */
+  changeLaunchPermissions(imageId: string, add: LaunchPermission[], remove: LaunchPermission[]): void;
+  /** Records a launch of the image by this node's instances (the latest of `at` and what is recorded stays). */
+  recordLaunch(imageId: string, node: string, at: string): void;
+  /** When any box last launched an instance of the image. */
+  lastLaunched(imageId: string): string | undefined;
 }
 
 export interface VolumeRepo {

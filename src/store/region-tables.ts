@@ -54,6 +54,9 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "key_pairs", key: ["id"] },
   { name: "images", key: ["id"] },
   { name: "image_block_devices", key: ["image_id", "device_name"] },
+  { name: "image_launch_permissions", key: ["image_id", "grantee_type", "grantee"] },
+  // One row per image and box: each box writes only its own, so launches on two boxes never overwrite each other.
+  { name: "image_launches", key: ["image_id", "node"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
   { name: "members", key: ["node"] },
 ];

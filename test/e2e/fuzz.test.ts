@@ -68,6 +68,12 @@ const KEYS = dedupe([
   "AllocationId.1", "AssociationId", "PublicIp", "PublicIp.1", "DeviceIndex", "AttachmentId", "Domain", "Address", "AllowReassociation",
   "Description.Value", "SourceDestCheck.Value", "Attachment.AttachmentId", "Attachment.DeleteOnTermination", "NetworkInterface.1.DeviceIndex",
   "NetworkInterface.1.SubnetId", "NetworkInterface.1.NetworkInterfaceId", "NetworkInterface.1.PrivateIpAddress", "GroupId.1",
+  // Image and instance attributes, credit options, IAM instance profile associations.
+  "LaunchPermission.Add.1.Group", "LaunchPermission.Add.1.UserId", "LaunchPermission.Remove.1.Group", "LaunchPermission.Remove.1.UserId",
+  "LaunchPermission.Add.1.OrganizationArn", "OperationType", "UserId.1", "UserGroup.1", "ProductCode.1", "OrganizationArn.1",
+  "ImdsSupport.Value", "ExecutableBy.1", "InstanceCreditSpecification.1.InstanceId", "InstanceCreditSpecification.1.CpuCredits",
+  "InstanceCreditSpecification.2.InstanceId", "CreditSpecification.CpuCredits", "DisableApiStop", "DisableApiStop.Value",
+  "EnaSupport.Value", "EbsOptimized.Value", "Kernel.Value", "Ramdisk.Value", "SriovNetSupport.Value", "AssociationId.1",
 ]);
 const VALUES = dedupe([
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
@@ -82,6 +88,8 @@ const VALUES = dedupe([
   "us-east-1a", "dedicated", "domain-name", "domain-name-servers", "ntp-servers", "AmazonProvidedDNS",
   "subnet-0123456789abcdef0", "eni-0123456789abcdef0", "eipalloc-0123456789abcdef0", "eipassoc-0123456789abcdef0", "eni-attach-0123456789abcdef0",
   "sg-0123456789abcdef0", "172.31.0.4", "172.31.0.1", "10.0.0.5", "192.0.2.17", "vpc", "standard", "0", "1",
+  "launchPermission", "description", "lastLaunchedTime", "blockDeviceMapping", "deregistrationProtection", "disableApiStop", "enclaveOptions",
+  "kernel", "unlimited", "add", "remove", "111122223333", "12345678901A", "iip-assoc-0123456789abcdef0", "v2.0", "m5.large",
 ]);
 
 test("random signed parameters never produce a 5xx", async () => {

@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -186,6 +187,7 @@ function sdkConfig(hive: HiveInstance, secret = hive.secretAccessKey) {
 export const ec2Client = (hive: HiveInstance, secret?: string) => new EC2Client(sdkConfig(hive, secret));
 export const stsClient = (hive: HiveInstance, secret?: string) => new STSClient(sdkConfig(hive, secret));
 export const ssmClient = (hive: HiveInstance, secret?: string) => new SSMClient(sdkConfig(hive, secret));
+export const iamClient = (hive: HiveInstance, secret?: string) => new IAMClient(sdkConfig(hive, secret));
 
 /** A raw HTTPS request to the gateway, for what the SDKs would never send. */
 export function rawRequest(

@@ -158,3 +158,16 @@ test("a reservation placement spread over several nodes is one reservation with 
   assert.equal(reservations.length, 1);
   assert.deepEqual(reservations[0]!.Instances.map((i) => i.InstanceId), ["i-1", "i-2", "i-3", "i-4", "i-5"]);
 });
+
+test("a batch action answering each id (ModifyInstanceCreditSpecification) lists ids nobody holds as Unsuccessful", () => {
+  const travel = travelOf("ModifyInstanceCreditSpecification");
+  const input = { InstanceCreditSpecifications: [{ InstanceId: A, CpuCredits: "standard" }, { InstanceId: B, CpuCredits: "standard" }] };
+  const fromA = { SuccessfulInstanceCreditSpecifications: [{ InstanceId: A }], UnsuccessfulInstanceCreditSpecifications: [], _owned: [A] };
+  const empty = { SuccessfulInstanceCreditSpecifications: [], UnsuccessfulInstanceCreditSpecifications: [], _owned: [] };
+  const merged = mergeReplies(travel, [empty, fromA], input);
+  assert.deepEqual(merged.SuccessfulInstanceCreditSpecifications, [{ InstanceId: A }]);
+  assert.deepEqual(merged.UnsuccessfulInstanceCreditSpecifications, [
+    { InstanceId: B, Error: { Code: "InvalidInstanceID.NotFound", Message: `The instance ID '${B}' does not exist` } },
+  ]);
+  assert.throws(() => mergeReplies(travel, [fromA], input, ["node-2"]), isUnavailableNaming("node-2"));
+});

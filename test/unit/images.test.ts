@@ -123,7 +123,8 @@ describe("DescribeImages", () => {
     assert.deepEqual(ids({ Owners: ["999999999999"] }), []);
     // An id that exists is still owned, so the gateway does not call it missing.
     assert.deepEqual(describeImages({ Owners: ["amazon"], ImageIds: [A] }, ctx, store)._owned, [A]);
-    assert.deepEqual(ids({ ExecutableUsers: ["all"] }), [A, B, C]);
+    // ExecutableUsers all: only public images (none here).
+    assert.deepEqual(ids({ ExecutableUsers: ["all"] }), []);
   });
 
   test("filters: name wildcards, state, ids, owner, fixed attributes", () => {

@@ -132,7 +132,12 @@ const regionView = (s: Store) => ({
   interfaceGroups: [...s.networkInterfaces.groups(s.networkInterfaces.list().map((i) => i.id))],
   addresses: s.networkInterfaces.addresses.list(),
   keyPairs: s.keyPairs.list(),
-  images: s.images.list().map((i) => ({ ...i, devices: s.images.blockDevices(i.id) })),
+  images: s.images.list().map((i) => ({
+    ...i,
+    devices: s.images.blockDevices(i.id),
+    permissions: s.images.launchPermissions([i.id]).get(i.id),
+    lastLaunched: s.images.lastLaunched(i.id),
+  })),
   tags: s.tags.list().filter((t) => !/^(i|r|vol|snap)-/.test(t.resourceId)),
 });
 
@@ -167,7 +172,7 @@ test("migration 10 applies to a database at version 9; rows already there are in
     old.close();
     const s = await openStore(path);
     try {
-      assert.deepEqual(s.migration.applied, [10, 11]);
+      assert.deepEqual(s.migration.applied, migrations.slice(9).map((m) => m.version));
       assert.deepEqual(s.region.pending(10), []);
       assert.deepEqual(s.region.snapshot().map((c) => c.key), [["key-1"]]);
     } finally {
@@ -331,6 +336,8 @@ test("replicates a VPC's life, key pairs, images and tags into another store, ta
     a.images.insert(image("ami-1", "img"));
     a.images.putBlockDevices([{ imageId: "ami-1", deviceName: "/dev/sdf", snapshotId: "snap-1", volumeSizeGiB: 4, volumeType: "io2", iops: 500, deleteOnTermination: false }]);
     a.tags.put([tag("ami-1", "os", "alpine", "image")]);
+    a.images.changeLaunchPermissions("ami-1", [{ granteeType: "group", grantee: "all" }, { granteeType: "user", grantee: "111122223333" }], []);
+    a.images.recordLaunch("ami-1", "node-a", "2026-01-02T00:00:00.000Z");
     // A parent changed after its children comes after them: small batches make replicas see children first.
     a.vpcs.update("vpc-1", { dnsSupport: false });
     a.securityGroups.update("sg-1default", { description: "changed" });
@@ -353,6 +360,7 @@ test("replicates a VPC's life, key pairs, images and tags into another store, ta
     a.networkInterfaces.addresses.update("eipalloc-1", { associationId: null, networkInterfaceId: null, privateIp: null });
     a.tags.put([tag("vpc-1", "Name", "renamed")]);
     a.tags.delete([{ resourceId: "subnet-1a", key: "Name" }]);
+    a.images.changeLaunchPermissions("ami-1", [], [{ granteeType: "group", grantee: "all" }]);
     a.images.setState("ami-1", "deregistered");
     a.keyPairs.delete("key-1");
     r = replicate(a, b, 4);
@@ -360,6 +368,7 @@ test("replicates a VPC's life, key pairs, images and tags into another store, ta
     assertSameRegion(a, b);
     assert.equal(b.vpcs.get("vpc-1")?.dnsHostnames, true);
     assert.equal(b.images.get("ami-1")?.state, "deregistered");
+    assert.deepEqual(b.images.launchPermissions(["ami-1"]).get("ami-1"), [{ granteeType: "user", grantee: "111122223333" }]);
 
     // vpc-2 goes entirely, children first as the handlers do; vpc-1 loses a subnet, a gateway, an interface.
     a.networkInterfaces.addresses.delete("eipalloc-2");

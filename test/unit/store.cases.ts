@@ -106,6 +106,8 @@ const instanceFull = (n: number): InstanceRecord =>
     clientToken: "token-1",
     pid: 4242,
     terminatedAt: "2026-01-01T00:05:00.000Z",
+    disableApiStop: true,
+    cpuCredits: "standard",
   });
 
 const tag = (resourceId: string, key: string, value: string, resourceType = "instance"): TagRecord => ({
@@ -328,6 +330,37 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       store.images.setState(bare.id, "failed");
       assert.deepEqual(store.images.get(bare.id), { ...bare, sizeBytes: 3 * 1024 ** 3, state: "failed" });
       store.images.setState("ami-missing", "failed"); // a missing id is a no-op
+    }));
+
+  test("image descriptions, launch permissions and last launches", () =>
+    withStore((store) => {
+      const a = image(1);
+      const b = image(2);
+      store.images.insert(a);
+      store.images.insert(b);
+      store.images.setDescription(a.id, "web server");
+      assert.equal(store.images.get(a.id)?.description, "web server");
+      store.images.setDescription(a.id, null);
+      assert.ok(!("description" in store.images.get(a.id)!));
+
+      const all = { granteeType: "group" as const, grantee: "all" };
+      const user = { granteeType: "user" as const, grantee: "111122223333" };
+      store.images.changeLaunchPermissions(a.id, [user, all, user], []);
+      const perms = store.images.launchPermissions([a.id, b.id, "ami-missing"]);
+      assert.deepEqual(perms.get(a.id), [all, user], "groups first, repeats collapse");
+      assert.deepEqual(perms.get(b.id), []);
+      assert.deepEqual(perms.get("ami-missing"), []);
+      store.images.changeLaunchPermissions(a.id, [], [all, { granteeType: "user", grantee: "999999999999" }]);
+      assert.deepEqual(store.images.launchPermissions([a.id]).get(a.id), [user]);
+      assert.throws(() => store.images.changeLaunchPermissions("ami-missing", [user], []), /FOREIGN KEY/);
+
+      assert.equal(store.images.lastLaunched(a.id), undefined);
+      store.images.recordLaunch(a.id, "node-a", "2026-01-02T00:00:00.000Z");
+      store.images.recordLaunch(a.id, "node-a", "2026-01-01T12:00:00.000Z");
+      store.images.recordLaunch(a.id, "node-b", "2026-01-01T18:00:00.000Z");
+      assert.equal(store.images.lastLaunched(a.id), "2026-01-02T00:00:00.000Z", "the latest launch of any box");
+      store.images.recordLaunch(a.id, "node-b", "2026-01-03T00:00:00.000Z");
+      assert.equal(store.images.lastLaunched(a.id), "2026-01-03T00:00:00.000Z");
     }));
 
   test("image names are unique among images not deregistered", () =>

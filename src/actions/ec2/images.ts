@@ -1,17 +1,21 @@
-// EC2's image actions: AMIs are made on the node holding their source and listed by every node.
+// EC2's image actions: AMIs are made on the node holding their source and listed by every node; their attributes are
+// region-wide rows.
 import type {
   CopyImageRequest,
   CopyImageResult,
   CreateImageRequest,
   CreateImageResult,
   DeregisterImageRequest,
+  DescribeImageAttributeRequest,
+  ImageAttribute,
   DescribeImagesRequest,
   DescribeImagesResult,
+  ModifyImageAttributeRequest,
   RegisterImageRequest,
   RegisterImageResult,
 } from "@aws-sdk/client-ec2";
 import { imageIds, instanceIds } from "../not-found.ts";
-import { anyNode, declare } from "../spec.ts";
+import { anyNode, declare, regionWriter } from "../spec.ts";
 
 export const imageActions = {
   DescribeImages: declare<DescribeImagesRequest, DescribeImagesResult>({
@@ -25,4 +29,7 @@ export const imageActions = {
   // Reads a file of the data directory on whichever node takes it.
   RegisterImage: declare<RegisterImageRequest, RegisterImageResult>(anyNode),
   DeregisterImage: declare<DeregisterImageRequest, object>({ kind: "owners", owned: imageIds("ImageId") }),
+  // Every box has the region's image rows (and their launch permissions); changes go to the region's writer.
+  DescribeImageAttribute: declare<DescribeImageAttributeRequest, ImageAttribute>(anyNode),
+  ModifyImageAttribute: declare<ModifyImageAttributeRequest, object>(regionWriter),
 };

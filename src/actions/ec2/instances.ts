@@ -1,6 +1,10 @@
 // EC2's instance actions: launched on a placed node, then acted on by the node holding each instance.
 import type {
+  DescribeIamInstanceProfileAssociationsRequest,
+  DescribeIamInstanceProfileAssociationsResult,
   DescribeInstanceAttributeRequest,
+  DescribeInstanceCreditSpecificationsRequest,
+  DescribeInstanceCreditSpecificationsResult,
   DescribeInstanceStatusRequest,
   DescribeInstanceStatusResult,
   DescribeInstancesRequest,
@@ -9,6 +13,8 @@ import type {
   GetConsoleOutputResult,
   InstanceAttribute,
   ModifyInstanceAttributeRequest,
+  ModifyInstanceCreditSpecificationRequest,
+  ModifyInstanceCreditSpecificationResult,
   ModifyInstanceMetadataOptionsRequest,
   ModifyInstanceMetadataOptionsResult,
   RebootInstancesRequest,
@@ -21,8 +27,8 @@ import type {
   TerminateInstancesRequest,
   TerminateInstancesResult,
 } from "@aws-sdk/client-ec2";
-import { instanceIds } from "../not-found.ts";
-import { declare, placed, type Travel } from "../spec.ts";
+import { instanceIds, instanceItems } from "../not-found.ts";
+import { anyNode, declare, placed, type Travel } from "../spec.ts";
 
 const stateChanges = (list: string): Travel => ({ kind: "owners", owned: instanceIds("InstanceIds"), merge: { list, key: "InstanceId" } });
 const oneInstance: Travel = { kind: "owner", owned: instanceIds("InstanceId") };
@@ -47,4 +53,17 @@ export const instanceActions = {
   DescribeInstanceAttribute: declare<DescribeInstanceAttributeRequest, InstanceAttribute>(oneInstance),
   ModifyInstanceAttribute: declare<ModifyInstanceAttributeRequest, object>(oneInstance),
   ModifyInstanceMetadataOptions: declare<ModifyInstanceMetadataOptionsRequest, ModifyInstanceMetadataOptionsResult>(oneInstance),
+  DescribeInstanceCreditSpecifications: declare<DescribeInstanceCreditSpecificationsRequest, DescribeInstanceCreditSpecificationsResult>({
+    kind: "every",
+    merge: { list: "InstanceCreditSpecifications", key: "InstanceId", paginated: true },
+    owned: instanceIds("InstanceIds"),
+  }),
+  // Each id is answered on its own: those no node holds come back Unsuccessful, as on EC2.
+  ModifyInstanceCreditSpecification: declare<ModifyInstanceCreditSpecificationRequest, ModifyInstanceCreditSpecificationResult>({
+    kind: "owners",
+    owned: instanceItems("InstanceCreditSpecifications", "InstanceId", "UnsuccessfulInstanceCreditSpecifications"),
+    merge: { list: "SuccessfulInstanceCreditSpecifications", key: "InstanceId", also: ["UnsuccessfulInstanceCreditSpecifications"] },
+  }),
+  // No IAM yet, so no instance has a profile: any node answers the empty listing.
+  DescribeIamInstanceProfileAssociations: declare<DescribeIamInstanceProfileAssociationsRequest, DescribeIamInstanceProfileAssociationsResult>(anyNode),
 };

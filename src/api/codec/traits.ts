@@ -16,6 +16,8 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
     DescribeImages: { MaxResults: { min: 1, max: 1000 } },
     DescribeInstances: { MaxResults: { min: 5, max: 1000 } },
     DescribeInstanceStatus: { MaxResults: { min: 5, max: 1000 } },
+    DescribeInstanceCreditSpecifications: { MaxResults: { min: 5, max: 1000 } },
+    DescribeIamInstanceProfileAssociations: { MaxResults: { min: 5, max: 1000 } },
     DescribeVolumes: { MaxResults: { min: 5, max: 1000 } },
     DescribeTags: { MaxResults: { min: 5, max: 1000 } },
     DescribeSecurityGroups: { MaxResults: { min: 5, max: 1000 } },
@@ -35,5 +37,7 @@ export const extraTraits: Record<string, Record<string, Record<string, ScalarTra
   sts: {
     AssumeRole: { DurationSeconds: { min: 900, max: 43200 } },
   },
-  iam: {},
+  iam: {
+    ListAccountAliases: { MaxItems: { min: 1, max: 1000 } },
+  },
 };

@@ -1,7 +1,8 @@
-// The catalogue's actions bound to their declarations: regions, zones, instance types, account attributes, and STS.
+// The catalogue's actions bound to their declarations: regions, zones, instance types, account attributes, STS and IAM.
 import type { Catalogue, Ec2Actions, Handlers } from "../../actions/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { describeAccountAttributes } from "./account-attributes.ts";
+import { listAccountAliases } from "./account-aliases.ts";
 import { describeAvailabilityZones, type RegionZone } from "./availability-zones.ts";
 import { getCallerIdentity } from "./caller-identity.ts";
 import { describeInstanceTypes } from "./instance-types.ts";
@@ -17,4 +18,8 @@ export const catalogueHandlers = (ctx: DaemonContext, zones?: () => RegionZone[]
 
 export const stsHandlers = (ctx: DaemonContext): Handlers<Catalogue["sts"]> => ({
   GetCallerIdentity: (req) => getCallerIdentity(req.input, ctx, req.caller),
+});
+
+export const iamHandlers = (): Handlers<Catalogue["iam"]> => ({
+  ListAccountAliases: (req) => listAccountAliases(req.input),
 });

@@ -1,4 +1,4 @@
-// What this node offers, the same for every caller: its region and zone, the instance types that fit it, the account's limits, who is asking.
+// What this node offers, the same for every caller: its region and zone, the instance types that fit it, the account's limits, who is asking, its (absent) aliases.
 
 export { describeRegions, endpointHost } from "./regions.ts";
 export { describeAvailabilityZones, thisZone, type RegionZone } from "./availability-zones.ts";
@@ -13,4 +13,4 @@ export {
 } from "./instance-catalog.ts";
 export { describeAccountAttributes, MAX_INSTANCES } from "./account-attributes.ts";
 export { getCallerIdentity } from "./caller-identity.ts";
-export { catalogueHandlers, stsHandlers } from "./handlers.ts";
+export { catalogueHandlers, iamHandlers, stsHandlers } from "./handlers.ts";

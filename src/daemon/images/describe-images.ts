@@ -1,16 +1,18 @@
-// DescribeImages: this node's AMIs as EC2 describes them, narrowed by ids, owners and filters; the gateway merges and pages.
+// DescribeImages: this node's AMIs as EC2 describes them, narrowed by ids, owners, executable users and filters; the
+// gateway merges and pages.
 
 import type { DescribeImagesRequest, DescribeImagesResult, Image, Tag } from "@aws-sdk/client-ec2";
 import type { ImageBlockDeviceRecord, ImageRecord, Store } from "../../store/index.ts";
 import type { DaemonContext } from "../shared/index.ts";
 import { applyFilters, tagFilters, type FilterFields } from "../shared/index.ts";
 import { assertIds } from "../shared/index.ts";
+import { checkExecutableUsers, executableBy, isPublic } from "./launch-permissions.ts";
 
 const GiB = 1024 ** 3;
 const ROOT_DEVICE = "/dev/xvda";
 
 /** The image as EC2 answers it: the fields SDKs and Terraform read, with Hive's fixed choices (EBS-backed, HVM). */
-export const imageOf = (rec: ImageRecord, tags: Tag[], devices: ImageBlockDeviceRecord[] = []): Image => ({
+export const imageOf = (rec: ImageRecord, tags: Tag[], devices: ImageBlockDeviceRecord[] = [], publicImage = false): Image => ({
   ImageId: rec.id,
   ImageLocation: `${rec.ownerId}/${rec.name}`,
   Name: rec.name,
@@ -18,7 +20,8 @@ export const imageOf = (rec: ImageRecord, tags: Tag[], devices: ImageBlockDevice
   State: rec.state === "deregistered" ? "deregistered" : rec.state,
   OwnerId: rec.ownerId,
   CreationDate: rec.createdAt,
-  Public: false,
+  // Launch permission for the group "all".
+  Public: publicImage,
   ImageType: "machine",
   Architecture: rec.architecture,
   RootDeviceName: rec.rootDeviceName || ROOT_DEVICE,
@@ -108,6 +111,7 @@ export const describeImages = (
 ): DescribeImagesOutput => {
   const ids = input.ImageIds ?? [];
   assertIds("ami", ids, "ImageIds");
+  checkExecutableUsers(input.ExecutableUsers);
 
   const all = store.images.list();
   const wanted = new Set(ids);
@@ -115,13 +119,17 @@ export const describeImages = (
   // Every image here belongs to this appliance's one account.
   if (!ownersSelectMine(input.Owners, ctx.accountId)) return { Images: [], _owned: owned };
 
-  const records = wanted.size === 0 ? all : all.filter((r) => wanted.has(r.id));
+  const named = wanted.size === 0 ? all : all.filter((r) => wanted.has(r.id));
+  const permissions = store.images.launchPermissions(named.map((r) => r.id));
+  const users = input.ExecutableUsers ?? [];
+  const records = users.length === 0 ? named : named.filter((r) => executableBy(users, permissions.get(r.id) ?? [], ctx.accountId));
   const tagsById = store.tags.forResources(records.map((r) => r.id));
   const images = records.map((r) =>
     imageOf(
       r,
       (tagsById.get(r.id) ?? []).map((t) => ({ Key: t.key, Value: t.value })),
       store.images.blockDevices(r.id),
+      isPublic(permissions.get(r.id) ?? []),
     ),
   );
   // MaxResults and NextToken are the gateway's: it pages the merge of every node's answer.

@@ -13,6 +13,8 @@ import {
   terminateInstances,
 } from "./instances.ts";
 import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
+import { describeInstanceCreditSpecifications, modifyInstanceCreditSpecification } from "./credit-specifications.ts";
+import { describeIamInstanceProfileAssociations } from "./instance-profiles.ts";
 import { runInstances } from "./run-instances.ts";
 
 export const instanceHandlers = (deps: InstanceDeps) =>
@@ -28,4 +30,7 @@ export const instanceHandlers = (deps: InstanceDeps) =>
     DescribeInstanceAttribute: (req) => describeInstanceAttribute(req, deps),
     ModifyInstanceAttribute: (req) => modifyInstanceAttribute(req, deps),
     ModifyInstanceMetadataOptions: (req) => modifyInstanceMetadataOptions(req, deps),
+    DescribeInstanceCreditSpecifications: (req) => describeInstanceCreditSpecifications(req, deps),
+    ModifyInstanceCreditSpecification: (req) => modifyInstanceCreditSpecification(req, deps),
+    DescribeIamInstanceProfileAssociations: (req) => describeIamInstanceProfileAssociations(req.input),
   }) satisfies Partial<Handlers<Ec2Actions>>;

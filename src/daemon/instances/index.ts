@@ -14,6 +14,8 @@ export {
   terminateInstances,
 } from "./instances.ts";
 export { modifyInstanceMetadataOptions } from "./metadata-options.ts";
+export { creditsOf, defaultCpuCredits, describeInstanceCreditSpecifications, modifyInstanceCreditSpecification } from "./credit-specifications.ts";
+export { describeIamInstanceProfileAssociations } from "./instance-profiles.ts";
 export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
 export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";

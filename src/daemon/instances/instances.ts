@@ -17,7 +17,7 @@ import type {
   TerminateInstancesRequest,
 } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
-import { capacityExhausted, invalidParameter, invalidState, notFound, notPermitted } from "../../errors/index.ts";
+import { capacityExhausted, invalidParameter, invalidState, notFound, notPermitted, unsupported } from "../../errors/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, VolumeRecord } from "../../store/index.ts";
 import { readConsole } from "../../vm/index.ts";
 import { capacityOf, howManyFit } from "./capacity.ts";
@@ -134,6 +134,9 @@ export function startInstances(req: ActionRequest<StartInstancesRequest>, deps: 
 export function stopInstances(req: ActionRequest<StopInstancesRequest>, deps: InstanceDeps): Owned<{ StoppingInstances: InstanceStateChange[] }> {
   const rows = select(req, deps, req.input.InstanceIds, "InstanceId");
   for (const r of rows) if (!["running", "pending", "stopping", "stopped"].includes(r.state)) throw wrongState(r, "stopped");
+  // Stop protection holds against Force too; the guest may still power itself off.
+  const protectedOne = rows.find((r) => r.disableApiStop && r.state !== "stopped");
+  if (protectedOne) throw notPermitted(`The instance '${protectedOne.id}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
   const force = req.input.Force === true;
   const changes = rows.map((r) => {
     if (r.state === "stopped") return unchanged(r);
@@ -160,6 +163,11 @@ export function terminateInstances(req: ActionRequest<TerminateInstancesRequest>
   const protectedOne = rows.find((r) => r.disableApiTermination && r.state !== "terminated");
   if (protectedOne) {
     throw notPermitted(`The instance '${protectedOne.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
+  }
+  // As on EC2, stop protection also keeps the API from terminating the instance.
+  const stopProtected = rows.find((r) => r.disableApiStop && r.state !== "terminated" && r.state !== "shutting-down");
+  if (stopProtected) {
+    throw notPermitted(`The instance '${stopProtected.id}' may not be terminated. Modify its 'disableApiStop' instance attribute and try again.`);
   }
   const changes = rows.map((r) => {
     if (r.state === "terminated" || r.state === "shutting-down") return unchanged(r);
@@ -205,10 +213,21 @@ export function describeInstanceAttribute(req: ActionRequest<DescribeInstanceAtt
     case "ebsOptimized": out.EbsOptimized = { Value: false }; break;
     case "enaSupport": out.EnaSupport = { Value: true }; break;
     case "sourceDestCheck": out.SourceDestCheck = { Value: view.SourceDestCheck ?? true }; break;
-    case "disableApiStop": out.DisableApiStop = { Value: false }; break;
-    default: break; // kernel, ramdisk, sriovNetSupport, enclaveOptions: nothing to report
+    case "disableApiStop": out.DisableApiStop = { Value: r.disableApiStop === true }; break;
+    // HVM guests boot their own kernel; their NIC is virtio, not an SR-IOV function; no Nitro Enclaves.
+    case "kernel": out.KernelId = {}; break;
+    case "ramdisk": out.RamdiskId = {}; break;
+    case "sriovNetSupport": out.SriovNetSupport = {}; break;
+    case "enclaveOptions": out.EnclaveOptions = { Enabled: false }; break;
   }
   return out;
+}
+
+/** A boolean attribute value, as its structure (true/false) or Attribute+Value ("true"/"false") carries it. */
+function booleanOf(value: unknown, param: string): boolean {
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw invalidParameter(param, `Value (${String(value).slice(0, 64)}) for parameter ${param} is invalid. Expecting 'true' or 'false'.`);
 }
 
 /** ModifyInstanceAttribute's BlockDeviceMappings: as on EC2, only DeleteOnTermination of the volumes mapped there changes. */
@@ -239,6 +258,12 @@ export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttribu
   if (input.Groups !== undefined) given.push(["groupSet", input.Groups]);
   if (input.SourceDestCheck?.Value !== undefined) given.push(["sourceDestCheck", input.SourceDestCheck.Value]);
   if (input.BlockDeviceMappings !== undefined) given.push(["blockDeviceMapping", input.BlockDeviceMappings]);
+  if (input.DisableApiStop?.Value !== undefined) given.push(["disableApiStop", input.DisableApiStop.Value]);
+  if (input.EbsOptimized?.Value !== undefined) given.push(["ebsOptimized", input.EbsOptimized.Value]);
+  if (input.EnaSupport?.Value !== undefined) given.push(["enaSupport", input.EnaSupport.Value]);
+  if (input.Kernel?.Value !== undefined) given.push(["kernel", input.Kernel.Value]);
+  if (input.Ramdisk?.Value !== undefined) given.push(["ramdisk", input.Ramdisk.Value]);
+  if (input.SriovNetSupport?.Value !== undefined) given.push(["sriovNetSupport", input.SriovNetSupport.Value]);
   if (input.Attribute) given.push([input.Attribute, input.Value]);
   if (given.length !== 1) throw invalidParameter("Attribute", "Specify exactly one attribute to modify.");
   const [name, value] = given[0]!;
@@ -283,12 +308,29 @@ export function modifyInstanceAttribute(req: ActionRequest<ModifyInstanceAttribu
     case "disableApiTermination":
       patch.disableApiTermination = value === true || value === "true";
       break;
+    case "disableApiStop":
+      patch.disableApiStop = booleanOf(value, "DisableApiStop");
+      break;
+    // What Hive's guests have and cannot change: EBS-optimised is not a separate path here, and the NIC is always virtio.
+    // Asking for what they have already is no change; asking otherwise is refused, naming the attribute.
+    case "ebsOptimized":
+      if (booleanOf(value, "EbsOptimized")) throw unsupported("EbsOptimized: EBS-optimized instances are not supported by Hive");
+      break;
+    case "enaSupport":
+      if (!booleanOf(value, "EnaSupport")) throw unsupported("EnaSupport: turning ENA support off is not supported by Hive");
+      break;
+    case "kernel":
+    case "ramdisk":
+    case "sriovNetSupport":
+      throw unsupported(`${name}: setting the ${name} attribute of an instance is not supported by Hive`);
     case "instanceInitiatedShutdownBehavior":
       if (value !== "stop" && value !== "terminate") throw invalidParameter("InstanceInitiatedShutdownBehavior", `Value (${String(value)}) for parameter instanceInitiatedShutdownBehavior is invalid. Expecting 'stop' or 'terminate'.`);
       patch.shutdownBehavior = value;
       break;
     default:
-      throw invalidParameter("Attribute", `The attribute '${name}' cannot be modified by Hive.`);
+      // rootDeviceName, productCodes and enclaveOptions are read-only on EC2 too.
+      if (ATTRIBUTES.includes(name)) throw invalidParameter("Attribute", `The attribute '${name}' of an instance cannot be modified.`);
+      throw invalidParameter("Attribute", `Value (${name.slice(0, 64)}) for parameter attribute is invalid. Unknown attribute.`);
   }
   deps.store.instances.update(r.id, patch);
   return { _owned: [r.id] };

@@ -14,6 +14,7 @@ import { checkMetadataOptions } from "./metadata-options.ts";
 import { macFor } from "./guest-config.ts";
 import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../network-interfaces/index.ts";
 import { launchVolumeRows, planLaunchVolumes } from "../volumes/index.ts";
+import { launchCpuCredits } from "./credit-specifications.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -49,6 +50,7 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   const typeName = input.InstanceType ?? DEFAULT_TYPE;
   const type = findInstanceType(typeName);
   if (!type) throw invalidParameter("InstanceType", `The instance type '${typeName}' does not exist`, "instance-type");
+  const cpuCredits = launchCpuCredits(input.CreditSpecification, typeName);
   const vcpus = type.VCpuInfo?.DefaultVCpus ?? 1;
   const memoryMiB = type.MemoryInfo?.SizeInMiB ?? 512;
   if (!fitsHost(type, { ...ctx.host, vcpus: ctx.host.vcpus * ctx.overcommit.cpu, memoryMiB: ctx.host.memoryMiB * ctx.overcommit.mem })) {
@@ -119,6 +121,8 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
       memoryMiB,
       shutdownBehavior,
       disableApiTermination: input.DisableApiTermination ?? false,
+      ...(input.DisableApiStop ? { disableApiStop: true } : {}),
+      ...(cpuCredits ? { cpuCredits } : {}),
       rootVolumeId: volumeId,
       rootDeviceName: ROOT_DEVICE,
       amiLaunchIndex: firstIndex + i,
@@ -134,6 +138,8 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   }
   store.transaction(() => {
     store.instances.insertLaunch({ instances, volumes, tags });
+    // DescribeImageAttribute's lastLaunchedTime: this box's row of the region's image_launches.
+    store.images.recordLaunch(imageId, ctx.node, launchTime);
     attachPrimaryInterfaces(
       store,
       ctx,
