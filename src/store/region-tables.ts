@@ -54,6 +54,8 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "key_pairs", key: ["id"] },
   { name: "images", key: ["id"] },
   { name: "image_block_devices", key: ["image_id", "device_name"] },
+  { name: "launch_templates", key: ["id"] },
+  { name: "launch_template_versions", key: ["template_id", "version"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
   { name: "members", key: ["node"] },
 ];

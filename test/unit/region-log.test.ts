@@ -167,7 +167,7 @@ test("migration 10 applies to a database at version 9; rows already there are in
     old.close();
     const s = await openStore(path);
     try {
-      assert.deepEqual(s.migration.applied, [10, 11]);
+      assert.deepEqual(s.migration.applied, migrations.slice(9).map((m) => m.version));
       assert.deepEqual(s.region.pending(10), []);
       assert.deepEqual(s.region.snapshot().map((c) => c.key), [["key-1"]]);
     } finally {

@@ -14,6 +14,7 @@ import {
 } from "./instances.ts";
 import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
 import { runInstances } from "./run-instances.ts";
+import { getLaunchTemplateData } from "./launch-template-data.ts";
 
 export const instanceHandlers = (deps: InstanceDeps) =>
   ({
@@ -28,4 +29,5 @@ export const instanceHandlers = (deps: InstanceDeps) =>
     DescribeInstanceAttribute: (req) => describeInstanceAttribute(req, deps),
     ModifyInstanceAttribute: (req) => modifyInstanceAttribute(req, deps),
     ModifyInstanceMetadataOptions: (req) => modifyInstanceMetadataOptions(req, deps),
+    GetLaunchTemplateData: (req) => getLaunchTemplateData(req, deps),
   }) satisfies Partial<Handlers<Ec2Actions>>;
