@@ -14,7 +14,7 @@ export {
   terminateInstances,
 } from "./instances.ts";
 export { modifyInstanceMetadataOptions } from "./metadata-options.ts";
-export { getLaunchTemplateData, instanceLaunchData } from "./launch-template-data.ts";
+export { getLaunchTemplateData } from "./launch-template-data.ts";
 export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
 export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";

@@ -90,4 +90,3 @@ export function ipv4Block(text: string | undefined, param: string, wireName = "c
 export function checkBlockSize(block: Cidr, text: string, resource: "vpc-range" | "subnet-range", param: string): void {
   if (block.prefix < 16 || block.prefix > 28) throw new HiveError({ kind: "InvalidParameter", resource, param, message: `The CIDR '${text}' is invalid.` });
 }
-
