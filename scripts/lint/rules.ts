@@ -34,6 +34,7 @@ const DAEMON_ROOMS = [
   "daemon/shared",
   "daemon/catalogue",
   "daemon/key-pairs",
+  "daemon/launch-templates",
   "daemon/volumes",
   "daemon/images",
   "daemon/security-groups",
@@ -57,6 +58,7 @@ export const RULES: Rules = {
       "daemon/shared",
       "daemon/images",
       "daemon/key-pairs",
+      "daemon/launch-templates",
       "daemon/catalogue",
       "daemon/volumes",
       "daemon/vpc",
@@ -73,6 +75,7 @@ export const RULES: Rules = {
     "daemon/images": [...BELOW_DAEMON, "daemon/shared", "daemon/catalogue"],
     "daemon/volumes": [...BELOW_DAEMON, "daemon/shared", "daemon/images"],
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],
+    "daemon/launch-templates": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/catalogue": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/shared": BELOW_DAEMON,
     // The region: join tokens, the hub's join service, and the sync of region-wide rows with the region's bucket.

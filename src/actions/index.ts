@@ -4,6 +4,7 @@ import { catalogueActions } from "./ec2/catalogue.ts";
 import { imageActions } from "./ec2/images.ts";
 import { instanceActions } from "./ec2/instances.ts";
 import { keyPairActions } from "./ec2/key-pairs.ts";
+import { launchTemplateActions } from "./ec2/launch-templates.ts";
 import { securityGroupActions } from "./ec2/security-groups.ts";
 import { internetGatewayActions, routeTableActions } from "./ec2/route-tables.ts";
 import { subnetActions } from "./ec2/subnets.ts";
@@ -26,6 +27,7 @@ export const catalogue = {
     ...snapshotActions,
     ...imageActions,
     ...keyPairActions,
+    ...launchTemplateActions,
     ...vpcActions,
     ...subnetActions,
     ...routeTableActions,
@@ -59,7 +61,7 @@ export const declaredActions = (): Array<[ServiceName, string]> =>
 export type { ActionRequest } from "../bus/index.ts";
 export { anyNode, declare, fansOut, placed } from "./spec.ts";
 export type { ActionSpec, Handler, Handlers, InputOf, Merge, NodeOutput, OutputOf, OwnedIds, Travel } from "./spec.ts";
-export { isReservedTagKey, SSH_PORT_TAG } from "./reserved-tags.ts";
+export { isReservedTagKey, LAUNCH_TEMPLATE_ID_TAG, LAUNCH_TEMPLATE_VERSION_TAG, SSH_PORT_TAG } from "./reserved-tags.ts";
 export { decodePageToken, encodePageToken } from "./paging.ts";
 export { imageIds, instanceIds, instanceItems, resourceIds, volumeIds } from "./not-found.ts";
 

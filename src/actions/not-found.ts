@@ -65,6 +65,7 @@ const BY_PREFIX: Record<string, [code: string, noun: string]> = {
   eni: ["InvalidNetworkInterfaceID.NotFound", "network interface"],
   eipalloc: ["InvalidAllocationID.NotFound", "allocation"],
   snap: ["InvalidSnapshot.NotFound", "snapshot"],
+  lt: ["InvalidLaunchTemplateId.NotFound", "launch template"],
 };
 
 /** Ids of any taggable resource: the code follows the first missing id's prefix. */

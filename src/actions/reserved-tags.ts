@@ -5,5 +5,9 @@
 /** A user-mode guest's SSH forward: 127.0.0.1:<value> reaches the guest's port 22. */
 export const SSH_PORT_TAG = "aws:hive:ssh-port";
 
+/** An instance launched from a launch template: the template's id and the version number it was launched from. */
+export const LAUNCH_TEMPLATE_ID_TAG = "aws:ec2launchtemplate:id";
+export const LAUNCH_TEMPLATE_VERSION_TAG = "aws:ec2launchtemplate:version";
+
 /** Keys callers may not set or delete (AWS compares the prefix without regard to case). */
 export const isReservedTagKey = (key: string): boolean => key.toLowerCase().startsWith("aws:");

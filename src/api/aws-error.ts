@@ -39,6 +39,9 @@ const NOT_FOUND: Record<string, string> = {
   address: "InvalidAddress.NotFound",
   "elastic-ip": "InvalidAllocationID.NotFound",
   "volume-attachment": "InvalidAttachment.NotFound",
+  "launch-template": "InvalidLaunchTemplateId.NotFound",
+  "launch-template-name": "InvalidLaunchTemplateName.NotFoundException",
+  "launch-template-version": "InvalidLaunchTemplateId.VersionNotFound",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -57,6 +60,7 @@ const MALFORMED: Record<string, string> = {
   attachment: "InvalidAttachmentID.NotFound",
   allocation: "InvalidAllocationID.NotFound",
   association: "InvalidAssociationID.NotFound",
+  "launch-template": "InvalidLaunchTemplateId.Malformed",
 };
 
 const CONFLICT: Record<string, string> = {
@@ -75,6 +79,7 @@ const CONFLICT: Record<string, string> = {
   "volume-in-use": "VolumeInUse",
   "snapshot-in-use": "InvalidSnapshot.InUse",
   "client-token": "IdempotentParameterMismatch",
+  "launch-template-name": "InvalidLaunchTemplateName.AlreadyExistsException",
 };
 
 const NOT_PERMITTED: Record<string, string> = {
@@ -112,6 +117,7 @@ const INVALID_VALUE: Record<string, string> = {
   "ami-attribute-item": "InvalidAMIAttributeItemValue",
   "user-id": "InvalidUserID.Malformed",
   "credit-specification": "InstanceCreditSpecification.NotSupported",
+  "launch-template-name": "InvalidLaunchTemplateName.MalformedException",
 };
 
 /** What did not fit; EC2 has one code for EBS storage, so a snapshot the box cannot hold answers with it too. */

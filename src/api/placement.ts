@@ -51,7 +51,7 @@ async function runSpread(
   rooms: NodeRoom[],
   send: (node: string, e: Envelope) => Promise<Record<string, unknown>>,
 ): Promise<Record<string, unknown>> {
-  const input = call.input as { MinCount?: number; MaxCount?: number; InstanceType?: string };
+  const input = call.input as { MinCount?: number; MaxCount?: number; InstanceType?: string; LaunchTemplate?: unknown };
   const min = input.MinCount ?? 1;
   const max = input.MaxCount ?? min;
   // A node with room for the whole call takes it alone. Bad counts, and a call the region has no room for, go whole
@@ -93,8 +93,9 @@ async function runSpread(
   }
   if (placed < min) {
     await rollBack(deps, env, made);
-    const type = input.InstanceType ?? "t3.micro";
-    throw capacityExhausted(`We currently do not have sufficient ${type} capacity in the region: ${placed} of the ${min} requested fit on its ${rooms.length} live member(s).`);
+    // A launch template may name the type; the nodes counted with it, the message does without.
+    const type = input.InstanceType ?? (input.LaunchTemplate ? undefined : "t3.micro");
+    throw capacityExhausted(`We currently do not have sufficient ${type ? `${type} ` : ""}capacity in the region: ${placed} of the ${min} requested fit on its ${rooms.length} live member(s).`);
   }
   const instances: Instance[] = made.flatMap((r) => r.Instances ?? []);
   return { ...(made[0] as Record<string, unknown>), ReservationId: reservationId, Instances: instances };

@@ -7,6 +7,7 @@ import { catalogueHandlers, iamHandlers, stsHandlers, type RegionZone } from "./
 import { imageHandlers, type ImageBuilds } from "./images/index.ts";
 import { instanceHandlers, runInstancesRoom, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
+import { launchTemplateHandlers } from "./launch-templates/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
 import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
@@ -30,6 +31,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes
   ec2: {
     ...catalogueHandlers(ctx, zones),
     ...keyPairHandlers(store),
+    ...launchTemplateHandlers(store),
     ...instanceHandlers(instances),
     ...tagHandlers(store),
     ...volumeHandlers(volumes),

@@ -44,4 +44,5 @@ export {
   type RegionTable,
 } from "./region-tables.ts";
 export type { MemberRecord, MemberRepo } from "./members.ts";
+export type { LaunchTemplateRecord, LaunchTemplateRepo, LaunchTemplateVersionRecord } from "./launch-templates.ts";
 export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

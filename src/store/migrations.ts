@@ -728,4 +728,63 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 13,
+    name: "launch templates",
+    // Region tables: a template and its numbered versions (each version's data is the request's JSON). last_version is
+    // the highest number ever given, since a deleted version's number is never reused.
+    sql: `
+      CREATE TABLE launch_templates (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        default_version INTEGER NOT NULL,
+        last_version    INTEGER NOT NULL,
+        created_at      TEXT NOT NULL,
+        created_by      TEXT NOT NULL,
+        client_token    TEXT
+      );
+      CREATE TABLE launch_template_versions (
+        template_id  TEXT NOT NULL REFERENCES launch_templates(id) ON DELETE CASCADE,
+        version      INTEGER NOT NULL,
+        description  TEXT,
+        data         TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        created_by   TEXT NOT NULL,
+        client_token TEXT,
+        PRIMARY KEY (template_id, version)
+      );
+      CREATE TRIGGER region_launch_templates_insert AFTER INSERT ON launch_templates
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_templates', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_launch_templates_update AFTER UPDATE ON launch_templates
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'launch_templates', json_array(OLD.id) WHERE (OLD.id IS NOT NEW.id);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_templates', json_array(NEW.id));
+      END;
+      CREATE TRIGGER region_launch_templates_delete AFTER DELETE ON launch_templates
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_templates', json_array(OLD.id));
+      END;
+      CREATE TRIGGER region_launch_template_versions_insert AFTER INSERT ON launch_template_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_template_versions', json_array(NEW.template_id, NEW.version));
+      END;
+      CREATE TRIGGER region_launch_template_versions_update AFTER UPDATE ON launch_template_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'launch_template_versions', json_array(OLD.template_id, OLD.version) WHERE (OLD.template_id IS NOT NEW.template_id OR OLD.version IS NOT NEW.version);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_template_versions', json_array(NEW.template_id, NEW.version));
+      END;
+      CREATE TRIGGER region_launch_template_versions_delete AFTER DELETE ON launch_template_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('launch_template_versions', json_array(OLD.template_id, OLD.version));
+      END;
+    `,
+  },
 ];

@@ -57,6 +57,8 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "image_launch_permissions", key: ["image_id", "grantee_type", "grantee"] },
   // One row per image and box: each box writes only its own, so launches on two boxes never overwrite each other.
   { name: "image_launches", key: ["image_id", "node"] },
+  { name: "launch_templates", key: ["id"] },
+  { name: "launch_template_versions", key: ["template_id", "version"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
   { name: "members", key: ["node"] },
 ];

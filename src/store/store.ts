@@ -18,6 +18,7 @@ import { networkInterfaceRepo, type NetworkInterfaceRepo } from "./network-inter
 import { snapshotRepo, type SnapshotRepo } from "./snapshots.ts";
 import { regionLog, type RegionLog } from "./region-log.ts";
 import { memberRepo, type MemberRepo } from "./members.ts";
+import { launchTemplateRepo, type LaunchTemplateRepo } from "./launch-templates.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -43,6 +44,8 @@ export interface Store {
   readonly instances: InstanceRepo;
   readonly tags: TagRepo;
   readonly keyPairs: KeyPairRepo;
+  /** The region's launch templates and their versions. */
+  readonly launchTemplates: LaunchTemplateRepo;
   // The region's network (VPCs and what hangs off them), apart from this box's instances.
   readonly vpcs: VpcRepo;
   readonly subnets: SubnetRepo;
@@ -131,6 +134,7 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     instances: instanceRepo(db),
     tags: tagRepo(db),
     keyPairs: keyPairRepo(db),
+    launchTemplates: launchTemplateRepo(db),
     vpcs: vpcRepo(db),
     subnets: subnetRepo(db),
     routeTables: routeTableRepo(db),

@@ -74,6 +74,19 @@ const KEYS = dedupe([
   "ImdsSupport.Value", "ExecutableBy.1", "InstanceCreditSpecification.1.InstanceId", "InstanceCreditSpecification.1.CpuCredits",
   "InstanceCreditSpecification.2.InstanceId", "CreditSpecification.CpuCredits", "DisableApiStop", "DisableApiStop.Value",
   "EnaSupport.Value", "EbsOptimized.Value", "Kernel.Value", "Ramdisk.Value", "SriovNetSupport.Value", "AssociationId.1",
+  // Launch templates, their versions and RunInstances from one.
+  "LaunchTemplateName", "LaunchTemplateId", "LaunchTemplateName.1", "LaunchTemplateId.1", "LaunchTemplateVersion.1", "LaunchTemplateVersion.2",
+  "SourceVersion", "VersionDescription", "SetDefaultVersion", "MinVersion", "MaxVersion", "ResolveAlias", "TagSpecification.1.Tag.1.Value",
+  "LaunchTemplateData.ImageId", "LaunchTemplateData.InstanceType", "LaunchTemplateData.UserData", "LaunchTemplateData.KeyName",
+  "LaunchTemplateData.SecurityGroupId.1", "LaunchTemplateData.SecurityGroup.1", "LaunchTemplateData.NetworkInterface.1.DeviceIndex",
+  "LaunchTemplateData.NetworkInterface.1.SubnetId", "LaunchTemplateData.NetworkInterface.1.SecurityGroupId.1",
+  "LaunchTemplateData.NetworkInterface.1.AssociatePublicIpAddress", "LaunchTemplateData.BlockDeviceMapping.1.DeviceName",
+  "LaunchTemplateData.BlockDeviceMapping.1.Ebs.VolumeSize", "LaunchTemplateData.BlockDeviceMapping.1.Ebs.SnapshotId",
+  "LaunchTemplateData.TagSpecification.1.ResourceType", "LaunchTemplateData.TagSpecification.1.Tag.1.Key",
+  "LaunchTemplateData.TagSpecification.1.Tag.1.Value", "LaunchTemplateData.Placement.AvailabilityZone", "LaunchTemplateData.Monitoring.Enabled",
+  "LaunchTemplateData.MetadataOptions.HttpTokens", "LaunchTemplateData.InstanceRequirements.VCpuCount.Min", "LaunchTemplateData.RamDiskId",
+  "LaunchTemplateData.InstanceInitiatedShutdownBehavior", "LaunchTemplateData.DisableApiTermination",
+  "LaunchTemplate.LaunchTemplateId", "LaunchTemplate.LaunchTemplateName", "LaunchTemplate.Version",
 ]);
 const VALUES = dedupe([
   "", "t3.micro", "true", "false", "maybe", "5", "-1", "1e309", "abc", "%zz", "\u0000", "\u{1F600}", "*", "x".repeat(5000), "ami-12345678901234567",
@@ -90,6 +103,8 @@ const VALUES = dedupe([
   "sg-0123456789abcdef0", "172.31.0.4", "172.31.0.1", "10.0.0.5", "192.0.2.17", "vpc", "standard", "0", "1",
   "launchPermission", "description", "lastLaunchedTime", "blockDeviceMapping", "deregistrationProtection", "disableApiStop", "enclaveOptions",
   "kernel", "unlimited", "add", "remove", "111122223333", "12345678901A", "iip-assoc-0123456789abcdef0", "v2.0", "m5.large",
+  "lt-0123456789abcdef0", "lt-xyz", "web", "web-template", "no spaces", "$Latest", "$Default", "$latest", "2", "999999999999",
+  "launch-template", "network-interface", "spot-instances-request", "/dev/xvda", "/dev/sdf",
 ]);
 
 test("random signed parameters never produce a 5xx", async () => {

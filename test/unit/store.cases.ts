@@ -722,6 +722,31 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       assert.deepEqual(ids(store.keyPairs.list()), [`key-${hex17(1)}`]);
     }));
 
+  test("launch templates keep their versions apart, number them, and take versions and tags along when deleted", () =>
+    withStore((store) => {
+      const t = { id: `lt-${hex17(1)}`, name: "web", defaultVersion: 1, lastVersion: 1, createdAt: T0, createdBy: "arn:aws:iam::000000000000:root", clientToken: "tok" };
+      const v = (n: number) => ({ templateId: t.id, version: n, data: `{"InstanceType":"t3.${n}"}`, createdAt: T0, createdBy: t.createdBy });
+      store.launchTemplates.insert(t, { ...v(1), description: "first" }, [tag(t.id, "team", "a", "launch-template")]);
+      assert.deepEqual(store.launchTemplates.get(t.id), t);
+      assert.deepEqual(store.launchTemplates.byName("web"), t);
+      assert.deepEqual(store.launchTemplates.byClientToken("tok"), t);
+      assert.throws(() => store.launchTemplates.insert({ ...t, id: `lt-${hex17(2)}` }, { ...v(1), templateId: `lt-${hex17(2)}` }), /UNIQUE/);
+      store.launchTemplates.addVersion({ ...v(2), clientToken: "v2" });
+      store.launchTemplates.addVersion(v(3));
+      assert.equal(store.launchTemplates.get(t.id)?.lastVersion, 3);
+      assert.equal(store.launchTemplates.versionByClientToken(t.id, "v2")?.version, 2);
+      assert.deepEqual(store.launchTemplates.deleteVersions(t.id, [3, 9]), [3]);
+      assert.equal(store.launchTemplates.latestVersion(t.id), 2);
+      assert.equal(store.launchTemplates.get(t.id)?.lastVersion, 3, "a deleted number is not given again");
+      assert.equal(store.launchTemplates.version(t.id, 1)?.description, "first");
+      assert.equal(store.launchTemplates.update(t.id, { defaultVersion: 2 }), true);
+      assert.equal(store.launchTemplates.get(t.id)?.defaultVersion, 2);
+      assert.equal(store.launchTemplates.delete(t.id), true);
+      assert.deepEqual([store.launchTemplates.list(), store.launchTemplates.versions(), store.tags.forResource(t.id)], [[], [], []]);
+      assert.equal(store.launchTemplates.latestVersion(t.id), 0);
+      assert.equal(store.launchTemplates.delete(t.id), false);
+    }));
+
   test("migration 3 applies to a database at version 2 and keeps its rows", async () => {
     const path = tempDb();
     const v2 = await openStore(path, { migrations: migrations.slice(0, 2) });

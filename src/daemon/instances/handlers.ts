@@ -16,6 +16,7 @@ import { modifyInstanceMetadataOptions } from "./metadata-options.ts";
 import { describeInstanceCreditSpecifications, modifyInstanceCreditSpecification } from "./credit-specifications.ts";
 import { describeIamInstanceProfileAssociations } from "./instance-profiles.ts";
 import { runInstances } from "./run-instances.ts";
+import { getLaunchTemplateData } from "./launch-template-data.ts";
 
 export const instanceHandlers = (deps: InstanceDeps) =>
   ({
@@ -33,4 +34,5 @@ export const instanceHandlers = (deps: InstanceDeps) =>
     DescribeInstanceCreditSpecifications: (req) => describeInstanceCreditSpecifications(req, deps),
     ModifyInstanceCreditSpecification: (req) => modifyInstanceCreditSpecification(req, deps),
     DescribeIamInstanceProfileAssociations: (req) => describeIamInstanceProfileAssociations(req.input),
+    GetLaunchTemplateData: (req) => getLaunchTemplateData(req, deps),
   }) satisfies Partial<Handlers<Ec2Actions>>;

@@ -16,6 +16,7 @@ export {
 export { modifyInstanceMetadataOptions } from "./metadata-options.ts";
 export { creditsOf, defaultCpuCredits, describeInstanceCreditSpecifications, modifyInstanceCreditSpecification } from "./credit-specifications.ts";
 export { describeIamInstanceProfileAssociations } from "./instance-profiles.ts";
+export { getLaunchTemplateData } from "./launch-template-data.ts";
 export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
 export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";

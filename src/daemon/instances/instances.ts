@@ -33,7 +33,7 @@ import { instanceStatusView, instanceView, stateOf } from "./instance-view.ts";
 type Owned<T> = T & { _owned: string[] };
 
 /** The rows this node holds among `ids` (all rows when ids is empty); unknown ids are NotFound when this node answers alone. */
-function select(req: ActionRequest<unknown>, deps: InstanceDeps, ids: string[] | undefined, param: string): InstanceRecord[] {
+export function select(req: ActionRequest<unknown>, deps: InstanceDeps, ids: string[] | undefined, param: string): InstanceRecord[] {
   assertIds("i", ids, param);
   if (!ids || ids.length === 0) return deps.store.instances.list();
   const rows = deps.store.instances.listByIds(ids);

@@ -1,7 +1,8 @@
 // RunInstances: checks the request, reserves capacity and writes the reservation in one transaction, then boots.
 import type { RunInstancesRequest, Reservation } from "@aws-sdk/client-ec2";
+import { LAUNCH_TEMPLATE_ID_TAG, LAUNCH_TEMPLATE_VERSION_TAG } from "../../actions/index.ts";
 import type { ActionRequest, Room } from "../../bus/index.ts";
-import { capacityExhausted, invalidParameter, notFound } from "../../errors/index.ts";
+import { capacityExhausted, HiveError, invalidParameter, notFound } from "../../errors/index.ts";
 import type { InstanceRecord, TagRecord, VolumeRecord } from "../../store/index.ts";
 import { capacityOf, howManyFit } from "./capacity.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
@@ -15,6 +16,7 @@ import { macFor } from "./guest-config.ts";
 import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../network-interfaces/index.ts";
 import { launchVolumeRows, planLaunchVolumes } from "../volumes/index.ts";
 import { launchCpuCredits } from "./credit-specifications.ts";
+import { withLaunchTemplate } from "../launch-templates/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -33,12 +35,13 @@ function checkUserData(userData: string | undefined): void {
 
 export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: InstanceDeps): Reservation {
   const { ctx, store, manager } = deps;
-  const input = req.input;
 
-  if (input.ClientToken) {
-    const earlier = store.instances.byClientToken(input.ClientToken);
+  if (req.input.ClientToken) {
+    const earlier = store.instances.byClientToken(req.input.ClientToken);
     if (earlier.length > 0) return reservationsView(deps.facts(earlier), ctx.accountId)[0]!;
   }
+  // The launch template's data under the call's own parameters: everything below reads the merged parameters.
+  const { input, template } = withLaunchTemplate(req.input, store);
 
   const imageId = input.ImageId ?? "";
   if (!imageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
@@ -82,6 +85,9 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
     if (spec.ResourceType === "instance") instanceTags.push(...tags);
     else if (spec.ResourceType === "volume") volumeTags.push(...tags);
     else throw invalidParameter("TagSpecification", `'${spec.ResourceType ?? ""}' is not a valid taggable resource type for this operation.`);
+  }
+  if (template) {
+    instanceTags.push({ key: LAUNCH_TEMPLATE_ID_TAG, value: template.id }, { key: LAUNCH_TEMPLATE_VERSION_TAG, value: String(template.version) });
   }
 
   // Check and insert with no await between them: concurrent RunInstances calls cannot both take the last room.
@@ -154,14 +160,21 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
 }
 
 /**
- * How many instances of this call this node could take now: none when the call names another zone (by
- * Placement.AvailabilityZone, a subnet or an interface), else what its free vCPUs and memory hold. Only a guide for
- * placement: the call itself checks again, atomically.
+ * How many instances of this call this node could take now: none when the call (or its launch template) names another
+ * zone (by Placement.AvailabilityZone, a subnet or an interface), else what its free vCPUs and memory hold for its
+ * instance type. Only a guide for placement: the call itself checks again, atomically.
  */
 export function runInstancesRoom(req: ActionRequest<RunInstancesRequest>, deps: InstanceDeps): Room {
   const { ctx, store } = deps;
-  const input = req.input;
-  const holdsToken = input.ClientToken ? store.instances.byClientToken(input.ClientToken).length > 0 : false;
+  const holdsToken = req.input.ClientToken ? store.instances.byClientToken(req.input.ClientToken).length > 0 : false;
+  let input: RunInstancesRequest;
+  try {
+    input = withLaunchTemplate(req.input, store).input;
+  } catch (err) {
+    // A template that cannot be applied is the call's error to give; let one node answer it.
+    if (err instanceof HiveError) return { fits: req.input.MaxCount ?? 1, holdsToken };
+    throw err;
+  }
   const zone = input.Placement?.AvailabilityZone;
   const subnetId = input.SubnetId ?? input.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0)?.SubnetId;
   const eniId = input.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0)?.NetworkInterfaceId;

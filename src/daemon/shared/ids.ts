@@ -20,6 +20,7 @@ const RESOURCE_BY_PREFIX: Record<string, string> = {
   dopt: "dhcp-options",
   eni: "network-interface",
   eipalloc: "elastic-ip",
+  lt: "launch-template",
 };
 
 /** Throws Malformed (InvalidInstanceID.Malformed & co.) for the first id that cannot be a `prefix` id. */

@@ -1,5 +1,5 @@
 // CreateTags, DeleteTags and DescribeTags over the resources this node holds: instances, volumes, snapshots, images and the
-// region's VPCs, subnets, route tables, internet gateways, DHCP option sets, security groups and their rules.
+// region's VPCs, subnets, route tables, internet gateways, DHCP option sets, security groups and their rules, launch templates.
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Tag, TagDescription } from "@aws-sdk/client-ec2";
 import type { ActionRequest } from "../../bus/index.ts";
 import { HiveError, invalidParameter, malformed, notFound } from "../../errors/index.ts";
@@ -23,6 +23,7 @@ const PREFIX_OF: Record<string, string> = {
   "security-group-rule": "sgr",
   "network-interface": "eni",
   "elastic-ip": "eipalloc",
+  "launch-template": "lt",
 };
 
 /** Whether the store holds a live resource of this type and id. */
@@ -40,10 +41,11 @@ const EXISTS: Record<string, (store: Store, id: string) => boolean> = {
   "security-group-rule": (store, id) => store.securityGroups.rule(id) !== undefined,
   "network-interface": (store, id) => store.networkInterfaces.get(id) !== undefined,
   "elastic-ip": (store, id) => store.networkInterfaces.addresses.get(id) !== undefined,
+  "launch-template": (store, id) => store.launchTemplates.get(id) !== undefined,
 };
 
 /** EC2's noun for a resource type in "The … ID '…' does not exist". */
-const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption", "security-group-rule": "security group rule", "network-interface": "networkInterface", "elastic-ip": "allocation" };
+const NOUN: Record<string, string> = { "route-table": "routeTable", "internet-gateway": "internetGateway", "dhcp-options": "dhcpOption", "security-group-rule": "security group rule", "network-interface": "networkInterface", "elastic-ip": "allocation", "launch-template": "launch template" };
 
 /** Where EC2's wording is not "The <noun> ID '<id>' does not exist". */
 const NOT_FOUND_MESSAGE: Record<string, (id: string) => string> = {

@@ -2,11 +2,12 @@
 // TagSpecifications, IPv4 blocks as EC2 takes them, and in-memory paging of Describe* listings.
 
 import type { Tag } from "@aws-sdk/client-ec2";
-import { decodePageToken, encodePageToken } from "../../actions/index.ts";
 import { HiveError, invalidParameter, notFound, unsupported } from "../../errors/index.ts";
 import { parseCidr, type Cidr } from "../../net/index.ts";
 import type { InternetGatewayRecord, RouteTableRecord, Store, SubnetRecord, TagRecord, VpcRecord } from "../../store/index.ts";
 import { assertIds } from "../shared/index.ts";
+
+export { page } from "../shared/index.ts";
 
 export type VpcStore = Store;
 
@@ -88,18 +89,4 @@ export function ipv4Block(text: string | undefined, param: string, wireName = "c
 /** VPCs and subnets take blocks from /16 to /28; others are InvalidVpc.Range or InvalidSubnet.Range. */
 export function checkBlockSize(block: Cidr, text: string, resource: "vpc-range" | "subnet-range", param: string): void {
   if (block.prefix < 16 || block.prefix > 28) throw new HiveError({ kind: "InvalidParameter", resource, param, message: `The CIDR '${text}' is invalid.` });
-}
-
-/** One page of a listing sorted by `key`, for MaxResults/NextToken; every item when MaxResults is not given. */
-export function page<T>(items: T[], key: (item: T) => string, input: { MaxResults?: number; NextToken?: string }, bounds = { min: 5, max: 1000 }): { items: T[]; NextToken?: string } {
-  const max = input.MaxResults;
-  const after = input.NextToken ? decodePageToken(input.NextToken) : undefined;
-  if (max !== undefined && (!Number.isInteger(max) || max < bounds.min || max > bounds.max)) {
-    throw invalidParameter("MaxResults", `Value ( ${max} ) for parameter maxResults is invalid. Parameter must be between ${bounds.min} and ${bounds.max}.`);
-  }
-  const sorted = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  const rest = after === undefined ? sorted : sorted.filter((i) => key(i) > after);
-  if (max === undefined) return { items: rest };
-  const out = rest.slice(0, max);
-  return rest.length > max ? { items: out, NextToken: encodePageToken(key(out[out.length - 1]!)) } : { items: out };
 }
