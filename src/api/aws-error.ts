@@ -39,6 +39,10 @@ const NOT_FOUND: Record<string, string> = {
   address: "InvalidAddress.NotFound",
   "elastic-ip": "InvalidAllocationID.NotFound",
   "volume-attachment": "InvalidAttachment.NotFound",
+  // SSM
+  parameter: "ParameterNotFound",
+  "parameter-version": "ParameterVersionNotFound",
+  "ssm-resource": "InvalidResourceId",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -75,10 +79,14 @@ const CONFLICT: Record<string, string> = {
   "volume-in-use": "VolumeInUse",
   "snapshot-in-use": "InvalidSnapshot.InUse",
   "client-token": "IdempotentParameterMismatch",
+  // SSM
+  parameter: "ParameterAlreadyExists",
 };
 
 const NOT_PERMITTED: Record<string, string> = {
   "default-security-group": "CannotDelete",
+  // SSM: names under /aws/ and /ssm/ are AWS's own.
+  "reserved-parameter": "AccessDeniedException",
 };
 
 const INVALID_STATE: Record<string, string> = {
@@ -107,6 +115,21 @@ const INVALID_VALUE: Record<string, string> = {
   "missing-input": "MissingInput",
   "groups-per-interface": "SecurityGroupsPerInterfaceLimitExceeded",
   "zone-mismatch": "InvalidVolume.ZoneMismatch",
+  // SSM, whose generic refusal of bad input is ValidationException rather than EC2's InvalidParameterValue.
+  "ssm-request": "ValidationException",
+  "parameter-hierarchy": "HierarchyLevelLimitExceededException",
+  "parameter-pattern": "ParameterPatternMismatchException",
+  "allowed-pattern": "InvalidAllowedPatternException",
+  "kms-key": "InvalidKeyId",
+  "parameter-type": "UnsupportedParameterType",
+  "parameter-label-limit": "ParameterVersionLabelLimitExceeded",
+  "parameter-version-limit": "ParameterMaxVersionLimitExceeded",
+  "filter-key": "InvalidFilterKey",
+  "filter-option": "InvalidFilterOption",
+  "filter-value": "InvalidFilterValue",
+  "next-token": "InvalidNextToken",
+  "ssm-resource-type": "InvalidResourceType",
+  "ssm-tag-limit": "TooManyTagsError",
 };
 
 /** What did not fit; EC2 has one code for EBS storage, so a snapshot the box cannot hold answers with it too. */

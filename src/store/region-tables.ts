@@ -56,6 +56,12 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "image_block_devices", key: ["image_id", "device_name"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
   { name: "members", key: ["node"] },
+  // SSM parameters: their own tags table, since a parameter's name ("i-x") could pass for a box's resource id.
+  { name: "parameters", key: ["name"] },
+  { name: "parameter_versions", key: ["name", "version"] },
+  { name: "parameter_labels", key: ["name", "label"] },
+  { name: "parameter_tags", key: ["name", "key"] },
+  { name: "public_parameters", key: ["name"] },
 ];
 
 export const regionTable = (name: string): RegionTable | undefined => REGION_TABLES.find((t) => t.name === name);

@@ -14,6 +14,7 @@ import { checkMetadataOptions } from "./metadata-options.ts";
 import { macFor } from "./guest-config.ts";
 import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../network-interfaces/index.ts";
 import { launchVolumeRows, planLaunchVolumes } from "../volumes/index.ts";
+import { resolveImageId } from "../parameters/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -39,8 +40,9 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
     if (earlier.length > 0) return reservationsView(deps.facts(earlier), ctx.accountId)[0]!;
   }
 
-  const imageId = input.ImageId ?? "";
-  if (!imageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
+  if (!input.ImageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
+  // The one place a `resolve:ssm:` image id becomes its AMI: after any launch template is merged into the input.
+  const imageId = resolveImageId(store, input.ImageId, ctx);
   assertIds("ami", [imageId], "ImageId");
   const image = store.images.get(imageId);
   if (!image || image.state === "deregistered") throw notFound("image", `The image id '[${imageId}]' does not exist`, "ImageId");
