@@ -360,7 +360,7 @@ describe("tags and deletion", () => {
     assert.deepEqual(call("ListTagsForResource", { ResourceType: "Parameter", ResourceId: "/t" }).TagList, [{ Key: "team", Value: "edge" }]);
     fails(() => call("ListTagsForResource", { ResourceType: "Parameter", ResourceId: "/nope" }), "InvalidResourceId");
     fails(() => call("ListTagsForResource", { ResourceType: "Document", ResourceId: "doc" }), "InvalidResourceId");
-    fails(() => call("ListTagsForResource", { ResourceType: "Instance", ResourceId: "/t" }), "InvalidResourceType");
+    fails(() => call("ListTagsForResource", { ResourceType: "Instance" as never, ResourceId: "/t" }), "InvalidResourceType");
     fails(() => call("AddTagsToResource", { ResourceType: "Parameter", ResourceId: "/t", Tags: [{ Key: "aws:x", Value: "y" }] }), "ValidationException", /reserved/);
     const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
     fails(() => call("AddTagsToResource", { ResourceType: "Parameter", ResourceId: "/t", Tags: many }), "TooManyTagsError");
