@@ -6,8 +6,8 @@ import { mountSshRoutes } from "./admin-ssh.ts";
 import { mountClusterRoutes } from "./admin-cluster.ts";
 import type { Dispatch } from "./dispatch.ts";
 import type { Principals } from "./identity.ts";
-import { readQueryRequest } from "./query-request.ts";
-import { verifySigV4 } from "./sigv4.ts";
+import { readAwsRequest } from "./aws-request.ts";
+import { scopeService, verifySigV4 } from "./sigv4.ts";
 
 export const ADMIN_SERVICE = "hive";
 
@@ -26,7 +26,7 @@ export interface AdminDeps {
 export function adminRoutes({ principals, status, bus, node, dispatch }: AdminDeps): Hono {
   const admin = new Hono();
   admin.use("*", async function requireAdminSignature(c, next) {
-    const { signable } = await readQueryRequest(c.req.raw.clone());
+    const { signable } = await readAwsRequest(c.req.raw.clone(), scopeService);
     const auth = verifySigV4(signable, (id) => principals.lookup(id)?.secretAccessKey);
     if (!auth.ok) return c.json({ error: auth.reason, message: auth.message }, 403);
     if (auth.service !== ADMIN_SERVICE) return c.json({ error: "scope", message: `sign admin requests for the service '${ADMIN_SERVICE}'` }, 403);

@@ -168,8 +168,9 @@ export function awsErrorFromDomain(err: HiveError): AwsError {
 export type AuthFailureReason =
   | "missing" | "malformed" | "unknown-key" | "expired" | "scope" | "payload-hash" | "bad-signature";
 
-/** EC2 and the awsQuery services name the same authentication failures differently. */
-export function awsAuthError(reason: AuthFailureReason, service: string, detail: string): AwsError {
+/** EC2, the awsQuery services and the JSON services name the same authentication failures differently. */
+export function awsAuthError(reason: AuthFailureReason, service: string, detail: string, json = false): AwsError {
+  if (json) return jsonAuthError(reason, detail);
   const ec2 = service === "ec2";
   switch (reason) {
     case "missing":
@@ -185,10 +186,24 @@ export function awsAuthError(reason: AuthFailureReason, service: string, detail:
     default:
       return ec2
         ? new AwsError("AuthFailure", "AWS was not able to validate the provided access credentials", 401)
-        : new AwsError(
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
-            403,
-          );
+        : new AwsError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403);
+  }
+}
+
+const SIGNATURE_MISMATCH =
+  "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+
+function jsonAuthError(reason: AuthFailureReason, detail: string): AwsError {
+  switch (reason) {
+    case "missing":
+      return new AwsError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
+    case "malformed":
+      return new AwsError("IncompleteSignatureException", detail);
+    case "unknown-key":
+      return new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+    case "expired":
+      return new AwsError("InvalidSignatureException", `Signature expired: ${detail}`);
+    default:
+      return new AwsError("InvalidSignatureException", SIGNATURE_MISMATCH);
   }
 }

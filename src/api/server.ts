@@ -1,7 +1,7 @@
 // Serves a fetch handler over HTTPS: Bun.serve inside the compiled binary, @hono/node-server over node:https on Node.
 import type { AddressInfo } from "node:net";
 import { isBun } from "../runtime/index.ts";
-import { MAX_BODY_BYTES } from "./query-request.ts";
+import { MAX_BODY_BYTES } from "./aws-request.ts";
 
 export interface HttpsOptions {
   host: string;

@@ -4,10 +4,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DescribeInstanceTypesCommand, DescribeRegionsCommand, paginateDescribeInstanceTypes } from "@aws-sdk/client-ec2";
+import { DescribeParametersCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { connect } from "nats";
-import { alive, aws, ec2Client, rawRequest, runHive, startHive, stsClient, type HiveInstance } from "../helpers/hive.ts";
-import { presignedPath, signedForm } from "../helpers/sign.ts";
+import { alive, aws, ec2Client, rawRequest, runHive, ssmClient, startHive, stsClient, type HiveInstance } from "../helpers/hive.ts";
+import { presignedPath, signedForm, signedJson } from "../helpers/sign.ts";
 import { errorCodeOf, parseXml } from "../helpers/xml.ts";
 
 let hive: HiveInstance;
@@ -198,6 +199,46 @@ describe("requests that must be refused", () => {
     assert.equal(missing.code, "MissingParameter");
     assert.match(missing.body, /MaxCount/);
     assert.equal((await send("Version=2016-11-15")).code, "MissingParameter");
+  });
+});
+
+describe("every caller gets its answer in the protocol it spoke", () => {
+  test("aws CLI calls of services Hive does not serve fail with the code their protocol carries", () => {
+    const refused = (args: string[], code: RegExp) => {
+      const r = aws(hive, args);
+      assert.notEqual(r.status, 0, r.stdout);
+      assert.match(r.stderr, code, r.stderr);
+      assert.match(r.stderr, /does not serve/, r.stderr);
+    };
+    refused(["dynamodb", "list-tables"], /UnknownOperationException/); // JSON 1.0
+    refused(["logs", "describe-log-groups"], /UnknownOperationException/); // JSON 1.1
+    refused(["sns", "list-topics"], /InvalidAction/); // awsQuery
+    refused(["lambda", "list-functions"], /UnknownOperationException/); // REST-JSON
+    refused(["route53", "list-hosted-zones"], /InvalidAction/); // REST-XML
+    refused(["s3api", "list-buckets"], /NotImplemented/); // S3
+  });
+
+  test("the SSM client reads Hive's JSON answers: an action not built yet, an unknown target, a bad secret", async () => {
+    const notYet = await ssmClient(hive).send(new SendCommandCommand({ DocumentName: "AWS-RunShellScript", InstanceIds: ["i-0123456789abcdef0"] })).catch((e: Error) => e);
+    assert.equal((notYet as Error).name, "UnsupportedOperation");
+    assert.match((notYet as Error).message, /SendCommand/);
+    const badSecret = await ssmClient(hive, "x".repeat(40)).send(new DescribeParametersCommand({})).catch((e: Error) => e);
+    assert.equal((badSecret as Error).name, "InvalidSignatureException");
+
+    const raw = async (target: string, body: string) => {
+      const res = await rawRequest(hive, await signedJson(signer(), "ssm", target, body));
+      return { status: res.status, type: res.headers["content-type"], json: JSON.parse(res.body) };
+    };
+    const unknown = await raw("AmazonSSM.LaunchRockets", "{}");
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.type, "application/x-amz-json-1.1");
+    assert.equal(unknown.json.__type, "UnknownOperationException");
+    assert.equal((await raw("AmazonEC2.DescribeRegions", "{}")).json.__type, "UnknownOperationException");
+    const broken = await raw("AmazonSSM.GetParameter", `{"Name":`);
+    assert.equal(broken.json.__type, "SerializationException");
+    const missing = await raw("AmazonSSM.GetParameter", `{}`);
+    assert.equal(missing.json.__type, "ValidationException");
+    assert.match(missing.json.message, /'name'/);
   });
 });
 

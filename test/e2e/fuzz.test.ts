@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { aws, rawRequest, startHive, type HiveInstance } from "../helpers/hive.ts";
-import { signedForm } from "../helpers/sign.ts";
+import { signedForm, signedJson } from "../helpers/sign.ts";
 import { errorCodeOf } from "../helpers/xml.ts";
 import { declaredActions } from "../../src/actions/index.ts";
+import { codecFor } from "../../src/api/codec/index.ts";
 
 let hive: HiveInstance;
 before(async () => {
@@ -100,6 +101,40 @@ test("random signed parameters never produce a 5xx", async () => {
     const res = await rawRequest(hive, await signedForm({ endpoint: hive.endpoint, accessKeyId: hive.accessKeyId, secretAccessKey: hive.secretAccessKey }, body));
     assert.ok(res.status < 500, `5xx for ${body.slice(0, 300)}: ${res.body}`);
     const code = errorCodeOf(res.body) ?? String(res.status);
+    codes.set(code, (codes.get(code) ?? 0) + 1);
+  }
+  assert.ok(codes.size >= 4, `too little variety: ${[...codes.keys()]}`);
+});
+
+// The JSON-protocol services (SSM): bodies built from the model's members with values of every JSON type, some cut short.
+const JSON_MEMBERS = [
+  "Name", "Names", "Value", "Type", "Overwrite", "WithDecryption", "Path", "Recursive", "MaxResults", "NextToken", "Labels", "Label",
+  "ParameterVersion", "KeyId", "AllowedPattern", "Tier", "DataType", "Description", "Tags", "TagKeys", "ResourceType", "ResourceId",
+  "ParameterFilters", "Filters", "Policies", "__proto__", "constructor", "Bogus",
+];
+const JSON_VALUES: unknown[] = [
+  "", "/app/db", "app", "/aws/service/hive/test/latest", "resolve:ssm:/x", "SecureString", "String", "StringList", "aws:ec2:image",
+  "ami-0123456789abcdef0", "alias/aws/ssm", "Advanced", "Parameter", "x".repeat(5000), "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", "a,b,,c",
+  "/app/db:1", "/app/db:prod", "%zz", "\u0000", 0, -1, 1e308, 3.5, 2 ** 53, true, false, null, [], ["/app/db", 7], {},
+  [{ Key: "Name", Values: ["/app"] }], [{ Key: "Type", Option: "Equals", Values: ["SecureString"] }], [{ Key: "k", Value: "v" }], { Key: "k" },
+];
+
+test("random signed JSON-protocol requests never produce a 5xx, and every answer is JSON", async () => {
+  const next = rng(20261202);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const targets = [...codecFor("ssm").actions().map((a) => `AmazonSSM.${a}`), "AmazonSSM.Bogus", "AmazonSSM.", "AmazonEC2.DescribeRegions", ""];
+  const codes = new Map<string, number>();
+  for (let i = 0; i < 600; i++) {
+    const doc: Record<string, unknown> = {};
+    const n = Math.floor(next() * 5);
+    for (let k = 0; k < n; k++) doc[pick(JSON_MEMBERS)] = pick(JSON_VALUES);
+    let body = JSON.stringify(doc);
+    if (next() < 0.15) body = body.slice(0, Math.floor(next() * body.length));
+    const signed = await signedJson({ endpoint: hive.endpoint, accessKeyId: hive.accessKeyId, secretAccessKey: hive.secretAccessKey }, "ssm", pick(targets), body);
+    const res = await rawRequest(hive, signed);
+    assert.ok(res.status < 500, `5xx for ${signed.headers["x-amz-target"]} ${body.slice(0, 300)}: ${res.body}`);
+    const answer = JSON.parse(res.body) as { __type?: string };
+    const code = answer.__type ?? String(res.status);
     codes.set(code, (codes.get(code) ?? 0) + 1);
   }
   assert.ok(codes.size >= 4, `too little variety: ${[...codes.keys()]}`);

@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { scopeOf } from "../../src/daemon/network/index.ts";
@@ -184,18 +185,19 @@ function sdkConfig(hive: HiveInstance, secret = hive.secretAccessKey) {
 
 export const ec2Client = (hive: HiveInstance, secret?: string) => new EC2Client(sdkConfig(hive, secret));
 export const stsClient = (hive: HiveInstance, secret?: string) => new STSClient(sdkConfig(hive, secret));
+export const ssmClient = (hive: HiveInstance, secret?: string) => new SSMClient(sdkConfig(hive, secret));
 
 /** A raw HTTPS request to the gateway, for what the SDKs would never send. */
 export function rawRequest(
   hive: HiveInstance,
   opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(opts.path ?? "/", hive.endpoint);
   return new Promise((resolve, reject) => {
     const req = https.request(url, { method: opts.method ?? "POST", headers: opts.headers, ca: hive.ca }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
     });
     req.on("error", reject);
     if (opts.body !== undefined) req.write(opts.body);

@@ -62,6 +62,30 @@ export async function signedForm(o: SignOptions, body: string, sendBody = body) 
   return { headers: signed.headers as Record<string, string>, body: sendBody };
 }
 
+/** A signed JSON-protocol POST (`X-Amz-Target: AmazonSSM.GetParameter`): headers and body ready for rawRequest. */
+export async function signedJson(o: SignOptions, service: string, target: string, body: string) {
+  const url = new URL(o.endpoint);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey },
+    region: o.region ?? "us-east-1",
+    service,
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: "https:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/",
+      headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
+      body,
+    },
+    { signingDate: o.signingDate },
+  );
+  return { headers: signed.headers as Record<string, string>, body };
+}
+
 /** A presigned GET URL path (with query) for a Query-protocol action. */
 export async function presignedPath(o: SignOptions, query: Record<string, string>, expiresIn = 300): Promise<string> {
   const url = new URL(o.endpoint);

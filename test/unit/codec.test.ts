@@ -260,7 +260,7 @@ describe("codec: the SDK parses what we write", () => {
 
 describe("codec: errors the SDK understands", () => {
   it("ec2 error document", async () => {
-    const xml = ec2.serializeError("InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist & <so>", "rq");
+    const xml = ec2.serializeError("InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist & <so>", "rq").body;
     assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>'), xml);
     assert.ok(xml.endsWith("</Errors><RequestID>rq</RequestID></Response>"), xml);
     await assert.rejects(new EC2Client(clientConfig(xmlReply(xml, 400))).send(new DescribeRegionsCommand({})), (err: Error) => {
@@ -271,7 +271,7 @@ describe("codec: errors the SDK understands", () => {
   });
 
   it("sts error document", async () => {
-    const xml = sts.serializeError("AccessDenied", "Not authorized to perform sts:AssumeRole", "rq2", "Sender");
+    const xml = sts.serializeError("AccessDenied", "Not authorized to perform sts:AssumeRole", "rq2", "Sender").body;
     assert.ok(xml.includes('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'), xml);
     assert.ok(xml.endsWith("</Error><RequestId>rq2</RequestId></ErrorResponse>"), xml);
     await assert.rejects(new STSClient(clientConfig(xmlReply(xml, 403))).send(new GetCallerIdentityCommand({})), (err: Error) => {

@@ -2,11 +2,13 @@
 
 import ec2Model from "aws-sdk/apis/ec2-2016-11-15.min.json" with { type: "json" };
 import iamModel from "aws-sdk/apis/iam-2010-05-08.min.json" with { type: "json" };
+import ssmModel from "aws-sdk/apis/ssm-2014-11-06.min.json" with { type: "json" };
 import stsModel from "aws-sdk/apis/sts-2011-06-15.min.json" with { type: "json" };
 import { extraTraits, type ScalarTraits } from "./traits.ts";
 
-export type ServiceName = "ec2" | "sts" | "iam";
-export type Protocol = "ec2" | "query";
+export type ServiceName = "ec2" | "sts" | "iam" | "ssm";
+/** The wire protocols of the services Hive serves: EC2's own Query flavour, the awsQuery services, and JSON 1.0/1.1. */
+export type Protocol = "ec2" | "query" | "json";
 
 export type ScalarType = "string" | "integer" | "long" | "boolean" | "timestamp" | "double" | "float" | "blob";
 
@@ -60,6 +62,9 @@ export interface ServiceModel {
   readonly apiVersion: string;
   /** Always ends in "/", as the documents AWS sends do. */
   readonly xmlNamespace: string;
+  /** JSON protocol: the X-Amz-Target prefix (`AmazonSSM`) and the content type's version (`1.1`). */
+  readonly targetPrefix?: string;
+  readonly jsonVersion?: string;
   readonly operationNames: readonly string[];
   operation(name: string): Operation | undefined;
 }
@@ -83,7 +88,7 @@ interface RawShape {
 }
 
 export interface RawModel {
-  metadata: { apiVersion: string; protocol: string; xmlNamespace?: string | { uri?: string } };
+  metadata: { apiVersion: string; protocol: string; xmlNamespace?: string | { uri?: string }; targetPrefix?: string; jsonVersion?: string };
   operations: Record<string, { input?: RawShape; output?: RawShape }>;
   shapes: Record<string, RawShape>;
 }
@@ -94,7 +99,7 @@ const scalarTypes = new Set<string>(["string", "integer", "long", "boolean", "ti
 export function modelFromJson(raw: RawModel, traits: Record<string, Record<string, ScalarTraits>> = {}): ServiceModel {
   const named = new Map<string, Shape>();
   const compiled = new Map<string, Operation>();
-  const protocol: Protocol = raw.metadata.protocol === "ec2" ? "ec2" : "query";
+  const protocol: Protocol = raw.metadata.protocol === "ec2" ? "ec2" : raw.metadata.protocol === "json" ? "json" : "query";
   const ns = typeof raw.metadata.xmlNamespace === "string" ? raw.metadata.xmlNamespace : (raw.metadata.xmlNamespace?.uri ?? "");
 
   // `register` runs before members compile, so recursive named shapes terminate.
@@ -167,6 +172,7 @@ export function modelFromJson(raw: RawModel, traits: Record<string, Record<strin
     protocol,
     apiVersion: raw.metadata.apiVersion,
     xmlNamespace: ns === "" || ns.endsWith("/") ? ns : `${ns}/`,
+    ...(raw.metadata.targetPrefix ? { targetPrefix: raw.metadata.targetPrefix, jsonVersion: raw.metadata.jsonVersion ?? "1.0" } : {}),
     operationNames: Object.keys(raw.operations),
     operation(name) {
       let op = compiled.get(name);
@@ -201,7 +207,7 @@ function withTraits(shape: Shape, path: string[], traits: ScalarTraits): Shape {
   return { ...shape, ...traits };
 }
 
-const rawModels: Record<ServiceName, unknown> = { ec2: ec2Model, sts: stsModel, iam: iamModel };
+const rawModels: Record<ServiceName, unknown> = { ec2: ec2Model, sts: stsModel, iam: iamModel, ssm: ssmModel };
 const loaded = new Map<ServiceName, ServiceModel>();
 
 /** The model of one of Hive's services, built on first use. */

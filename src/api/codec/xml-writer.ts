@@ -33,18 +33,6 @@ export function writeResponse(
   return out.join("");
 }
 
-/** The service's error document. */
-export function writeError(model: ServiceModel, code: string, message: string, requestId: string, type: "Sender" | "Receiver"): string {
-  const error = `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message>`;
-  if (model.protocol === "ec2") {
-    return `${declaration}<Response><Errors><Error>${error}</Error></Errors><RequestID>${escapeXml(requestId)}</RequestID></Response>`;
-  }
-  return (
-    `${declaration}<ErrorResponse xmlns="${escapeXml(model.xmlNamespace)}"><Error><Type>${type}</Type>${error}</Error>` +
-    `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
-  );
-}
-
 // Each shape is compiled once into a function that appends a value's XML to `out`, so that writing a large answer walks
 // the value, not the model: element names, member lists and scalar conversions are settled before the first value arrives.
 type Write = (out: string[], v: unknown) => void;
