@@ -97,7 +97,8 @@ export async function initDataDir(dataDir: string, opts: InitOptions = {}): Prom
     admin: { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey(), userName: "admin" },
     nats: { user: "hive", password: newPassword() },
     leaf: { user: "hive-leaf", password: newPassword() },
-    parameterKey: newParameterKey(),
+    // The key opens the SecureStrings already in hive.db, which a re-initialisation keeps: so it is kept too.
+    parameterKey: heldParameterKey(dataDir) ?? newParameterKey(),
   };
   // Loaded on demand: the X.509 library is only needed once, at init.
   const { makeTlsMaterial } = await import("./tls.ts");
@@ -110,6 +111,14 @@ export async function initDataDir(dataDir: string, opts: InitOptions = {}): Prom
   // config.json last: its presence marks a complete data directory.
   writeFileAtomic(p.config, JSON.stringify(config, null, 2) + "\n", 0o644);
   return { config, secrets };
+}
+
+function heldParameterKey(dataDir: string): string | undefined {
+  try {
+    return loadSecrets(dataDir).parameterKey;
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadNodeConfig(dataDir: string): NodeConfig {

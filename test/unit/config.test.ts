@@ -60,6 +60,11 @@ test("the region's parameter key: made at init, made at the first start of an ol
     assert.deepEqual(loadSecrets(dir).admin, secrets.admin);
     assert.equal(fs.statSync(dataPaths(dir).secrets).mode & 0o777, 0o600);
 
+    // hive init --force replaces the identity and credentials but keeps the key to the parameters hive.db holds.
+    const again = await initDataDir(dir, { node: "box1", force: true });
+    assert.notEqual(again.secrets.admin.accessKeyId, secrets.admin.accessKeyId);
+    assert.deepEqual(new Uint8Array(Buffer.from(again.secrets.parameterKey!, "base64")), made);
+
     // A member's key is its hub's: it never makes one of its own.
     saveIdentity(dir, { ...loadNodeConfig(dir), cluster: { hub: "hub", hubUrls: ["127.0.0.1:7422"], joinedAt: "2026-01-01T00:00:00Z" } }, older);
     assert.equal(ensureParameterKey(dir), undefined);
