@@ -42,6 +42,7 @@ const DAEMON_ROOMS = [
   "daemon/network-interfaces",
   "daemon/network",
   "daemon/instances",
+  "daemon/parameters",
 ];
 
 export const RULES: Rules = {
@@ -65,6 +66,7 @@ export const RULES: Rules = {
       "daemon/security-groups",
       "daemon/network-interfaces",
       "daemon/network",
+      "daemon/parameters",
     ],
     // The region's network: VPCs make their default group; interfaces live in subnets and carry groups; the data
     // plane (network) turns all of it into each box's host network.
@@ -72,7 +74,10 @@ export const RULES: Rules = {
     "daemon/network-interfaces": [...BELOW_DAEMON, "daemon/shared", "daemon/vpc", "daemon/security-groups", "daemon/catalogue"],
     "daemon/vpc": [...BELOW_DAEMON, "daemon/shared", "daemon/security-groups", "daemon/catalogue"],
     "daemon/security-groups": [...BELOW_DAEMON, "daemon/shared"],
-    "daemon/images": [...BELOW_DAEMON, "daemon/shared", "daemon/catalogue"],
+    // Imports publish the public parameters (/aws/service/...) an operator names for the image.
+    "daemon/images": [...BELOW_DAEMON, "daemon/shared", "daemon/catalogue", "daemon/parameters"],
+    // SSM Parameter Store; RunInstances reads `resolve:ssm:` image ids through it.
+    "daemon/parameters": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/volumes": [...BELOW_DAEMON, "daemon/shared", "daemon/images"],
     "daemon/key-pairs": [...BELOW_DAEMON, "daemon/shared"],
     "daemon/launch-templates": [...BELOW_DAEMON, "daemon/shared"],

@@ -16,6 +16,7 @@ import { snapshotActions } from "./ec2/snapshots.ts";
 import { vpcActions } from "./ec2/vpcs.ts";
 import type { ActionSpec, Handlers } from "./spec.ts";
 import { iamActions } from "./iam.ts";
+import { ssmActions } from "./ssm.ts";
 import { stsActions } from "./sts.ts";
 
 export const catalogue = {
@@ -38,12 +39,13 @@ export const catalogue = {
   },
   sts: stsActions,
   iam: iamActions,
-  ssm: {},
+  ssm: ssmActions,
 } as const;
 
 export type Catalogue = typeof catalogue;
 export type ServiceName = keyof Catalogue;
 export type Ec2Actions = Catalogue["ec2"];
+export type SsmActions = Catalogue["ssm"];
 
 /** Every handler of every service: what the daemon serves. */
 export type ServiceHandlers = { [S in ServiceName]: Handlers<Catalogue[S]> };

@@ -1,4 +1,5 @@
-// The admin API's image routes: start an import on this node's daemon over the bus, and report its progress.
+// The admin API's image routes: start an import on this node's daemon over the bus, report its progress, and publish
+// an image under public parameter names (/aws/service/...) or take a name away.
 import type { Context, Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import {
@@ -7,6 +8,7 @@ import {
   type ImageImportReply,
   type ImageImportRequest,
   type ImageProgress,
+  type ImagePublished,
 } from "../bus/index.ts";
 import { HiveError, type ErrorKind } from "../errors/index.ts";
 import { awsErrorFromDomain } from "./aws-error.ts";
@@ -23,6 +25,7 @@ const STATUS: Partial<Record<ErrorKind, 400 | 404 | 409 | 503>> = {
   Malformed: 400,
   NotFound: 404,
   Conflict: 409,
+  InvalidState: 409,
   Unavailable: 503,
 };
 
@@ -37,7 +40,10 @@ export function errorJson(c: Context, err: HiveError) {
 const ask = <O>(target: ImageAdminTarget, subject: string, input: unknown): Promise<O> =>
   target.bus.request<O>(subject, { requestId: randomUUID(), input }, target.timeoutMs ?? 10_000);
 
-/** POST /images `{ source, name, description? }` → `{ imageId }`; GET /images/:id/progress → ImageProgress. */
+/**
+ * POST /images `{ source, name, description?, publish? }` → `{ imageId }`; GET /images/:id/progress → ImageProgress;
+ * POST /images/publish `{ imageId, name }` and POST /images/unpublish `{ name }` → ImagePublished.
+ */
 export function mountImageRoutes(admin: Hono, target: ImageAdminTarget): void {
   admin.post("/images", async (c) => {
     let body: unknown;
@@ -49,8 +55,8 @@ export function mountImageRoutes(admin: Hono, target: ImageAdminTarget): void {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       return c.json({ error: "InvalidParameterValue", message: "the body must be a JSON object: { source, name, description? }" }, 400);
     }
-    const { source, name, description } = body as Record<string, unknown>;
-    const req = { source, name, ...(description !== undefined ? { description } : {}) } as ImageImportRequest;
+    const { source, name, description, publish } = body as Record<string, unknown>;
+    const req = { source, name, ...(description !== undefined ? { description } : {}), ...(publish !== undefined ? { publish } : {}) } as ImageImportRequest;
     try {
       return c.json(await ask<ImageImportReply>(target, subjects.imageImport(target.node), req), 202);
     } catch (err) {
@@ -58,6 +64,27 @@ export function mountImageRoutes(admin: Hono, target: ImageAdminTarget): void {
       throw err;
     }
   });
+
+  // Public parameter names hold slashes, so they travel in the body rather than the path.
+  for (const [path, subject] of [["/images/publish", subjects.imagePublish(target.node)], ["/images/unpublish", subjects.imageUnpublish(target.node)]] as const) {
+    admin.post(path, async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        body = undefined;
+      }
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        return c.json({ error: "InvalidParameterValue", message: "the body must be a JSON object: { imageId, name } or { name }" }, 400);
+      }
+      try {
+        return c.json(await ask<ImagePublished>(target, subject, body));
+      } catch (err) {
+        if (err instanceof HiveError) return errorJson(c, err);
+        throw err;
+      }
+    });
+  }
 
   admin.get("/images/:imageId/progress", async (c) => {
     const imageId = c.req.param("imageId");

@@ -42,6 +42,10 @@ const NOT_FOUND: Record<string, string> = {
   "launch-template": "InvalidLaunchTemplateId.NotFound",
   "launch-template-name": "InvalidLaunchTemplateName.NotFoundException",
   "launch-template-version": "InvalidLaunchTemplateId.VersionNotFound",
+  // SSM
+  parameter: "ParameterNotFound",
+  "parameter-version": "ParameterVersionNotFound",
+  "ssm-resource": "InvalidResourceId",
 };
 
 const MALFORMED: Record<string, string> = {
@@ -80,12 +84,16 @@ const CONFLICT: Record<string, string> = {
   "snapshot-in-use": "InvalidSnapshot.InUse",
   "client-token": "IdempotentParameterMismatch",
   "launch-template-name": "InvalidLaunchTemplateName.AlreadyExistsException",
+  // SSM
+  parameter: "ParameterAlreadyExists",
 };
 
 const NOT_PERMITTED: Record<string, string> = {
   "default-security-group": "CannotDelete",
   // EC2 answers DescribeImageAttribute's deprecated blockDeviceMapping so.
   "deprecated-attribute": "AuthFailure",
+  // SSM: names under /aws/ and /ssm/ are AWS's own.
+  "reserved-parameter": "AccessDeniedException",
 };
 
 const INVALID_STATE: Record<string, string> = {
@@ -118,6 +126,21 @@ const INVALID_VALUE: Record<string, string> = {
   "user-id": "InvalidUserID.Malformed",
   "credit-specification": "InstanceCreditSpecification.NotSupported",
   "launch-template-name": "InvalidLaunchTemplateName.MalformedException",
+  // SSM, whose generic refusal of bad input is ValidationException rather than EC2's InvalidParameterValue.
+  "ssm-request": "ValidationException",
+  "parameter-hierarchy": "HierarchyLevelLimitExceededException",
+  "parameter-pattern": "ParameterPatternMismatchException",
+  "allowed-pattern": "InvalidAllowedPatternException",
+  "kms-key": "InvalidKeyId",
+  "parameter-type": "UnsupportedParameterType",
+  "parameter-label-limit": "ParameterVersionLabelLimitExceeded",
+  "parameter-version-limit": "ParameterMaxVersionLimitExceeded",
+  "filter-key": "InvalidFilterKey",
+  "filter-option": "InvalidFilterOption",
+  "filter-value": "InvalidFilterValue",
+  "next-token": "InvalidNextToken",
+  "ssm-resource-type": "InvalidResourceType",
+  "ssm-tag-limit": "TooManyTagsError",
 };
 
 /** What did not fit; EC2 has one code for EBS storage, so a snapshot the box cannot hold answers with it too. */

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Principals, startGateway } from "../api/index.ts";
 import { connectBus, watchNodes } from "../bus/index.ts";
-import { clearRunState, dataPaths, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
-import { recordHub, serveHub, startRegionSync } from "../cluster/index.ts";
+import { clearRunState, dataPaths, ensureParameterKey, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
+import { memberParameterKey, recordHub, serveHub, startRegionSync } from "../cluster/index.ts";
 import { prepareHub } from "./region.ts";
 import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
@@ -51,6 +51,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
   const config = loadNodeConfig(opts.dataDir);
   // A hub (or a box on its own, which may become one) listens for members over TLS and keeps JOIN credentials.
   const hub = config.cluster ? undefined : await prepareHub(opts.dataDir, { leafHost: opts.leafHost, leafPort: opts.leafPort, advertise: opts.leafAdvertise });
+  // The region's SecureString key: a box making its own region's keys has one from now on (members get the hub's).
+  const ownParameterKey = ensureParameterKey(opts.dataDir);
   const secrets = loadSecrets(opts.dataDir);
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
@@ -113,6 +115,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     });
     cleanups.push(() => region.stop());
 
+    const parameterKey = config.cluster ? await memberParameterKey(daemonBus, opts.dataDir, opts.log) : ownParameterKey;
     const endpoint = `https://${opts.gatewayHost === "127.0.0.1" || opts.gatewayHost === "::1" ? "localhost" : urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
     const host = hostFacts();
     opts.log(`hive: ${host.kvm ? "KVM is available: guests run with -accel kvm" : "no usable /dev/kvm: guests run under TCG software emulation (slow)"}`);
@@ -134,7 +137,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ...(opts.publicCidr ? { publicCidr: formatCidr(parseCidr(opts.publicCidr)) } : {}),
       },
       store,
-      { log: opts.log },
+      { log: opts.log, parameterKey },
     );
     cleanups.push(() => daemon.stop());
     regionChanged = (tables) => daemon.regionChanged(tables);

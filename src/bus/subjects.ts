@@ -26,10 +26,16 @@ export const subjects = {
   imageImport: (node: string): string => `hive.admin.${node}.images.import`,
   /** How an import on that node is going: ImageProgressRequest → ImageProgress. */
   imageProgress: (node: string): string => `hive.admin.${node}.images.progress`,
+  /** Points a public parameter (/aws/service/...) at an image: ImagePublishRequest → ImagePublished. */
+  imagePublish: (node: string): string => `hive.admin.${node}.images.publish`,
+  /** Takes a public parameter away: ImageUnpublishRequest → ImagePublished (what it named). */
+  imageUnpublish: (node: string): string => `hive.admin.${node}.images.unpublish`,
   /** Makes a join token on the hub: InviteRequest → Invite. */
   clusterInvite: (node: string): string => `hive.admin.${node}.cluster.invite`,
   /** The hub takes a member out of the region: { node } → { removed }. */
   clusterRemove: "hive.cluster.remove",
+  /** The region's SecureString key, for a member that joined before the hub had one: {} → { parameterKey? }. */
+  clusterParameterKey: "hive.cluster.parameter-key",
   /** The size and digest of an AMI's file that node holds: ImageFileRequest → ImageFileInfo. */
   imageInfo: (node: string): string => `hive.images.${node}.info`,
   /** A range of an AMI's file that node holds: ImageChunkRequest → the bytes, raw (Bus.serveBytes). */
@@ -149,6 +155,25 @@ export interface ImageImportRequest {
   source: string;
   name: string;
   description?: string;
+  /** Public parameter names (/aws/service/...) to point at the image once it is available. */
+  publish?: string[];
+}
+
+export interface ImagePublishRequest {
+  imageId: string;
+  /** A public parameter name: /aws/service/... */
+  name: string;
+}
+
+export interface ImageUnpublishRequest {
+  name: string;
+}
+
+/** A public parameter and the image it names; version counts every re-pointing. */
+export interface ImagePublished {
+  name: string;
+  imageId: string;
+  version: number;
 }
 
 export interface ImageImportReply {

@@ -1,4 +1,5 @@
-// `hive image import`: hands a disk image (file or URL) to the running appliance and follows the import to its end.
+// `hive image import`: hands a disk image (file or URL) to the running appliance and follows the import to its end;
+// `hive image publish` / `unpublish`: the public parameters (/aws/service/...) that name an image for SSM clients.
 import fs from "node:fs";
 import path from "node:path";
 import { adminGet, adminPost } from "../api/index.ts";
@@ -7,7 +8,26 @@ import { adminTarget } from "./admin-target.ts";
 export interface ImageImportFlags {
   name: string;
   description?: string;
+  /** Publishes /aws/service/hive/<alias>/latest for the image. */
+  alias?: string[];
+  /** Public parameter names (/aws/service/...) to point at the image. */
+  publish?: string[];
 }
+
+/** A public parameter and the image it names, as the appliance answers. */
+export interface Published {
+  name: string;
+  imageId: string;
+  version: number;
+}
+
+/** Where `--alias <name>` publishes: the /aws/service/<vendor>/<name>/latest shape of AWS's own aliases. */
+export const aliasName = (alias: string): string => `/aws/service/hive/${alias}/latest`;
+
+/** The names an import publishes: its aliases' and those given whole, each once. */
+export const publishNames = (flags: Pick<ImageImportFlags, "alias" | "publish">): string[] => [
+  ...new Set([...(flags.alias ?? []).map(aliasName), ...(flags.publish ?? [])]),
+];
 
 interface Progress {
   imageId: string;
@@ -71,10 +91,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function importImageCli(dataDir: string, source: string, flags: ImageImportFlags, stderr = process.stderr): Promise<string> {
   const resolved = resolveSource(source);
   const target = adminTarget(dataDir);
+  const publish = publishNames(flags);
   const { imageId } = (await adminPost(target, "/images", {
     source: resolved,
     name: flags.name,
     ...(flags.description !== undefined ? { description: flags.description } : {}),
+    // The appliance points them at the image once it is available.
+    ...(publish.length > 0 ? { publish } : {}),
   })) as { imageId: string };
   const view = progressView(stderr);
   try {
@@ -88,4 +111,14 @@ export async function importImageCli(dataDir: string, source: string, flags: Ima
   } finally {
     view.end();
   }
+}
+
+/** Points a public parameter name at an image (re-pointing a name counts its version on). */
+export async function publishImageCli(dataDir: string, imageId: string, name: string): Promise<Published> {
+  return (await adminPost(adminTarget(dataDir), "/images/publish", { imageId, name })) as Published;
+}
+
+/** Takes a public parameter name away; answers what it named. */
+export async function unpublishImageCli(dataDir: string, name: string): Promise<Published> {
+  return (await adminPost(adminTarget(dataDir), "/images/unpublish", { name })) as Published;
 }

@@ -6,12 +6,14 @@ import { runInit, type InitFlags } from "./init.ts";
 import { envLines } from "./env.ts";
 import { fetchStatus, formatStatus } from "./status.ts";
 import { runSsh } from "./ssh.ts";
-import { importImageCli, type ImageImportFlags } from "./image.ts";
+import { importImageCli, publishImageCli, unpublishImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
 import { clusterStatus, formatCluster, inviteCli, leaveCli, removeCli } from "./cluster.ts";
 
 const parseList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
+/** A repeatable option's values, in order. */
+const collect = (v: string, earlier: string[] = []): string[] => [...earlier, v];
 
 const say = (line: string): void => void process.stderr.write(line + "\n");
 
@@ -81,8 +83,27 @@ export function buildProgram(): Command {
     .argument("<source>", "a local file or an http(s) URL")
     .requiredOption("--name <name>", "the AMI name (unique, 3-128 characters)")
     .option("--description <text>", "the AMI description")
+    .option("--alias <name>", "publish the SSM public parameter /aws/service/hive/<name>/latest for it (repeatable)", collect)
+    .option("--publish <parameter>", "publish it under an SSM public parameter name, e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64 (repeatable)", collect)
     .action(async (source: string, flags: ImageImportFlags & DataDirFlags) => {
       process.stdout.write((await importImageCli(dataDirOf(flags), source, flags)) + "\n");
+    });
+
+  withDataDir(image.command("publish"))
+    .description("point an SSM public parameter (/aws/service/...) at an AMI, so GetParameter and resolve:ssm: find it")
+    .argument("<image-id>", "the AMI, ami-…")
+    .argument("<name>", "the public parameter, e.g. /aws/service/hive/debian-12/latest")
+    .action(async (imageId: string, name: string, flags: DataDirFlags) => {
+      const p = await publishImageCli(dataDirOf(flags), imageId, name);
+      process.stdout.write(`${p.name} -> ${p.imageId} (version ${p.version})\n`);
+    });
+
+  withDataDir(image.command("unpublish"))
+    .description("take an SSM public parameter (/aws/service/...) away")
+    .argument("<name>", "the public parameter")
+    .action(async (name: string, flags: DataDirFlags) => {
+      const p = await unpublishImageCli(dataDirOf(flags), name);
+      process.stdout.write(`${p.name} (was ${p.imageId}) removed\n`);
     });
 
   withDataDir(program.command("status"))

@@ -54,6 +54,8 @@ export function serveHub(deps: HubDeps): { close(): Promise<void> } {
     bus.serve(subjects.clusterInvite(config.node), (env) => invite(deps, env as Envelope<InviteRequest>), { node: config.node, log: deps.log }),
     bus.serve(JOIN_SUBJECT, (env) => join(deps, env as Envelope<JoinRequest>), { node: config.node, log: deps.log }),
     bus.serve(subjects.clusterRemove, (env) => remove(deps, env as Envelope<{ node: string }>), { node: config.node, log: deps.log }),
+    // Members that joined before the region had a parameter key ask for it once; only the region's own boxes reach this.
+    bus.serve(subjects.clusterParameterKey, () => ({ parameterKey: deps.secrets.parameterKey }), { node: config.node, log: deps.log }),
   ];
   return { close: async () => void (await Promise.all(served.map((s) => s.close()))) };
 }
@@ -120,6 +122,7 @@ async function join(deps: HubDeps, env: Envelope<JoinRequest>): Promise<JoinRepl
     serverCert: server.cert,
     serverKey: server.key,
     members: deps.store.members.list(),
+    ...(deps.secrets.parameterKey ? { parameterKey: deps.secrets.parameterKey } : {}),
   };
   return { sealed: seal(found.secret, welcome) };
 }

@@ -120,6 +120,6 @@ function adopt(dataDir: string, w: Welcome, hubUrls: string[], store: Store): vo
   saveIdentity(
     dataDir,
     { ...before, region: w.region, az: w.az, azId: w.azId, accountId: w.accountId, cluster: { hub: w.hub.node, hubUrls, joinedAt: new Date().toISOString() } },
-    { admin: w.admin, nats: secrets.nats, leaf: w.leaf },
+    { admin: w.admin, nats: secrets.nats, leaf: w.leaf, ...(w.parameterKey ? { parameterKey: w.parameterKey } : {}) },
   );
 }

@@ -31,4 +31,6 @@ export interface Welcome {
   serverCert: string;
   serverKey: string;
   members: MemberRecord[];
+  /** The region's key for SecureString parameters (base64): every box encrypts and decrypts with the hub's. */
+  parameterKey?: string;
 }

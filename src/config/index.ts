@@ -2,6 +2,7 @@
 export { resolveDataDir, dataPaths, type DataPaths, type DataDirOptions } from "./paths.ts";
 export {
   initDataDir, isInitialized, loadNodeConfig, loadSecrets, saveIdentity, azIdFor, DataDirExists, type MemberOf,
+  ensureParameterKey, parameterKeyBytes, saveParameterKey,
   DEFAULT_REGION, DEFAULT_GATEWAY_PORT, type NodeConfig, type Secrets, type InitOptions,
 } from "./node-config.ts";
 export { writeAwsProfile, upsertIniSection, type AwsProfile } from "./aws-profile.ts";

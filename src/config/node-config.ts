@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { dataPaths } from "./paths.ts";
 import { readJson, writeFileAtomic } from "./files.ts";
-import { newAccessKeyId, newAccountId, newPassword, newSecretAccessKey } from "./secrets.ts";
+import { newAccessKeyId, newAccountId, newParameterKey, newPassword, newSecretAccessKey } from "./secrets.ts";
 
 export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_GATEWAY_PORT = 9999;
@@ -34,6 +34,9 @@ export interface Secrets {
   leaf: { user: string; password: string };
   /** A hub's JOIN account (join tokens carry it): it reaches nothing but the join service. Made at the first invite. */
   join?: { user: string; password: string };
+  /** The region's key for SecureString parameters: 32 bytes, base64. Every box of a region holds the same one (a
+   * member receives it when it joins); data directories made before it get one at their next start. */
+  parameterKey?: string;
 }
 
 export interface InitOptions {
@@ -94,6 +97,8 @@ export async function initDataDir(dataDir: string, opts: InitOptions = {}): Prom
     admin: { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey(), userName: "admin" },
     nats: { user: "hive", password: newPassword() },
     leaf: { user: "hive-leaf", password: newPassword() },
+    // The key opens the SecureStrings already in hive.db, which a re-initialisation keeps: so it is kept too.
+    parameterKey: heldParameterKey(dataDir) ?? newParameterKey(),
   };
   // Loaded on demand: the X.509 library is only needed once, at init.
   const { makeTlsMaterial } = await import("./tls.ts");
@@ -106,6 +111,14 @@ export async function initDataDir(dataDir: string, opts: InitOptions = {}): Prom
   // config.json last: its presence marks a complete data directory.
   writeFileAtomic(p.config, JSON.stringify(config, null, 2) + "\n", 0o644);
   return { config, secrets };
+}
+
+function heldParameterKey(dataDir: string): string | undefined {
+  try {
+    return loadSecrets(dataDir).parameterKey;
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadNodeConfig(dataDir: string): NodeConfig {
@@ -121,4 +134,30 @@ export function saveIdentity(dataDir: string, config: NodeConfig, secrets: Secre
 
 export function loadSecrets(dataDir: string): Secrets {
   return readJson<Secrets>(dataPaths(dataDir).secrets);
+}
+
+/** Adds a key to secrets.json; the caller holds the data directory's lock. */
+export function saveParameterKey(dataDir: string, key: string): void {
+  const p = dataPaths(dataDir);
+  writeFileAtomic(p.secrets, JSON.stringify({ ...loadSecrets(dataDir), parameterKey: key }, null, 2) + "\n", 0o600);
+}
+
+/**
+ * The region's SecureString key as bytes. A box that makes its region's keys (on its own, or a hub) and has none
+ * yet (a data directory from before parameters) makes it now; a member has the one its hub sent, or none.
+ */
+export function ensureParameterKey(dataDir: string): Uint8Array | undefined {
+  let key = loadSecrets(dataDir).parameterKey;
+  if (key === undefined && !loadNodeConfig(dataDir).cluster) {
+    key = newParameterKey();
+    saveParameterKey(dataDir, key);
+  }
+  return key === undefined ? undefined : parameterKeyBytes(key);
+}
+
+/** The key's bytes, checked: 32 of them. */
+export function parameterKeyBytes(key: string): Uint8Array {
+  const bytes = new Uint8Array(Buffer.from(key, "base64"));
+  if (bytes.byteLength !== 32) throw new Error(`secrets.json: parameterKey must be 32 bytes in base64, not ${bytes.byteLength}`);
+  return bytes;
 }

@@ -17,5 +17,7 @@ export const newAccessKeyId = (): string => "AKIA" + pick(UPPER_DIGITS, 16);
 export const newSecretAccessKey = (): string => pick(SECRET_CHARS, 40);
 /** A password safe to put in a nats-server config without quoting trouble. */
 export const newPassword = (): string => pick(ALNUM, 32);
+/** 32 random bytes, base64: the region's key for SecureString parameters (AES-256-GCM). */
+export const newParameterKey = (): string => randomBytes(32).toString("base64");
 /** A 12-digit AWS account id that does not start with 0. */
 export const newAccountId = (): string => String(randomInt(1, 10)) + Array.from(randomBytes(11), (b) => b % 10).join("");

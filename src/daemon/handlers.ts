@@ -8,6 +8,7 @@ import { imageHandlers, type ImageBuilds } from "./images/index.ts";
 import { instanceHandlers, runInstancesRoom, type InstanceDeps } from "./instances/index.ts";
 import { keyPairHandlers } from "./key-pairs/index.ts";
 import { launchTemplateHandlers } from "./launch-templates/index.ts";
+import { parameterCipher, parameterHandlers } from "./parameters/index.ts";
 import { securityGroupHandlers } from "./security-groups/index.ts";
 import { networkInterfaceHandlers } from "./network-interfaces/index.ts";
 import { noNetworkChanges, tagHandlers, type DaemonContext, type NetworkChanges } from "./shared/index.ts";
@@ -24,10 +25,12 @@ export interface HandlerDeps {
   changes?: NetworkChanges;
   /** The region's zones as this box sees them; default: this box's zone alone. */
   zones?: () => RegionZone[];
+  /** The region's key for SecureString parameters (32 bytes; secrets.json parameterKey). */
+  parameterKey?: Uint8Array;
 }
 
 /** A declared action without a handler here fails tsc; so does a handler for an action the catalogue lacks. */
-export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes = noNetworkChanges, zones }: HandlerDeps): ServiceHandlers => ({
+export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes = noNetworkChanges, zones, parameterKey }: HandlerDeps): ServiceHandlers => ({
   ec2: {
     ...catalogueHandlers(ctx, zones),
     ...keyPairHandlers(store),
@@ -42,7 +45,7 @@ export const daemonHandlers = ({ ctx, store, instances, builds, volumes, changes
   },
   sts: stsHandlers(ctx),
   iam: iamHandlers(),
-  ssm: {},
+  ssm: parameterHandlers({ ctx, store, cipher: parameterCipher(parameterKey) }),
 });
 
 /** For each placed action, how much of a call this node could take: what placement asks every node before choosing. */

@@ -55,6 +55,8 @@ export interface DaemonOptions {
   stopTimeoutMs?: number;
   /** Chunk size, window and retries of AMI file transfers from other members (defaults: TRANSFER_DEFAULTS). */
   imageTransfer?: ImageTransferDeps["options"];
+  /** The region's key for SecureString parameters (32 bytes); without it they can be neither written nor read. */
+  parameterKey?: Uint8Array;
 }
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
@@ -148,7 +150,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
   const heardAt = new Map<string, number>();
   const zones = (): RegionZone[] => regionZones(ctx, store.members.list(), peers.live(), heardAt);
   const stopHearing = bus.listen<Heartbeat>(subjects.heartbeat, (hb) => void (typeof hb?.node === "string" && heardAt.set(hb.node, Date.now())));
-  const handlerDeps = { ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes, zones };
+  const handlerDeps = { ctx, store, instances: instanceDeps(ctx, store, manager, changes), builds, volumes, changes, zones, parameterKey: opts.parameterKey };
   const server = serveActions(bus, ctx.node, daemonHandlers(handlerDeps), (m) => opts.log(`[bus] ${m}`), {
     writer: ctx.writer !== false,
     rooms: placementRooms(handlerDeps),
@@ -160,7 +162,7 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     if (released.length > 0) opts.log(`removed the files of deregistered images no volume uses: ${released.join(", ")}`);
     recovered();
     const imports = imageImports(ctx, store, { failures });
-    return { imports, subs: serveImageAdmin(bus, ctx.node, imports, (m) => opts.log(`[images] ${m}`)) };
+    return { imports, subs: serveImageAdmin(bus, ctx.node, imports, store, (m) => opts.log(`[images] ${m}`)) };
   });
   // Copies wait for recovery; should it fail, they must not wait forever.
   void images.then(recovered, recovered);

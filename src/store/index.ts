@@ -45,4 +45,6 @@ export {
 } from "./region-tables.ts";
 export type { MemberRecord, MemberRepo } from "./members.ts";
 export type { LaunchTemplateRecord, LaunchTemplateRepo, LaunchTemplateVersionRecord } from "./launch-templates.ts";
+export type { ParameterRepo, ParameterTag, ParameterType, ParameterVersion, ParameterVersionRecord } from "./parameters.ts";
+export type { PublicParameterRecord, PublicParameterRepo } from "./public-parameters.ts";
 export { DataDirInUse, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";

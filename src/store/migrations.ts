@@ -787,4 +787,133 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 14,
+    name: "ssm parameters",
+    // Region tables. A parameter is its name and latest version number (versions count on after old ones go); each
+    // version keeps its value (a SecureString's as AES-256-GCM ciphertext, base64), type and settings; a label names
+    // one version of its parameter. Public parameters (/aws/service/...) name an image and count their own versions.
+    sql: `
+      CREATE TABLE parameters (
+        name    TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE parameter_versions (
+        name            TEXT NOT NULL REFERENCES parameters(name) ON DELETE CASCADE,
+        version         INTEGER NOT NULL,
+        type            TEXT NOT NULL CHECK (type IN ('String', 'StringList', 'SecureString')),
+        value           TEXT NOT NULL,
+        key_id          TEXT,
+        description     TEXT,
+        allowed_pattern TEXT,
+        data_type       TEXT NOT NULL,
+        tier            TEXT NOT NULL,
+        modified_at     TEXT NOT NULL,
+        modified_by     TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      ) WITHOUT ROWID;
+      CREATE TABLE parameter_labels (
+        name    TEXT NOT NULL,
+        label   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, label),
+        FOREIGN KEY (name, version) REFERENCES parameter_versions(name, version) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX parameter_labels_version ON parameter_labels(name, version);
+      CREATE TABLE parameter_tags (
+        name  TEXT NOT NULL REFERENCES parameters(name) ON DELETE CASCADE,
+        key   TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+      ) WITHOUT ROWID;
+      CREATE TABLE public_parameters (
+        name        TEXT PRIMARY KEY,
+        image_id    TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        version     INTEGER NOT NULL,
+        modified_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX public_parameters_image ON public_parameters(image_id);
+
+      CREATE TRIGGER region_parameters_insert AFTER INSERT ON parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameters', json_array(NEW.name));
+      END;
+      CREATE TRIGGER region_parameters_update AFTER UPDATE ON parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'parameters', json_array(OLD.name) WHERE (OLD.name IS NOT NEW.name);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameters', json_array(NEW.name));
+      END;
+      CREATE TRIGGER region_parameters_delete AFTER DELETE ON parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameters', json_array(OLD.name));
+      END;
+      CREATE TRIGGER region_parameter_versions_insert AFTER INSERT ON parameter_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_versions', json_array(NEW.name, NEW.version));
+      END;
+      CREATE TRIGGER region_parameter_versions_update AFTER UPDATE ON parameter_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'parameter_versions', json_array(OLD.name, OLD.version) WHERE (OLD.name IS NOT NEW.name OR OLD.version IS NOT NEW.version);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_versions', json_array(NEW.name, NEW.version));
+      END;
+      CREATE TRIGGER region_parameter_versions_delete AFTER DELETE ON parameter_versions
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_versions', json_array(OLD.name, OLD.version));
+      END;
+      CREATE TRIGGER region_parameter_labels_insert AFTER INSERT ON parameter_labels
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_labels', json_array(NEW.name, NEW.label));
+      END;
+      CREATE TRIGGER region_parameter_labels_update AFTER UPDATE ON parameter_labels
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'parameter_labels', json_array(OLD.name, OLD.label) WHERE (OLD.name IS NOT NEW.name OR OLD.label IS NOT NEW.label);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_labels', json_array(NEW.name, NEW.label));
+      END;
+      CREATE TRIGGER region_parameter_labels_delete AFTER DELETE ON parameter_labels
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_labels', json_array(OLD.name, OLD.label));
+      END;
+      CREATE TRIGGER region_parameter_tags_insert AFTER INSERT ON parameter_tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_tags', json_array(NEW.name, NEW.key));
+      END;
+      CREATE TRIGGER region_parameter_tags_update AFTER UPDATE ON parameter_tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'parameter_tags', json_array(OLD.name, OLD.key) WHERE (OLD.name IS NOT NEW.name OR OLD.key IS NOT NEW.key);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_tags', json_array(NEW.name, NEW.key));
+      END;
+      CREATE TRIGGER region_parameter_tags_delete AFTER DELETE ON parameter_tags
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('parameter_tags', json_array(OLD.name, OLD.key));
+      END;
+      CREATE TRIGGER region_public_parameters_insert AFTER INSERT ON public_parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('public_parameters', json_array(NEW.name));
+      END;
+      CREATE TRIGGER region_public_parameters_update AFTER UPDATE ON public_parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) SELECT 'public_parameters', json_array(OLD.name) WHERE (OLD.name IS NOT NEW.name);
+        INSERT INTO region_outbox (tbl, pk) VALUES ('public_parameters', json_array(NEW.name));
+      END;
+      CREATE TRIGGER region_public_parameters_delete AFTER DELETE ON public_parameters
+      WHEN NOT EXISTS (SELECT 1 FROM region_apply_guard WHERE active = 1)
+      BEGIN
+        INSERT INTO region_outbox (tbl, pk) VALUES ('public_parameters', json_array(OLD.name));
+      END;
+    `,
+  },
 ];

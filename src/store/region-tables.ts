@@ -61,6 +61,12 @@ export const REGION_TABLES: readonly RegionTable[] = [
   { name: "launch_template_versions", key: ["template_id", "version"] },
   { name: "tags", key: ["resource_id", "key"], resourceColumn: "resource_id" },
   { name: "members", key: ["node"] },
+  // SSM parameters: their own tags table, since a parameter's name ("i-x") could pass for a box's resource id.
+  { name: "parameters", key: ["name"] },
+  { name: "parameter_versions", key: ["name", "version"] },
+  { name: "parameter_labels", key: ["name", "label"] },
+  { name: "parameter_tags", key: ["name", "key"] },
+  { name: "public_parameters", key: ["name"] },
 ];
 
 export const regionTable = (name: string): RegionTable | undefined => REGION_TABLES.find((t) => t.name === name);

@@ -19,6 +19,8 @@ import { snapshotRepo, type SnapshotRepo } from "./snapshots.ts";
 import { regionLog, type RegionLog } from "./region-log.ts";
 import { memberRepo, type MemberRepo } from "./members.ts";
 import { launchTemplateRepo, type LaunchTemplateRepo } from "./launch-templates.ts";
+import { parameterRepo, type ParameterRepo } from "./parameters.ts";
+import { publicParameterRepo, type PublicParameterRepo } from "./public-parameters.ts";
 
 export interface BootRecord {
   /** How many times this node has booted against this database, this boot included. */
@@ -56,6 +58,10 @@ export interface Store {
   readonly region: RegionLog;
   /** The region's boxes and their zones. */
   readonly members: MemberRepo;
+  /** SSM parameters: versions, labels and tags. */
+  readonly parameters: ParameterRepo;
+  /** The names under /aws/service/ published for images. */
+  readonly publicParameters: PublicParameterRepo;
   /** Runs fn atomically: store calls made inside it commit together or not at all. */
   transaction<R>(fn: () => R): R;
   close(): void;
@@ -142,6 +148,8 @@ const makeStore = (db: Driver, path: string, migration: MigrationOutcome): Store
     networkInterfaces: networkInterfaceRepo(db),
     region: regionLog(db),
     members: memberRepo(db),
+    parameters: parameterRepo(db),
+    publicParameters: publicParameterRepo(db),
     schemaVersion: () => currentVersion(db),
     journalMode: () => db.get<{ journal_mode: string }>("PRAGMA journal_mode")?.journal_mode ?? "",
     transaction: (fn) => db.transaction(fn),

@@ -1,6 +1,7 @@
 // A region of three appliances, each in its own network namespace, joined through NATS leaf nodes over link
-// emulators the test controls: join tokens, one account and CA, zones, region-wide key pairs, an AMI that crosses
-// to the member that launches it, placement by room, a member cut off and healed, and a hub killed and restarted.
+// emulators the test controls: join tokens, one account and CA, zones, region-wide key pairs and SSM parameters (one
+// SecureString key), an AMI that crosses to the member that launches it, placement by room, a member cut off and
+// healed, and a hub killed and restarted.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -103,6 +104,24 @@ describe("region-wide state and images", () => {
     A.ok(["ec2", "terminate-instances", "--instance-ids", id]);
     await A.until(`${id} to terminate`, () => liveInstances(A).every((i: any) => i.InstanceId !== id), 60_000);
     assert.match(c.members[1]!.output(), new RegExp(`${ami}`), "C's log names the AMI it fetched");
+  });
+
+  test("SSM: a SecureString put through a member is read decrypted on another; a name published on A is an image id on C", async () => {
+    const value = (d: typeof A, name: string): string | undefined => {
+      try {
+        return d.ok(["ssm", "get-parameter", "--name", name, "--with-decryption"]).Parameter.Value;
+      } catch {
+        return undefined;
+      }
+    };
+    // Every box holds the region's one parameter key: the hub's, sealed into each member's welcome.
+    const keyOf = (h: HiveInstance) => JSON.parse(fs.readFileSync(path.join(h.dataDir, "secrets.json"), "utf8")).parameterKey;
+    for (const h of c.members) assert.equal(keyOf(h), keyOf(c.hub));
+    B.ok(["ssm", "put-parameter", "--name", "/region/secret", "--value", "one-key", "--type", "SecureString"]);
+    await C.until("the SecureString to reach C and open there", () => value(C, "/region/secret") === "one-key", 20_000);
+    const published = hiveIn(c.hub, 0, ["image", "publish", ami, "/aws/service/hive/guest/latest"]);
+    assert.equal(published.status, 0, published.stderr);
+    await C.until("the public parameter to reach C", () => value(C, "/aws/service/hive/guest/latest") === ami, 20_000);
   });
 
   test("six instances with room for two per member land two in each zone; a full region refuses the seventh", async () => {

@@ -819,4 +819,50 @@ export const storeCases = (test: TestFn, expectedDriver: DriverName): void => {
       store.close();
     }
   });
+
+  test("parameters: versions with their labels, the latest by prefix, tags; public names count their re-pointings", async () => {
+    const store = await openStore(tempDb());
+    try {
+      const v = (name: string, version: number, value: string) => ({
+        name, version, type: "SecureString" as const, value, keyId: "alias/aws/ssm", description: "ünïcode ✓", allowedPattern: "^.+$",
+        dataType: "text", tier: "Advanced" as const, modifiedAt: T0, modifiedBy: "arn:aws:iam::123456789012:user/admin",
+      });
+      store.parameters.putVersion(v("/app/a", 1, "one"), [{ key: "team", value: "ops" }]);
+      store.parameters.putVersion(v("/app/a", 2, "two"));
+      store.parameters.putVersion({ ...v("/app/b/c", 1, "x"), type: "String", keyId: undefined, description: undefined, allowedPattern: undefined, tier: "Standard" });
+      store.parameters.putVersion({ ...v("/apple", 1, "y"), type: "StringList" });
+      store.parameters.setLabel("/app/a", "prod", 1);
+      store.parameters.setLabel("/app/a", "old", 1);
+      assert.deepEqual(store.parameters.latest("/app/a"), { ...v("/app/a", 2, "two"), labels: [] });
+      assert.deepEqual(store.parameters.labelled("/app/a", "prod"), { ...v("/app/a", 1, "one"), labels: ["old", "prod"] });
+      assert.deepEqual(store.parameters.latestUnder("/app/").map((p) => p.name), ["/app/a", "/app/b/c"]);
+      assert.deepEqual(store.parameters.latestUnder("").map((p) => p.name), ["/app/a", "/app/b/c", "/apple"]);
+      assert.equal(store.parameters.latest("/app/b/c")?.keyId, undefined);
+      store.parameters.setLabel("/app/a", "prod", 2);
+      assert.deepEqual(store.parameters.history("/app/a").map((p) => [p.version, p.labels]), [[1, ["old"]], [2, ["prod"]]]);
+      assert.equal(store.parameters.removeLabel("/app/a", "prod", 1), false);
+      store.parameters.deleteVersion("/app/a", 1);
+      assert.equal(store.parameters.labelled("/app/a", "old"), undefined);
+      store.parameters.putTags("/app/a", [{ key: "team", value: "edge" }, { key: "env", value: "dev" }]);
+      store.parameters.deleteTags("/app/a", ["env"]);
+      assert.deepEqual(store.parameters.tags("/app/a"), [{ key: "team", value: "edge" }]);
+      assert.equal(store.parameters.delete("/app/a"), true);
+      assert.equal(store.parameters.delete("/app/a"), false);
+      assert.deepEqual(store.parameters.tags("/app/a"), []);
+      assert.deepEqual(store.parameters.history("/app/a"), []);
+
+      store.images.insert(image(5));
+      store.images.insert(image(6, { name: "other" }));
+      const name = "/aws/service/hive/alpine/latest";
+      assert.equal(store.publicParameters.publish(name, `ami-${hex17(5)}`, T0).version, 1);
+      assert.equal(store.publicParameters.publish(name, `ami-${hex17(5)}`, T0).version, 1);
+      assert.equal(store.publicParameters.publish(name, `ami-${hex17(6)}`, T0).version, 2);
+      assert.deepEqual(store.publicParameters.under("/aws/service/hive/"), [{ name, imageId: `ami-${hex17(6)}`, version: 2, modifiedAt: T0 }]);
+      assert.deepEqual(store.publicParameters.removeImage(`ami-${hex17(6)}`), [name]);
+      assert.equal(store.publicParameters.get(name), undefined);
+      assert.equal(store.publicParameters.unpublish(name), false);
+    } finally {
+      store.close();
+    }
+  });
 };

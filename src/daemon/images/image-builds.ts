@@ -364,6 +364,8 @@ export function imageBuilds(deps: ImageBuildDeps): ImageBuilds {
       store.transaction(() => {
         store.images.setState(id, "deregistered");
         store.tags.delete(store.tags.forResource(id).map((t) => ({ resourceId: id, key: t.key })));
+        // Its public parameters (/aws/service/...) named it alone: they go with it.
+        store.publicParameters.removeImage(id);
       });
       // A copy still making it stops; the build then removes what it wrote.
       running.get(id)?.abort.abort();

@@ -19,6 +19,7 @@ import { isId, newId, type DaemonContext } from "../shared/index.ts";
 import { IMAGE_NAME, MAX_IMAGE_DESCRIPTION } from "./image-rules.ts";
 import { recordImageSnapshot } from "./image-snapshots.ts";
 import { partPath } from "./image-transfers.ts";
+import { checkPublishNames } from "../parameters/index.ts";
 
 export interface ImageImports {
   start(req: ImageImportRequest): ImageImportReply;
@@ -92,13 +93,16 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
   const abort = new AbortController();
   for (const [id, error] of opts.failures ?? []) running.set(id, { percent: 0, error });
 
-  const finish = (imageId: string, entry: Running, result?: ImportResult, err?: unknown): Promise<void> | void => {
+  const finish = (imageId: string, entry: Running, publish: string[], result?: ImportResult, err?: unknown): Promise<void> | void => {
     try {
       if (result) {
         store.transaction(() => {
           store.images.setSize(imageId, result.sizeBytes);
           store.images.setState(imageId, "available");
           recordImageSnapshot(ctx, store, imageId, { description: `Created for ${imageId} (hive image import)` });
+          // The names it was imported to publish point at it once it can be launched, and not before.
+          const at = new Date().toISOString();
+          for (const name of publish) store.publicParameters.publish(name, imageId, at);
         });
         entry.percent = 100;
         return;
@@ -115,6 +119,7 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
   return {
     start(req) {
       validate(req);
+      const publish = checkPublishNames(req.publish);
       const clash = store.images.byName(req.name);
       if (clash) {
         throw new HiveError({
@@ -151,8 +156,8 @@ export function imageImports(ctx: DaemonContext, store: Store, opts: { importer?
           entry.percent = Math.round(p.percent * 100) / 100;
         },
       }).then(
-        (result) => finish(imageId, entry, result),
-        (err) => finish(imageId, entry, undefined, err),
+        (result) => finish(imageId, entry, publish, result),
+        (err) => finish(imageId, entry, publish, undefined, err),
       );
       return { imageId };
     },

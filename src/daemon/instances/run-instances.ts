@@ -17,6 +17,7 @@ import { attachPrimaryInterfaces, launchAddresses, launchNetwork } from "../netw
 import { launchVolumeRows, planLaunchVolumes } from "../volumes/index.ts";
 import { launchCpuCredits } from "./credit-specifications.ts";
 import { withLaunchTemplate } from "../launch-templates/index.ts";
+import { resolveImageId } from "../parameters/index.ts";
 
 const DEFAULT_TYPE = "t3.micro";
 const ROOT_DEVICE = "/dev/xvda";
@@ -43,8 +44,9 @@ export function runInstances(req: ActionRequest<RunInstancesRequest>, deps: Inst
   // The launch template's data under the call's own parameters: everything below reads the merged parameters.
   const { input, template } = withLaunchTemplate(req.input, store);
 
-  const imageId = input.ImageId ?? "";
-  if (!imageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
+  if (!input.ImageId) throw invalidParameter("ImageId", "The request must contain the parameter ImageId");
+  // The one place a `resolve:ssm:` image id becomes its AMI: after any launch template is merged into the input.
+  const imageId = resolveImageId(store, input.ImageId, ctx);
   assertIds("ami", [imageId], "ImageId");
   const image = store.images.get(imageId);
   if (!image || image.state === "deregistered") throw notFound("image", `The image id '[${imageId}]' does not exist`, "ImageId");
