@@ -40,30 +40,17 @@ export interface SignOptions {
 
 /** A signed form POST: headers and body ready for rawRequest. */
 export async function signedForm(o: SignOptions, body: string, sendBody = body) {
-  const url = new URL(o.endpoint);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey },
-    region: o.region ?? "us-east-1",
-    service: o.service ?? "ec2",
-    sha256: NodeSha256,
-  });
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: "https:",
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: "/",
-      headers: { host: url.host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
-      body,
-    },
-    { signingDate: o.signingDate },
-  );
-  return { headers: signed.headers as Record<string, string>, body: sendBody };
+  const headers = await signPost(o, o.service ?? "ec2", { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body);
+  return { headers, body: sendBody };
 }
 
 /** A signed JSON-protocol POST (`X-Amz-Target: AmazonSSM.GetParameter`): headers and body ready for rawRequest. */
 export async function signedJson(o: SignOptions, service: string, target: string, body: string) {
+  const headers = await signPost(o, service, { "content-type": "application/x-amz-json-1.1", "x-amz-target": target }, body);
+  return { headers, body };
+}
+
+async function signPost(o: SignOptions, service: string, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
   const url = new URL(o.endpoint);
   const signer = new SignatureV4({
     credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey },
@@ -72,18 +59,10 @@ export async function signedJson(o: SignOptions, service: string, target: string
     sha256: NodeSha256,
   });
   const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: "https:",
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: "/",
-      headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
-      body,
-    },
+    { method: "POST", protocol: "https:", hostname: url.hostname, port: Number(url.port), path: "/", headers: { host: url.host, ...headers }, body },
     { signingDate: o.signingDate },
   );
-  return { headers: signed.headers as Record<string, string>, body };
+  return signed.headers as Record<string, string>;
 }
 
 /** A presigned GET URL path (with query) for a Query-protocol action. */

@@ -13,18 +13,9 @@ import {
 } from "@aws-sdk/client-ssm";
 import { EC2Client, DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { HttpRequest, HttpResponse } from "@smithy/types";
+import { clientConfig, type Handler } from "../helpers/sdk-wire.ts";
 import { CodecError, codecFor, errorDocument, type Wire } from "../../src/api/codec/index.ts";
 
-type Handler = (req: HttpRequest) => Promise<{ response: HttpResponse }>;
-
-const clientConfig = (handle: Handler) => ({
-  region: "us-east-1",
-  endpoint: "http://localhost:1",
-  credentials: { accessKeyId: "a", secretAccessKey: "b" },
-  maxAttempts: 1,
-  requestHandler: { handle },
-});
 
 const ssm = codecFor("ssm");
 

@@ -13,18 +13,9 @@ import {
   type DescribeInstanceTypesCommandInput,
 } from "@aws-sdk/client-ec2";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import type { HttpRequest, HttpResponse } from "@smithy/types";
+import { clientConfig, type Handler } from "../helpers/sdk-wire.ts";
 import { codecFor } from "../../src/api/codec/index.ts";
 
-type Handler = (req: HttpRequest) => Promise<{ response: HttpResponse }>;
-
-const clientConfig = (handle: Handler) => ({
-  region: "us-east-1",
-  endpoint: "http://localhost:1",
-  credentials: { accessKeyId: "a", secretAccessKey: "b" },
-  maxAttempts: 1,
-  requestHandler: { handle },
-});
 
 class Captured extends Error {
   constructor(readonly body: string) {
