@@ -11,8 +11,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, HIVE_BIN, ROOT, startHive } from "../test/helpers/hive.ts";
-import { signedForm } from "../test/helpers/sign.ts";
+import { freePort, HIVE_BIN, rawRequest, ROOT, startHive } from "../test/helpers/hive.ts";
+import { signedForm, signedJson } from "../test/helpers/sign.ts";
 import { describeInstancesBench, formatDescribeInstances, type DescribeInstancesFigures } from "./describe-instances.ts";
 import { formatStages, type StageFigures } from "./describe-stages.ts";
 import { diskIoBench, formatDiskIo, type DiskIoFigures } from "./disk-io.ts";
@@ -27,6 +27,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const CALLS: Record<string, string> = {
   DescribeRegions: "Action=DescribeRegions&Version=2016-11-15",
   DescribeInstanceTypes: "Action=DescribeInstanceTypes&Version=2016-11-15&Filter.1.Name=instance-type&Filter.1.Value.1=t3.micro",
+};
+/** The JSON protocol's path (SSM), with the parameter it reads put first on each side. */
+const SSM_PARAMETER = { Name: "/bench/db/host", Value: "db1.internal", Type: "String" };
+const SSM_CALLS: Record<string, { target: string; body: string }> = {
+  "ssm GetParameter": { target: "AmazonSSM.GetParameter", body: JSON.stringify({ Name: SSM_PARAMETER.Name }) },
 };
 
 const rssMiB = (pid: number): number => {
@@ -269,6 +274,24 @@ async function apiThroughput(results: Record<string, unknown>): Promise<void> {
       if (moto) {
         const m = await signedForm({ ...signer, endpoint: moto.url.replace(/\/$/, "") }, body);
         motoR = await runLoad({ url: moto.url, headers: m.headers, body }, { concurrency: CONCURRENCY, seconds: SECONDS });
+      }
+      throughput[call] = { hive: hiveR, moto: motoR };
+    }
+    const put = JSON.stringify(SSM_PARAMETER);
+    const putHive = await rawRequest(hive, await signedJson(signer, "ssm", "AmazonSSM.PutParameter", put));
+    if (putHive.status !== 200) throw new Error(`PutParameter on hive: ${putHive.body}`);
+    const motoSigner = moto && { ...signer, endpoint: moto.url.replace(/\/$/, "") };
+    if (moto && motoSigner) {
+      const m = await signedJson(motoSigner, "ssm", "AmazonSSM.PutParameter", put);
+      await fetch(moto.url, { method: "POST", headers: m.headers, body: m.body });
+    }
+    for (const [call, { target, body }] of Object.entries(SSM_CALLS)) {
+      const signed = await signedJson(signer, "ssm", target, body);
+      const hiveR = await runLoad({ url: hive.endpoint + "/", ca: hive.ca, headers: signed.headers, body }, { concurrency: CONCURRENCY, seconds: SECONDS });
+      let motoR: LoadResult | undefined;
+      if (motoSigner) {
+        const m = await signedJson(motoSigner, "ssm", target, body);
+        motoR = await runLoad({ url: moto!.url, headers: m.headers, body }, { concurrency: CONCURRENCY, seconds: SECONDS });
       }
       throughput[call] = { hive: hiveR, moto: motoR };
     }

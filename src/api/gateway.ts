@@ -24,6 +24,8 @@ export interface GatewayDeps {
   log: (line: string) => void;
   /** How long a single-node request waits for its daemon. */
   requestTimeoutMs?: number;
+  /** One log line per AWS request (`api <id> ssm.GetParameter 200 3 ms`), for operators tracing what a tool calls. */
+  logRequests?: boolean;
 }
 
 const SERVICES = new Set<ServiceName>(["ec2", "sts", "iam", "ssm"]);
@@ -33,15 +35,31 @@ export function createGateway(deps: GatewayDeps): Hono {
   const dispatch = dispatcher({ bus: deps.bus, nodes: deps.nodes, log: deps.log, requestTimeoutMs: deps.requestTimeoutMs, self: deps.node });
   app.route("/hive/v1", adminRoutes({ principals: deps.principals, status: deps.status, bus: deps.bus, node: deps.node, dispatch }));
   // Every other path: the AWS services Hive serves answer at "/", and any request gets its answer in its own protocol.
-  app.all("*", (c) => handleRequest(c.req.raw, deps, dispatch));
+  app.all("*", async (c) => {
+    const started = performance.now();
+    const trace: Trace = { requestId: randomUUID(), call: c.req.path };
+    const response = await handleRequest(c.req.raw, deps, dispatch, trace);
+    if (deps.logRequests) {
+      const code = trace.code ? ` ${trace.code}` : "";
+      deps.log(`api ${trace.requestId} ${trace.call} ${response.status}${code} ${(performance.now() - started).toFixed(0)} ms`);
+    }
+    return response;
+  });
   return app;
+}
+
+/** What the request log says of a request: its id, `service.Action` once known, and the error code it got. */
+interface Trace {
+  requestId: string;
+  call: string;
+  code?: string;
 }
 
 /** How to answer a caller: in its service's codec when Hive serves the service, else in the protocol it spoke. */
 type Answer = { codec: ServiceCodec; wire?: never } | { codec?: never; wire: Wire };
 
-async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch): Promise<Response> {
-  const requestId = randomUUID();
+async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch, trace: Trace): Promise<Response> {
+  const requestId = trace.requestId;
   let answer: Answer = { codec: codecFor("ec2") };
   let action = "";
   try {
@@ -51,6 +69,7 @@ async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch
     const path = new URL(raw.url).pathname;
     if (!SERVICES.has(service as ServiceName)) {
       answer = { wire: req.wire };
+      trace.call = `${service.slice(0, 64)}.${req.target?.split(".").pop()?.slice(0, 128) ?? `${raw.method} ${path.slice(0, 128)}`}`;
       throw unserved(service, req.wire, raw.method, path);
     }
     const codec = codecFor(service as ServiceName);
@@ -68,6 +87,7 @@ async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch
     const principal = deps.principals.lookup(auth.accessKeyId)!;
 
     action = json ? targetAction(req.target ?? "", codec) : (req.params.find(([k]) => k === "Action")?.[1] ?? "");
+    trace.call = `${service}.${action.slice(0, 128) || "?"}`;
     if (!action) throw new AwsError("MissingParameter", "The request must contain the parameter Action");
     if (!codec.hasAction(action)) {
       throw new AwsError(json ? "UnknownOperationException" : "InvalidAction", `The action ${action.slice(0, 128)} is not valid for this web service.`);
@@ -85,7 +105,7 @@ async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch
       headers: { "content-type": codec.contentType, "x-amzn-requestid": requestId },
     });
   } catch (err) {
-    return errorResponse(err, answer, requestId, action, deps.log);
+    return errorResponse(err, answer, requestId, action, deps.log, trace);
   }
 }
 
@@ -112,12 +132,13 @@ function unserved(service: string, wire: Wire, method: string, path: string): Aw
   }
 }
 
-function errorResponse(err: unknown, answer: Answer, requestId: string, action: string, log: (l: string) => void): Response {
+function errorResponse(err: unknown, answer: Answer, requestId: string, action: string, log: (l: string) => void, trace: Trace): Response {
   let aws: AwsError;
   if (err instanceof AwsError) aws = err;
   else if (err instanceof CodecError) aws = new AwsError(err.code, err.message);
   else if (err instanceof HiveError) aws = awsErrorFromDomain(err);
   else aws = new AwsError("InternalError", "An internal error has occurred", 500);
+  trace.code = aws.code;
   const service = answer.codec?.service ?? answer.wire;
   if (aws.status >= 500 && aws.code !== "NotImplemented") {
     log(`request ${requestId} ${service}.${action || "?"} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

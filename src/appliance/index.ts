@@ -32,6 +32,8 @@ export interface ApplianceOptions {
   publicCidr?: string;
   /** The hub's leaf-node addresses members are told to reach (host or host:port); default: what --leaf-host binds. */
   leafAdvertise?: string[];
+  /** Log one line per AWS API request: its id, service.action, status, error code and time. */
+  logRequests?: boolean;
   log: (line: string) => void;
 }
 
@@ -172,6 +174,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         members: () => store.members.list().map((m) => m.node),
       },
       log: opts.log,
+      logRequests: opts.logRequests,
       status: async () => ({
         node: config.node,
         region: config.region,

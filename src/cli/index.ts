@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option("--join <token>", "join the region of this token (made by `hive cluster invite` on its hub) before starting")
     .option("--hub <addrs>", "with --join: reach the hub at these host:port addresses instead of the token's (comma-separated)", parseList)
     .option("--force", "with --join: join although this box has instances of its own")
+    .option("--log-requests", "log one line per AWS API request: id, service.action, HTTP status, error code, milliseconds")
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);
     });

@@ -19,7 +19,7 @@ let hive: HiveInstance;
 let dir: string;
 let ami = "";
 before(async () => {
-  hive = await startHive();
+  hive = await startHive(["--log-requests"]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-flows-"));
   const r = runHive(["image", "import", GUEST, "--name", "flow-guest", "--alias", "flow-guest", "--publish", AL2023, "--data-dir", hive.dataDir], { HOME: hive.home });
   assert.equal(r.status, 0, r.stderr);
@@ -30,6 +30,32 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 const { ok, fails, until } = awsDriver(() => hive);
+
+/** The flows and checks run with spawnSync, which holds the event loop: let the appliance's piped output arrive. */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+/** Where the appliance's output stands now, once what it wrote so far has arrived. */
+async function outputMark(): Promise<number> {
+  await settled();
+  return hive.output().length;
+}
+
+/**
+ * What a flow called since `mark` (an offset in the appliance's output), from `--log-requests`: each service.Action
+ * with its answers, as a diagnostic line of the test report. None may be a 5xx or an action Hive does not serve.
+ */
+async function callsSince(mark: number, t: { diagnostic(message: string): void }): Promise<void> {
+  await settled();
+  const tally = new Map<string, number>();
+  for (const line of hive.output().slice(mark).split("\n")) {
+    const m = /^api \S+ (\S+) (\d{3})( [A-Za-z.]+)? \d+ ms$/.exec(line.replace(/^.*?(?=api )/, ""));
+    if (!m) continue;
+    assert.ok(Number(m[2]) < 500 && m[3] !== " UnsupportedOperation" && m[3] !== " InvalidAction", `the flow met ${line}`);
+    const key = `${m[1]} ${m[2]}${m[3] ?? ""}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  t.diagnostic(`calls: ${[...tally].map(([k, n]) => `${k} ×${n}`).join(", ")}`);
+}
 
 const instanceOf = (id: string) => ok(["ec2", "describe-instances", "--instance-ids", id]).Reservations[0].Instances[0];
 const tagsOf = (i: { Tags?: Array<{ Key: string; Value: string }> }) => Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value]));
@@ -79,10 +105,12 @@ output "template" {
   let tf: ReturnType<typeof terraformDir>;
   let out: Record<string, { value: string }> = {};
 
-  test("init and apply create everything, the instance from the template with the AMI SSM names", () => {
+  test("init and apply create everything, the instance from the template with the AMI SSM names", async (t) => {
     tf = terraformDir(hive, path.join(dir, "tf"), main);
     tf.ok(["init", "-input=false"]);
+    const mark = await outputMark();
     tf.ok(["apply", "-auto-approve", "-input=false"]);
+    await callsSince(mark, t);
     out = JSON.parse(tf.ok(["output", "-json"]).split("\n").filter((l) => !l.startsWith("Warning")).join("\n").trim() || "{}");
     assert.equal(out.ami!.value, ami);
     const instance = instanceOf(out.instance!.value);
@@ -99,13 +127,17 @@ output "template" {
     assert.notEqual(ok(["ssm", "get-parameter", "--name", "/tf/db/password"]).Parameter.Value, "hunter2-tf");
   });
 
-  test("a second plan finds nothing to change: every describe the provider reads agrees with what it wrote", () => {
+  test("a second plan finds nothing to change: every describe the provider reads agrees with what it wrote", async (t) => {
+    const mark = await outputMark();
     const r = tf.run(["plan", "-detailed-exitcode", "-input=false"]);
+    await callsSince(mark, t);
     assert.equal(r.status, 0, r.output);
   });
 
-  test("destroy removes the instance, the template and the parameter", () => {
+  test("destroy removes the instance, the template and the parameter", async (t) => {
+    const mark = await outputMark();
     tf.ok(["destroy", "-auto-approve", "-input=false"]);
+    await callsSince(mark, t);
     assert.equal(instanceOf(out.instance!.value).State.Name, "terminated");
     fails(["ec2", "describe-launch-templates", "--launch-template-names", "tf-web"], "InvalidLaunchTemplateName.NotFoundException");
     fails(["ssm", "get-parameter", "--name", "/tf/db/password"], "ParameterNotFound");
@@ -138,13 +170,15 @@ data = ec2.get_launch_template_data(InstanceId=iid)["LaunchTemplateData"]
 print(json.dumps({"ami": ami, "paths": [p["Name"] for p in by_path], "template": lt["LaunchTemplateId"], "v2": v2["VersionNumber"],
                   "instance": iid, "data": {"ImageId": data.get("ImageId"), "InstanceType": data.get("InstanceType")}}))
 `;
-  test("GetParameter → CreateLaunchTemplate(+Version) → RunInstances from the default version, the call's type winning", async () => {
+  test("GetParameter → CreateLaunchTemplate(+Version) → RunInstances from the default version, the call's type winning", async (t) => {
+    const mark = await outputMark();
     const r = spawnSync("/usr/bin/python3", ["-c", script], {
       encoding: "utf8",
       timeout: 300_000,
       env: { ...process.env, HOME: hive.home, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...hive.env },
     });
     assert.equal(r.status, 0, r.stderr);
+    await callsSince(mark, t);
     const got = JSON.parse(r.stdout.trim().split("\n").pop()!);
     assert.equal(got.ami, ami);
     assert.ok(got.paths.includes("/aws/service/hive/flow-guest/latest"), JSON.stringify(got.paths));
@@ -185,10 +219,12 @@ describe("Ansible: community.aws.ec2_launch_template with the aws_ssm lookup, ec
           id: "{{ lt.template.launch_template_id }}"
         wait: false
 `;
-  test("the playbook makes the template and an instance from it; a second run changes nothing", () => {
+  test("the playbook makes the template and an instance from it; a second run changes nothing", async (t) => {
     const file = path.join(dir, "flow.yml");
     fs.writeFileSync(file, playbook);
+    let mark = await outputMark();
     const first = runPlaybook(hive, file, dir);
+    await callsSince(mark, t);
     assert.equal(first.failed, 0, first.output);
     assert.equal(first.changed, 2, first.output);
     const [lt] = ok(["ec2", "describe-launch-templates", "--launch-template-names", "ansible-web"]).LaunchTemplates;
@@ -196,7 +232,9 @@ describe("Ansible: community.aws.ec2_launch_template with the aws_ssm lookup, ec
     assert.equal(instances.length, 1);
     assert.equal(instances[0].ImageId, ami);
     assert.equal(tagsOf(instances[0])["aws:ec2launchtemplate:id"], lt.LaunchTemplateId);
+    mark = await outputMark();
     const second = runPlaybook(hive, file, dir);
+    await callsSince(mark, t);
     assert.equal(second.failed, 0, second.output);
     assert.equal(second.changed, 0, second.output);
   });
