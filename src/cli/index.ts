@@ -3,7 +3,8 @@ import { Command, Option } from "commander";
 import { DataDirExists } from "../config/index.ts";
 import { runUp, type UpFlags } from "./up.ts";
 import { runInit, type InitFlags } from "./init.ts";
-import { envLines } from "./env.ts";
+import { envOutput } from "./env.ts";
+import { probeAwsCli } from "./aws-cli.ts";
 import { fetchStatus, formatStatus } from "./status.ts";
 import { runSsh } from "./ssh.ts";
 import { importImageCli, publishImageCli, unpublishImageCli, type ImageImportFlags } from "./image.ts";
@@ -73,9 +74,13 @@ export function buildProgram(): Command {
     });
 
   withDataDir(program.command("env"))
-    .description("print shell export lines for the AWS CLI and SDKs (eval \"$(hive env)\")")
+    .description(
+      "print shell export lines for the AWS CLI and SDKs (eval \"$(hive env)\"); for an aws CLI older than 2.13 (1.29 for v1), which ignores AWS_ENDPOINT_URL, also a shell function aws that passes --endpoint-url",
+    )
     .action((flags: DataDirFlags) => {
-      process.stdout.write(envLines(dataDirOf(flags)).join("\n") + "\n");
+      const out = envOutput(dataDirOf(flags), probeAwsCli());
+      for (const note of out.notes) say(note);
+      process.stdout.write(out.lines.join("\n") + "\n");
     });
 
   const image = program.command("image").description("manage disk images (AMIs)");

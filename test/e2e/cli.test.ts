@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
+import { HIVE_BIN, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 let hive: HiveInstance;
 before(async () => {
@@ -27,6 +27,31 @@ test("hive up writes a 'hive' profile that the aws CLI can use with no other set
   const r = spawnSync("aws", ["--profile", "hive", "ec2", "describe-regions", "--output", "json"], { env, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).Regions[0].RegionName, "us-east-1");
+});
+
+test("eval \"$(hive env)\" makes aws reach Hive with the aws CLI on PATH and with Debian's awscli 2.9", (t) => {
+  const clean: NodeJS.ProcessEnv = { ...process.env, HOME: hive.home };
+  for (const k of Object.keys(clean)) if (k.startsWith("AWS_")) delete clean[k];
+  const script = `eval "$(${HIVE_BIN} env --data-dir ${hive.dataDir})" && aws ec2 describe-regions --output json`;
+  const run = (env: NodeJS.ProcessEnv) => spawnSync("bash", ["-c", script], { env, encoding: "utf8", timeout: 60_000 });
+
+  const onPath = run(clean);
+  assert.equal(onPath.status, 0, onPath.stderr);
+  assert.equal(JSON.parse(onPath.stdout).Regions[0].RegionName, "us-east-1");
+
+  if (!fs.existsSync("/usr/bin/aws")) return t.skip("Debian's awscli is not installed (apt-get install awscli)");
+  // Debian 12's awscli (2.9) ignores AWS_ENDPOINT_URL: without the function hive env adds it would ask the real AWS.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "hive-debian-aws-"));
+  try {
+    fs.symlinkSync("/usr/bin/aws", path.join(bin, "aws"));
+    const debian = run({ ...clean, PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(debian.status, 0, debian.stderr);
+    assert.match(debian.stderr, /aws-cli 2\.9\.\d+, which ignores AWS_ENDPOINT_URL/);
+    const regions = JSON.parse(debian.stdout).Regions as { RegionName: string; Endpoint: string }[];
+    assert.deepEqual(regions.map((r) => r.RegionName), JSON.parse(onPath.stdout).Regions.map((r: { RegionName: string }) => r.RegionName));
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
 });
 
 test("hive init keeps other profiles, refuses an existing directory, and replaces it with --force", () => {
