@@ -10,6 +10,7 @@ import { runSsh } from "./ssh.ts";
 import { importImageCli, publishImageCli, unpublishImageCli, type ImageImportFlags } from "./image.ts";
 import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
+import { installService, planInstall, uninstallService, unitText, type ServiceFlags } from "./service.ts";
 import { clusterStatus, formatCluster, inviteCli, leaveCli, removeCli } from "./cluster.ts";
 
 const parseList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
@@ -158,6 +159,30 @@ export function buildProgram(): Command {
       process.exitCode = await runSsh(dataDirOf(flags), instanceId, flags, command);
     });
 
+  const service = program.command("service").description("start hive at boot: a systemd unit running hive up");
+  withDataDir(service.command("install"))
+    .description("write and enable a systemd unit that runs hive up at boot and restarts it on failure; hive up's flags go after --")
+    .argument("[up-flags...]", "flags for hive up, after --, e.g. -- --gateway-host 0.0.0.0 --network user")
+    .option("--user <name>", "the account hive runs as (default: the one running this command); not root means user-mode networking")
+    .option("--name <name>", "the unit's name", "hive")
+    .option("--binary <path>", "the hive binary the unit starts (default: this one)")
+    .option("--no-enable", "write the unit but neither enable nor start it")
+    .option("--dry-run", "print the unit on stdout and touch nothing")
+    .option("--root <dir>", "write into this directory tree instead of / (enables there, starts nothing)")
+    .action((upArgs: string[], flags: ServiceFlags & DataDirFlags) => {
+      checkUpFlags(upArgs);
+      const plan = planInstall(flags, upArgs);
+      for (const note of plan.notes) say(note);
+      if (flags.dryRun) return void process.stdout.write(unitText(plan.spec));
+      installService(plan, flags, say);
+    });
+  service
+    .command("uninstall")
+    .description("stop and disable the unit and remove its file (the data directory stays)")
+    .option("--name <name>", "the unit's name", "hive")
+    .option("--root <dir>", "remove it from this directory tree instead of /")
+    .action((flags: Pick<ServiceFlags, "name" | "root">) => uninstallService(flags, say));
+
   program
     .command("version")
     .description("print the version")
@@ -166,6 +191,21 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Refuses, before a unit is written, flags that `hive up` would refuse or that do not belong in a boot-time unit. */
+function checkUpFlags(args: string[]): void {
+  const up = buildProgram().commands.find((c) => c.name() === "up")!;
+  let parsed: Record<string, unknown> = {};
+  up.exitOverride().showHelpAfterError(false).action((flags: Record<string, unknown>) => void (parsed = flags));
+  try {
+    up.parse(args, { from: "user" });
+  } catch {
+    // commander has printed what is wrong.
+    throw new Error(`the flags after -- are not hive up's: ${args.join(" ")}`);
+  }
+  if (parsed.dataDir !== undefined || parsed.portable) throw new Error("give --data-dir or --portable to hive service install itself, before --");
+  if (parsed.join !== undefined) throw new Error("--join takes a single-use token: join once with hive up --join, then install the service without it");
 }
 
 export async function runCli(argv: string[]): Promise<void> {

@@ -91,16 +91,61 @@ test("hive init keeps other profiles, refuses an existing directory, and replace
   }
 });
 
+test("hive service install writes a unit systemd accepts and enables it; --dry-run touches nothing; uninstall removes it", (t) => {
+  if (spawnSync("systemctl", ["--version"]).status !== 0) return t.skip("systemd is not installed");
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "hive-service-"));
+  const unit = path.join(root, "etc", "systemd", "system", "hive.service");
+  const wanted = path.join(root, "etc", "systemd", "system", "multi-user.target.wants", "hive.service");
+  const dataDir = path.join(root, "media", "ops", "EDGE STICK", "hive-data");
+  const flags = ["--data-dir", dataDir, "--user", "root", "--", "--gateway-host", "0.0.0.0", "--gateway-port", "9443"];
+  try {
+    const dry = runHive(["service", "install", "--dry-run", ...flags]);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.equal(fs.readdirSync(root).length, 0, "--dry-run wrote something");
+
+    const installed = runHive(["service", "install", "--root", root, ...flags]);
+    assert.equal(installed.status, 0, installed.stderr);
+    const text = fs.readFileSync(unit, "utf8");
+    assert.equal(text, dry.stdout, "--dry-run printed another unit than install wrote");
+    assert.ok(text.includes(`ExecStart=${HIVE_BIN} up --data-dir "${dataDir}" --gateway-host 0.0.0.0 --gateway-port 9443`), text);
+    assert.match(text, /^User=root$/m);
+    assert.match(text, /^Restart=on-failure$/m);
+    assert.match(text, /^After=network-online\.target$/m);
+    assert.equal(fs.readlinkSync(wanted), "/etc/systemd/system/hive.service", "not enabled for multi-user.target");
+    const verify = spawnSync("systemd-analyze", ["verify", unit], { encoding: "utf8" });
+    assert.equal(verify.status, 0, verify.stderr);
+
+    const badFlag = runHive(["service", "install", "--root", root, "--name", "other", "--", "--gateway-port", "99999"]);
+    assert.equal(badFlag.status, 1);
+    assert.match(badFlag.stderr, /expected a port number/);
+    const vpcAsUser = runHive(["service", "install", "--root", root, "--name", "other", "--user", "nobody", "--", "--network", "vpc"]);
+    assert.equal(vpcAsUser.status, 1);
+    assert.match(vpcAsUser.stderr, /--network vpc needs root/);
+    assert.equal(fs.existsSync(path.join(root, "etc", "systemd", "system", "other.service")), false);
+
+    const removed = runHive(["service", "uninstall", "--root", root]);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(fs.existsSync(unit), false);
+    assert.equal(fs.existsSync(wanted), false);
+    const again = runHive(["service", "uninstall", "--root", root]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /nothing to uninstall/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("every command has --help naming its flags", () => {
   const expected: Record<string, RegExp[]> = {
     up: [/--gateway-port/, /--nats-port/, /--leaf-port/, /--data-dir/, /--portable/],
     init: [/--force/, /--no-aws-profile/, /--region/],
-    env: [/--data-dir/],
+    env: [/--data-dir/, /endpoint-url/],
+    "service install": [/--user/, /--dry-run/, /--no-enable/, /--root/, /--binary/],
     status: [/--json/],
     version: [/print the version/],
   };
   for (const [cmd, patterns] of Object.entries(expected)) {
-    const r = runHive([cmd, "--help"]);
+    const r = runHive([...cmd.split(" "), "--help"]);
     assert.equal(r.status, 0, `${cmd} --help: ${r.stderr}`);
     for (const p of patterns) assert.match(r.stdout, p, `${cmd} --help lacks ${p}`);
   }
