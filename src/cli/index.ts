@@ -149,7 +149,19 @@ export function buildProgram(): Command {
     });
 
   withDataDir(program.command("ssh"))
-    .description("log in to a running instance over SSH (user-mode networking: through its host port forward)")
+    .description("log in to a running instance over SSH, with the real ssh client, the way its network mode reaches it")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Network modes (hive up --network):",
+        "  user  QEMU user mode: each guest's port 22 is forwarded from a port on the host's loopback, so this runs",
+        "        ssh -p <port> <user>@127.0.0.1 (--print shows the port); only this host can reach it.",
+        "  vpc   (root) the host routes to the VPCs' subnets: this runs ssh <user>@<private IP> on port 22,",
+        "        which the instance's security groups must allow from the host.",
+        "The login name is the image's (debian, ubuntu, ec2-user, ...): give it with -l.",
+      ].join("\n"),
+    )
     .argument("<instance-id>", "the instance, i-…")
     .argument("[command...]", "a command to run instead of a shell")
     .option("-i, --identity <file>", "private key file (e.g. the KeyMaterial CreateKeyPair returned)")

@@ -1,4 +1,4 @@
-// `hive ssh i-… [-i key] [-- command]`: logs in to a guest through its SSH forward, found via the admin API.
+// `hive ssh i-… [-i key] [-- command]`: logs in to a guest (user mode: its loopback forward; VPC mode: its private IP), found via the admin API.
 import { spawn } from "node:child_process";
 import { adminGet } from "../api/index.ts";
 import { adminTarget } from "./admin-target.ts";
@@ -20,7 +20,7 @@ export async function runSsh(dataDir: string, instanceId: string, opts: { identi
   const t = await sshTarget(dataDir, instanceId);
   const args = [
     "-p", String(t.port),
-    // Each launch gets a new host key and port: pin nothing for loopback forwards.
+    // Each launch gets a new host key (and, in user mode, port): pin nothing.
     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
     ...(opts.identity ? ["-i", opts.identity] : []),
     `${opts.user ?? t.user}@${t.host}`,

@@ -140,6 +140,7 @@ test("every command has --help naming its flags", () => {
     up: [/--gateway-port/, /--nats-port/, /--leaf-port/, /--data-dir/, /--portable/],
     init: [/--force/, /--no-aws-profile/, /--region/],
     env: [/--data-dir/, /endpoint-url/],
+    ssh: [/user +QEMU user mode.*forwarded/s, /vpc +\(root\).*private IP/s, /--print/],
     "service install": [/--user/, /--dry-run/, /--no-enable/, /--root/, /--binary/],
     status: [/--json/],
     version: [/print the version/],
