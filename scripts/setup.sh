@@ -53,9 +53,22 @@ if ((${#need[@]})); then
   apt_install "${need[@]}"
 fi
 
+# The binary needs one package install script: bun's, which puts the platform's bun in place. The others are
+# skipped unless --test: better-sqlite3's compiles a native module (two minutes) that only the Node tests load (the
+# binary uses bun:sqlite), esbuild's only checks its binary (tsx finds it without), aws-sdk's prints a notice.
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  if $want_test; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    npm rebuild bun --loglevel=error
+  fi
+fi
+# node_modules from a run without --test (npm run up) lacks what the Node tests load.
+if $want_test && [[ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]]; then
+  echo "setup: building better-sqlite3 for the Node tests" >&2
+  npm rebuild better-sqlite3 esbuild --loglevel=error
 fi
 
 if [[ ! -x dist/hive || -n "$(find src build.ts package.json -newer dist/hive -print -quit 2>/dev/null)" ]]; then
