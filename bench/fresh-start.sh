@@ -20,6 +20,7 @@ cache_env=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 git clone -q "$repo" "$tmp/hive"
 cd "$tmp/hive"
+: >"$tmp/up.log"
 start=$(date +%s.%N)
 # User-mode networking: the figure is the first start, and VPC mode would add the host's bridge and rules.
 env "${cache_env[@]}" bash scripts/up.sh --data-dir "$tmp/data" --no-aws-profile --network user \

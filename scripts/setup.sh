@@ -56,12 +56,14 @@ fi
 # The binary needs one package install script: bun's, which puts the platform's bun in place. The others are
 # skipped unless --test: better-sqlite3's compiles a native module (two minutes) that only the Node tests load (the
 # binary uses bun:sqlite), esbuild's only checks its binary (tsx finds it without), aws-sdk's prints a notice.
+# --prefer-offline: the lock file pins every tarball by hash, so a cached one is the one; asking the registry again
+# about each took half a minute.
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages" >&2
   if $want_test; then
-    npm ci --no-audit --no-fund --loglevel=error
+    npm ci --prefer-offline --no-audit --no-fund --loglevel=error
   else
-    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error
     npm rebuild bun --loglevel=error
   fi
 fi
