@@ -120,7 +120,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     const parameterKey = config.cluster ? await memberParameterKey(daemonBus, opts.dataDir, opts.log) : ownParameterKey;
     const endpoint = `https://${opts.gatewayHost === "127.0.0.1" || opts.gatewayHost === "::1" ? "localhost" : urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
     const host = hostFacts();
-    opts.log(`hive: ${host.kvm ? "KVM is available: guests run with -accel kvm" : `KVM is not used, ${host.kvmWhyNot ?? "for no known reason"}: guests run under TCG software emulation (slow)`}`);
+    opts.log(`hive: ${host.kvm ? "KVM is available: guests run with -accel kvm" : `guests run under TCG software emulation (slow), not KVM: ${host.kvmWhyNot ?? "no reason known"}`}`);
     const daemon = await startDaemon(
       daemonBus,
       {
