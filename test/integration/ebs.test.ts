@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { connectBus, type Bus } from "../../src/bus/index.ts";
 import {
+  ebsPaths,
   GiB,
   requestMount,
   requestUnmount,
@@ -17,6 +18,7 @@ import {
   type VolumeFile,
 } from "../../src/ebs/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
+import { runtimeDir } from "../../src/runtime/index.ts";
 import { openStore, type Store, type VolumeRecord } from "../../src/store/index.ts";
 import { eventually, pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
 import { expectPattern, nbd, qemuIo } from "./qemu-io.ts";
@@ -95,7 +97,10 @@ describe("ebs block service", () => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const session = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
     assert.equal(session, pid);
-    assert.ok(existsSync(join(dir.path, "ebs", "nbd.sock")));
+    // The sockets live in the runtime directory; the data directory keeps none.
+    assert.ok(existsSync(ebsPaths(dir.path).nbdSocket));
+    assert.ok(ebsPaths(dir.path).nbdSocket.startsWith(runtimeDir(dir.path)));
+    assert.equal(existsSync(join(dir.path, "ebs", "nbd.sock")), false);
     console.log(`# qsd start → ready: ${ms}ms (pid ${pid})`);
   });
 
@@ -135,7 +140,7 @@ describe("ebs block service", () => {
     const t0 = performance.now();
     const m = await requestMount(bus, NODE, root.id);
     const exportMs = Math.round(performance.now() - t0);
-    const nbdSocket = join(dir.path, "ebs", "nbd.sock");
+    const nbdSocket = ebsPaths(dir.path).nbdSocket;
     assert.deepEqual(m, { uri: `nbd+unix:///${root.id}?socket=${nbdSocket}`, socket: nbdSocket, exportName: root.id });
     await expectPattern(nbd(m.uri), 0x5a, "0", "1M");
     const readableMs = Math.round(performance.now() - t0);
@@ -286,7 +291,7 @@ describe("ebs block service", () => {
     service = undefined;
     for (const pid of pids) assert.ok(!pidAlive(pid), `pid ${pid} still alive`);
     assert.equal(existsSync(join(dir.path, "ebs", "qsd.pid")), false);
-    assert.equal(existsSync(join(dir.path, "ebs", "qsd-qmp.sock")), false);
+    assert.equal(existsSync(ebsPaths(dir.path).qmpSocket), false);
     // The volume files stay: only the service stopped.
     assert.ok(existsSync(blank.path) && existsSync(root.path));
   });
