@@ -2,7 +2,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
@@ -174,6 +174,7 @@ export class StorageDaemon {
     const owner = liveDataDirOwner(this.paths.dataDir);
     if (owner) throw new Error(`the data directory ${this.paths.dataDir} belongs to the running hive pid ${owner.pid}; not touching its storage daemon`);
     const existing = this.livePidFromFile();
+    if (existing === undefined) this.refuseEarlierLayout();
     let session: Session;
     let reexported: string[] = [];
     if (existing !== undefined) {
@@ -205,6 +206,18 @@ export class StorageDaemon {
   private livePidFromFile(): number | undefined {
     const pid = readPidFile(this.paths.pidFile);
     return pid !== undefined && isStorageDaemon(pid, this.chardevArg()) ? pid : undefined;
+  }
+
+  /** A daemon an earlier Hive started with its sockets in the data directory serves running guests: never replaced. */
+  private refuseEarlierLayout(): void {
+    const pid = readPidFile(this.paths.pidFile);
+    const earlierArg = `socket,path=${qemuOptValue(join(this.paths.dir, "qsd-qmp.sock"))},server=on,wait=off,id=qmp0`;
+    if (pid !== undefined && isStorageDaemon(pid, earlierArg)) {
+      throw new Error(
+        `qemu-storage-daemon (pid ${pid}) was started by an earlier Hive with its sockets in the data directory, and running ` +
+          `guests may read their disks through it; stop those guests and it (kill ${pid}), then start hive again`,
+      );
+    }
   }
 
   private async reattach(pid: number): Promise<Session> {

@@ -13,6 +13,7 @@ import {
   requestMount,
   requestUnmount,
   startBlockService,
+  StorageDaemon,
   volumeInfo,
   type BlockService,
   type VolumeFile,
@@ -295,4 +296,26 @@ describe("ebs block service", () => {
     // The volume files stay: only the service stopped.
     assert.ok(existsSync(blank.path) && existsSync(root.path));
   });
+});
+
+test("a storage daemon an earlier Hive started with its sockets in the data directory is refused, never replaced", async () => {
+  const dir = tempDir("ebs-earlier");
+  const ebsDir = join(dir.path, "ebs");
+  mkdirSync(ebsDir);
+  // The layout before the runtime directory: the monitor socket beside the pid file.
+  const qmp = join(ebsDir, "qsd-qmp.sock");
+  const child = spawn(
+    "qemu-storage-daemon",
+    ["--chardev", `socket,path=${qmp},server=on,wait=off,id=qmp0`, "--monitor", "chardev=qmp0", "--pidfile", join(ebsDir, "qsd.pid")],
+    { stdio: "ignore" },
+  );
+  try {
+    await eventually("the earlier daemon's pid file", async () => assert.ok(existsSync(join(ebsDir, "qsd.pid"))));
+    const daemon = new StorageDaemon(dir.path, () => {});
+    await assert.rejects(daemon.start(), new RegExp(`qemu-storage-daemon \\(pid ${child.pid}\\) was started by an earlier Hive`));
+    assert.ok(pidAlive(child.pid!), "the earlier daemon was ended");
+  } finally {
+    child.kill("SIGKILL");
+    dir.remove();
+  }
 });
