@@ -38,6 +38,9 @@ if $want_test; then
   [[ ! -x /usr/bin/python3 ]] || /usr/bin/python3 -c "import boto3" 2>/dev/null || need+=(python3-boto3)
   # The VPC data plane's test sends ICMP between guest namespaces.
   command -v ping >/dev/null || need+=(iputils-ping)
+  # A data directory on a USB stick's filesystem: exFAT on a loop device through FUSE (no kernel FAT module needed).
+  command -v mkfs.exfat >/dev/null || [[ -x /usr/sbin/mkfs.exfat ]] || need+=(exfatprogs)
+  command -v mount.exfat-fuse >/dev/null || [[ -x /usr/sbin/mount.exfat-fuse ]] || need+=(exfat-fuse)
   # The test guest is built from Debian packages with these (scripts/build-test-guest.sh).
   command -v mcopy >/dev/null || need+=(mtools)
   command -v syslinux >/dev/null || need+=(syslinux syslinux-common)

@@ -3,12 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { Principals, startGateway } from "../api/index.ts";
 import { connectBus, watchNodes } from "../bus/index.ts";
-import { clearRunState, dataPaths, ensureParameterKey, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
+import { clearRunState, dataPaths, ensureParameterKey, fileModesWarning, keepsFileModes, loadNodeConfig, loadSecrets, writeRunState } from "../config/index.ts";
 import { memberParameterKey, recordHub, serveHub, startRegionSync } from "../cluster/index.ts";
 import { prepareHub } from "./region.ts";
 import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
-import { runtimeName } from "../runtime/index.ts";
+import { prepareRuntimeDir, runtimeName } from "../runtime/index.ts";
 import { openStore } from "../store/index.ts";
 import { formatCidr, parseCidr } from "../net/index.ts";
 
@@ -70,6 +70,9 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
 
   try {
     fs.mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+    // Sockets live there, not in the data directory (any path length, any filesystem); guests' sockets are kept.
+    prepareRuntimeDir(opts.dataDir);
+    if (!keepsFileModes(opts.dataDir)) opts.log(fileModesWarning(opts.dataDir));
     const store = await openStore(paths.db);
     cleanups.push(() => store.close());
 

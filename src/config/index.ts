@@ -8,5 +8,6 @@ export {
 export { writeAwsProfile, upsertIniSection, type AwsProfile } from "./aws-profile.ts";
 export { writeRunState, readRunState, clearRunState, type RunState } from "./run-state.ts";
 export { writeFileAtomic } from "./files.ts";
+export { keepsFileModes, fileModesWarning } from "./file-modes.ts";
 export { certFingerprint, issueServerCert, serverNames } from "./tls.ts";
 export { newPassword } from "./secrets.ts";

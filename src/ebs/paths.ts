@@ -1,12 +1,15 @@
-// Where block storage keeps its files under the data directory.
+// Where block storage keeps its files under the data directory, and its sockets under the runtime directory.
 
 import { join } from "node:path";
+import { runtimeDir } from "../runtime/index.ts";
 
 export interface EbsPaths {
   dataDir: string;
-  /** <dataDir>/ebs: the storage daemon's pidfile and sockets. */
+  /** <dataDir>/ebs: the storage daemon's pidfile. */
   dir: string;
   pidFile: string;
+  /** <runtimeDir>/ebs: the storage daemon's QMP and NBD sockets (never in the data directory: see runtime-dir.ts). */
+  socketDir: string;
   qmpSocket: string;
   nbdSocket: string;
   /** The storage daemon's stdout and stderr. */
@@ -19,12 +22,14 @@ export interface EbsPaths {
 
 export function ebsPaths(dataDir: string): EbsPaths {
   const dir = join(dataDir, "ebs");
+  const socketDir = join(runtimeDir(dataDir), "ebs");
   return {
     dataDir,
     dir,
     pidFile: join(dir, "qsd.pid"),
-    qmpSocket: join(dir, "qsd-qmp.sock"),
-    nbdSocket: join(dir, "nbd.sock"),
+    socketDir,
+    qmpSocket: join(socketDir, "qmp.sock"),
+    nbdSocket: join(socketDir, "nbd.sock"),
     logFile: join(dataDir, "logs", "qemu-storage-daemon.log"),
     volumesDir: join(dataDir, "volumes"),
     snapshotsDir: join(dataDir, "snapshots"),

@@ -1,13 +1,13 @@
 // Keeps one qemu-storage-daemon per appliance: found again after hive restarts, restarted when it dies, quit on request.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { HiveError, unavailable } from "../errors/index.ts";
 import { QmpClient, QmpDisconnectedError } from "../qmp/index.ts";
 import { exportVolume } from "./exports.ts";
 import { ebsPaths, type EbsPaths } from "./paths.ts";
-import { liveDataDirOwner, logTail, pidRunning, readPidFile, RestartBackoff, RestartLoop, spawnError, waitForExit } from "../runtime/index.ts";
+import { checkSocketPath, liveDataDirOwner, logTail, pidRunning, readPidFile, RestartBackoff, RestartLoop, socketDir, spawnError, waitForExit } from "../runtime/index.ts";
 import { isStorageDaemon } from "./proc.ts";
 
 /** A volume that must be exported whenever a fresh storage daemon comes up. */
@@ -43,8 +43,6 @@ export interface StorageDaemonOptions {
 
 /** Catches a death the QMP socket did not report (it always should; this is the belt to its braces). */
 const LIVENESS_EVERY_MS = 1_000;
-/** The kernel's limit on a unix socket path (sun_path), terminating NUL included. */
-const MAX_SOCKET_PATH = 107;
 
 interface Session {
   pid: number;
@@ -105,14 +103,10 @@ export class StorageDaemon {
   async start(): Promise<StorageDaemonReadyInfo> {
     if (this.session) throw new Error("storage daemon already started");
     this.stopping = false;
-    for (const p of [this.paths.qmpSocket, this.paths.nbdSocket]) {
-      if (Buffer.byteLength(p) > MAX_SOCKET_PATH) {
-        throw new Error(`socket path ${p} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter data directory`);
-      }
-    }
+    for (const p of [this.paths.qmpSocket, this.paths.nbdSocket]) checkSocketPath(p);
     mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
-    // The sockets give full control of every disk: owner only.
-    chmodSync(this.paths.dir, 0o700);
+    // The sockets give full control of every disk: owner only (socketDir makes it 0700).
+    socketDir(this.paths.dataDir, "ebs");
     mkdirSync(dirname(this.paths.logFile), { recursive: true });
     return this.attachOrSpawn();
   }
@@ -180,6 +174,7 @@ export class StorageDaemon {
     const owner = liveDataDirOwner(this.paths.dataDir);
     if (owner) throw new Error(`the data directory ${this.paths.dataDir} belongs to the running hive pid ${owner.pid}; not touching its storage daemon`);
     const existing = this.livePidFromFile();
+    if (existing === undefined) this.refuseEarlierLayout();
     let session: Session;
     let reexported: string[] = [];
     if (existing !== undefined) {
@@ -211,6 +206,18 @@ export class StorageDaemon {
   private livePidFromFile(): number | undefined {
     const pid = readPidFile(this.paths.pidFile);
     return pid !== undefined && isStorageDaemon(pid, this.chardevArg()) ? pid : undefined;
+  }
+
+  /** A daemon an earlier Hive started with its sockets in the data directory serves running guests: never replaced. */
+  private refuseEarlierLayout(): void {
+    const pid = readPidFile(this.paths.pidFile);
+    const earlierArg = `socket,path=${qemuOptValue(join(this.paths.dir, "qsd-qmp.sock"))},server=on,wait=off,id=qmp0`;
+    if (pid !== undefined && isStorageDaemon(pid, earlierArg)) {
+      throw new Error(
+        `qemu-storage-daemon (pid ${pid}) was started by an earlier Hive with its sockets in the data directory, and running ` +
+          `guests may read their disks through it; stop those guests and it (kill ${pid}), then start hive again`,
+      );
+    }
   }
 
   private async reattach(pid: number): Promise<Session> {

@@ -15,6 +15,6 @@ export { writeSeedIso, type SeedFiles } from "./seed-iso.ts";
 export { launchVm, type LaunchOptions } from "./launcher.ts";
 export { reattachVm, type ReattachOptions } from "./reattach.ts";
 export { readConsole, type ConsoleOutput, type ReadConsoleOptions } from "./console.ts";
-export { runPaths, type RunPaths } from "./run-dir.ts";
+export { runPaths, vmSockets, type RunPaths, type VmSockets } from "./run-dir.ts";
 export { StepRunner, VmStepError } from "./steps.ts";
 export type { RunningVm, VmExitInfo, VmExitReason, VmStopOptions, VmLog } from "./running-vm.ts";

@@ -6,7 +6,7 @@ import { QmpClient } from "../qmp/index.ts";
 import { qemuArgs, type VmSpec } from "./qemu-args.ts";
 import { pidRunning, processIdentity, readPidFile, signal, waitForExit } from "../runtime/index.ts";
 import { isQemuFor } from "./qemu-process.ts";
-import { prepareRunDir, runPaths } from "./run-dir.ts";
+import { prepareRunDir, runPaths, vmSockets } from "./run-dir.ts";
 import { LOG_MARK, QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
 import { StepRunner } from "./steps.ts";
 
@@ -28,6 +28,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
   const { log } = opts;
   const id = spec.instanceId;
   const paths = runPaths(spec.runDir);
+  const sockets = vmSockets(spec.socketDir);
   const steps = opts.steps ?? new StepRunner(id, log);
   const binary = opts.qemuBinary ?? process.env.HIVE_QEMU ?? "qemu-system-x86_64";
   const readyBy = Date.now() + (opts.readyTimeoutMs ?? 30_000);
@@ -37,7 +38,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
     await steps.run("rundir.prepare", () => {
       const old = readPidFile(paths.pidFile);
       if (old !== undefined && pidRunning(old) && isQemuFor(old, id)) throw new Error(`QEMU for ${id} is already running as pid ${old}`);
-      prepareRunDir(spec.runDir);
+      prepareRunDir(spec.runDir, spec.socketDir);
       writeFileSync(paths.consoleStart, `${fileSize(paths.consoleLog)}\n`);
     });
 
@@ -53,7 +54,7 @@ export async function launchVm(spec: VmSpec, opts: LaunchOptions): Promise<Runni
 
     const pid = await steps.run("qemu.pidfile", () => Promise.race([waitForPidFile(paths.pidFile, spawned.pid!, readyBy), died]));
     qmp = await steps.run("qmp.connect", () =>
-      Promise.race([QmpClient.connect(paths.qmpSocket, { timeoutMs: Math.max(1, readyBy - Date.now()) }), died]),
+      Promise.race([QmpClient.connect(sockets.qmp, { timeoutMs: Math.max(1, readyBy - Date.now()) }), died]),
     );
     const monitor = qmp;
     await steps.run("qemu.verify", async () => {

@@ -1,7 +1,7 @@
 // Turns a VM's specification into the qemu-system-x86_64 command line: pure, so it is tested without QEMU.
 
 import { diskDevice, diskNames, HOTPLUG_PORTS, hotplugPort, nbdNode, throttleGroup, throttleNode, type DataDisk, type DiskThrottle } from "./disk-layout.ts";
-import { runPaths } from "./run-dir.ts";
+import { runPaths, vmSockets } from "./run-dir.ts";
 
 export interface VmSpec {
   /** The EC2 instance id; QEMU's -name guest=<id> is how a running process is recognised later. */
@@ -16,8 +16,10 @@ export interface VmSpec {
   dataDisks?: DataDisk[];
   /** A NoCloud "cidata" ISO, attached read-only as a CD-ROM on virtio-scsi. */
   seedIso?: string;
-  /** Holds qmp.sock, console.sock, console.log, qemu.pid and qemu.log. */
+  /** Holds console.log, qemu.pid and qemu.log (in the data directory). */
   runDir: string;
+  /** Holds qmp.sock and console.sock: a short private directory outside the data directory (runtimeDir). */
+  socketDir: string;
   /** Forwards 127.0.0.1:<port> on the host to the guest's port 22. */
   sshHostPort?: number;
   /** The guest's MAC address (default: QEMU's). */
@@ -62,6 +64,7 @@ const opts = (pairs: [string, string | number][]): string => pairs.map(([k, v]) 
 
 export function qemuArgs(spec: VmSpec): string[] {
   const p = runPaths(spec.runDir);
+  const sockets = vmSockets(spec.socketDir);
   const args: string[] = [
     "-name", opts([["guest", spec.instanceId]]),
     "-machine", "q35",
@@ -73,9 +76,9 @@ export function qemuArgs(spec: VmSpec): string[] {
     "-nodefaults",
     "-no-user-config",
     "-pidfile", p.pidFile,
-    "-qmp", `unix:${qemuValue(p.qmpSocket)},server=on,wait=off`,
+    "-qmp", `unix:${qemuValue(sockets.qmp)},server=on,wait=off`,
     // A socket chardev so a user can attach later; the log keeps every byte, across guest reboots and restarts.
-    "-chardev", `socket,${opts([["id", "console0"], ["path", p.consoleSocket]])},server=on,wait=off,${opts([["logfile", p.consoleLog]])},logappend=on`,
+    "-chardev", `socket,${opts([["id", "console0"], ["path", sockets.console]])},server=on,wait=off,${opts([["logfile", p.consoleLog]])},logappend=on`,
     "-serial", "chardev:console0",
   ];
   if (spec.system) {

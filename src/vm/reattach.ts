@@ -3,7 +3,7 @@
 import { QmpClient } from "../qmp/index.ts";
 import { pidRunning, processIdentity, readPidFile } from "../runtime/index.ts";
 import { isQemuFor } from "./qemu-process.ts";
-import { runPaths } from "./run-dir.ts";
+import { runPaths, vmSockets } from "./run-dir.ts";
 import { QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
 import { StepRunner } from "./steps.ts";
 
@@ -13,8 +13,11 @@ export interface ReattachOptions {
   qmpTimeoutMs?: number;
 }
 
-/** The running VM, or undefined when its QEMU is gone (or the pid now belongs to something else). */
-export async function reattachVm(instanceId: string, runDir: string, opts: ReattachOptions): Promise<RunningVm | undefined> {
+/**
+ * The running VM, or undefined when its QEMU is gone (or the pid now belongs to something else). `socketDir` is the
+ * one it was launched with: its QMP socket is found there again.
+ */
+export async function reattachVm(instanceId: string, runDir: string, socketDir: string, opts: ReattachOptions): Promise<RunningVm | undefined> {
   const { log } = opts;
   const paths = runPaths(runDir);
   const steps = new StepRunner(instanceId, log);
@@ -30,7 +33,7 @@ export async function reattachVm(instanceId: string, runDir: string, opts: Reatt
       log(`vm ${instanceId} reattach: pid ${pid} is not this instance's QEMU, not running`);
       return undefined;
     }
-    qmp = await steps.run("qmp.connect", () => QmpClient.connect(paths.qmpSocket, { timeoutMs: opts.qmpTimeoutMs ?? 5_000 }));
+    qmp = await steps.run("qmp.connect", () => QmpClient.connect(vmSockets(socketDir).qmp, { timeoutMs: opts.qmpTimeoutMs ?? 5_000 }));
     const monitor = qmp;
     const status = await steps.run("qemu.verify", () => monitor.queryStatus());
     log(`vm ${instanceId} reattached to pid ${pid} (${status.status})`);

@@ -1,12 +1,11 @@
-// The files one VM keeps in its run directory, and the few operations on them.
+// The files one VM keeps in its run directory (in the data directory) and its sockets (in a short socket directory
+// under the runtime directory: unix socket paths hold 107 bytes, and a data directory on FAT holds no sockets).
 
-import { mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { tailFile } from "../runtime/index.ts";
+import { checkSocketPath, tailFile } from "../runtime/index.ts";
 
 export interface RunPaths {
-  qmpSocket: string;
-  consoleSocket: string;
   consoleLog: string;
   /** Byte offset of console.log when QEMU last started: where the current boot's output begins. */
   consoleStart: string;
@@ -14,21 +13,29 @@ export interface RunPaths {
   qemuLog: string;
 }
 
+export interface VmSockets {
+  qmp: string;
+  console: string;
+}
+
 export const runPaths = (runDir: string): RunPaths => ({
-  qmpSocket: join(runDir, "qmp.sock"),
-  consoleSocket: join(runDir, "console.sock"),
   consoleLog: join(runDir, "console.log"),
   consoleStart: join(runDir, "console.start"),
   pidFile: join(runDir, "qemu.pid"),
   qemuLog: join(runDir, "qemu.log"),
 });
 
-/** Creates the directory and removes what a previous QEMU left behind (sockets, pidfile); logs are kept. */
-export function prepareRunDir(runDir: string): RunPaths {
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  const paths = runPaths(runDir);
-  for (const stale of [paths.qmpSocket, paths.consoleSocket, paths.pidFile]) rmSync(stale, { force: true });
-  return paths;
+export const vmSockets = (socketDir: string): VmSockets => ({ qmp: join(socketDir, "qmp.sock"), console: join(socketDir, "console.sock") });
+
+/** Creates both directories (owner only) and removes what a previous QEMU left behind (sockets, pidfile); logs are kept. */
+export function prepareRunDir(runDir: string, socketDir: string): void {
+  for (const dir of [runDir, socketDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+  const sockets = vmSockets(socketDir);
+  for (const p of [sockets.qmp, sockets.console]) checkSocketPath(p);
+  for (const stale of [sockets.qmp, sockets.console, runPaths(runDir).pidFile]) rmSync(stale, { force: true });
 }
 
 /** What QEMU itself wrote to qemu.log since Hive last started it (Hive's own lines start with `mark`). */

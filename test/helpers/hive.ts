@@ -10,7 +10,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { scopeOf } from "../../src/daemon/network/index.ts";
+import { runtimeDir, scopeOf } from "../../src/runtime/index.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 // HIVE_BIN may name another build or a wrapper (the benchmarks profile the appliance through one).
@@ -41,6 +41,8 @@ export interface HiveInstance {
   output: () => string;
   /** SIGKILL, as a crash would: guests, nats-server and the storage daemon are left behind. */
   kill9: () => Promise<void>;
+  /** SIGTERM, as `hive` stopping: it lets go of its guests and the storage daemon, which keep running. */
+  terminate: () => Promise<void>;
   /** `hive up` again on the same data directory and ports, after kill9. */
   restart: () => Promise<void>;
   stop: () => Promise<number | null>;
@@ -77,11 +79,17 @@ async function spawnHive(args: string[], home: string, netns?: string): Promise<
   return { proc, output: () => out, exited };
 }
 
-/** `hive up` on free ports; resolves once the ready line is printed. */
-export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: boolean; netns?: string } = {}): Promise<HiveInstance> {
+/**
+ * `hive up` on free ports; resolves once the ready line is printed. `dataDirLength` puts the data directory at a path
+ * of that many characters (deep folders inside the test's temporary directory); `dataDir` names one (the caller's).
+ */
+export async function startHive(
+  extraArgs: string[] = [],
+  opts: { awsProfile?: boolean; netns?: string; dataDirLength?: number; dataDir?: string } = {},
+): Promise<HiveInstance> {
   if (!fs.existsSync(HIVE_BIN)) throw new Error(`${HIVE_BIN} is missing: run 'npm run build' (npm test builds it)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hive-e2e-"));
-  const dataDir = path.join(tmp, "data");
+  const dataDir = opts.dataDir ?? (opts.dataDirLength ? longPath(tmp, opts.dataDirLength) : path.join(tmp, "data"));
   const home = path.join(tmp, "home");
   fs.mkdirSync(home);
   const ports = { gateway: await freePort(), nats: await freePort(), leaf: await freePort(), monitor: await freePort() };
@@ -120,6 +128,10 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
       current.proc.kill("SIGKILL");
       await current.exited;
     },
+    terminate: async () => {
+      current.proc.kill("SIGTERM");
+      await current.exited;
+    },
     restart: async () => {
       if (current.proc.exitCode === null && current.proc.signalCode === null) throw new Error("hive is still running");
       // A member joins once: later starts are plain `hive up`.
@@ -136,6 +148,15 @@ export async function startHive(extraArgs: string[] = [], opts: { awsProfile?: b
     },
   };
   return hive;
+}
+
+/** `<dir>/folder-aaaa…/…/data` at exactly `length` characters, in folders of at most 60. */
+function longPath(dir: string, length: number): string {
+  let p = dir;
+  while (length - p.length > 66) p = path.join(p, `folder-${"a".repeat(52)}`);
+  const last = length - p.length - 1;
+  if (last < 1) throw new Error(`${dir} is already ${dir.length} characters long`);
+  return path.join(p, "d".repeat(last));
 }
 
 export function parseEnv(text: string): Record<string, string> {
@@ -214,7 +235,7 @@ export function killLeftovers(dataDir: string): void {
   if (fs.existsSync(instances)) for (const id of fs.readdirSync(instances)) pidFiles.push(path.join(instances, id, "qemu.pid"));
   // VPC mode: each VPC's dnsmasq and router namespace outlive hive for the guests' sake; with the guests gone, so are they.
   const scope = scopeOf(dataDir);
-  const dns = path.join("/run/hive", scope, "dns");
+  const dns = path.join(runtimeDir(dataDir), "dns");
   if (fs.existsSync(dns)) for (const vpc of fs.readdirSync(dns)) pidFiles.push(path.join(dns, vpc, "dnsmasq.pid"));
   for (const f of pidFiles) {
     try {
@@ -230,7 +251,8 @@ export function killLeftovers(dataDir: string): void {
   for (const ns of fs.existsSync(netns) ? fs.readdirSync(netns) : []) {
     if (ns.startsWith(`${scope}-v`)) spawnSync("ip", ["netns", "del", ns]);
   }
-  fs.rmSync(path.join("/run/hive", scope), { recursive: true, force: true });
+  // The runtime directory: the guests' and the storage daemon's sockets, the VPC resolvers' files.
+  fs.rmSync(runtimeDir(dataDir), { recursive: true, force: true });
 }
 
 /** Is a process with this pid still alive? */

@@ -8,15 +8,18 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { connectBus, type Bus } from "../../src/bus/index.ts";
 import {
+  ebsPaths,
   GiB,
   requestMount,
   requestUnmount,
   startBlockService,
+  StorageDaemon,
   volumeInfo,
   type BlockService,
   type VolumeFile,
 } from "../../src/ebs/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
+import { runtimeDir } from "../../src/runtime/index.ts";
 import { openStore, type Store, type VolumeRecord } from "../../src/store/index.ts";
 import { eventually, pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
 import { expectPattern, nbd, qemuIo } from "./qemu-io.ts";
@@ -95,7 +98,10 @@ describe("ebs block service", () => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const session = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
     assert.equal(session, pid);
-    assert.ok(existsSync(join(dir.path, "ebs", "nbd.sock")));
+    // The sockets live in the runtime directory; the data directory keeps none.
+    assert.ok(existsSync(ebsPaths(dir.path).nbdSocket));
+    assert.ok(ebsPaths(dir.path).nbdSocket.startsWith(runtimeDir(dir.path)));
+    assert.equal(existsSync(join(dir.path, "ebs", "nbd.sock")), false);
     console.log(`# qsd start → ready: ${ms}ms (pid ${pid})`);
   });
 
@@ -135,7 +141,7 @@ describe("ebs block service", () => {
     const t0 = performance.now();
     const m = await requestMount(bus, NODE, root.id);
     const exportMs = Math.round(performance.now() - t0);
-    const nbdSocket = join(dir.path, "ebs", "nbd.sock");
+    const nbdSocket = ebsPaths(dir.path).nbdSocket;
     assert.deepEqual(m, { uri: `nbd+unix:///${root.id}?socket=${nbdSocket}`, socket: nbdSocket, exportName: root.id });
     await expectPattern(nbd(m.uri), 0x5a, "0", "1M");
     const readableMs = Math.round(performance.now() - t0);
@@ -286,8 +292,30 @@ describe("ebs block service", () => {
     service = undefined;
     for (const pid of pids) assert.ok(!pidAlive(pid), `pid ${pid} still alive`);
     assert.equal(existsSync(join(dir.path, "ebs", "qsd.pid")), false);
-    assert.equal(existsSync(join(dir.path, "ebs", "qsd-qmp.sock")), false);
+    assert.equal(existsSync(ebsPaths(dir.path).qmpSocket), false);
     // The volume files stay: only the service stopped.
     assert.ok(existsSync(blank.path) && existsSync(root.path));
   });
+});
+
+test("a storage daemon an earlier Hive started with its sockets in the data directory is refused, never replaced", async () => {
+  const dir = tempDir("ebs-earlier");
+  const ebsDir = join(dir.path, "ebs");
+  mkdirSync(ebsDir);
+  // The layout before the runtime directory: the monitor socket beside the pid file.
+  const qmp = join(ebsDir, "qsd-qmp.sock");
+  const child = spawn(
+    "qemu-storage-daemon",
+    ["--chardev", `socket,path=${qmp},server=on,wait=off,id=qmp0`, "--monitor", "chardev=qmp0", "--pidfile", join(ebsDir, "qsd.pid")],
+    { stdio: "ignore" },
+  );
+  try {
+    await eventually("the earlier daemon's pid file", async () => assert.ok(existsSync(join(ebsDir, "qsd.pid"))));
+    const daemon = new StorageDaemon(dir.path, () => {});
+    await assert.rejects(daemon.start(), new RegExp(`qemu-storage-daemon \\(pid ${child.pid}\\) was started by an earlier Hive`));
+    assert.ok(pidAlive(child.pid!), "the earlier daemon was ended");
+  } finally {
+    child.kill("SIGKILL");
+    dir.remove();
+  }
 });

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNats, type NatsSupervisor, type NatsSupervisorOptions } from "../../src/embedded-nats/index.ts";
+import { runtimeDir } from "../../src/runtime/index.ts";
 
 /** The kernel's pick of a free port (bind 0, read it, release it). */
 export function freePort(host = "127.0.0.1"): Promise<number> {
@@ -21,7 +22,8 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 
 export function tempDir(label: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `hive-${label}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  // The runtime directory holds the sockets of a data directory made here (see src/runtime/runtime-dir.ts).
+  return { path, remove: () => [path, runtimeDir(path)].forEach((p) => rmSync(p, { recursive: true, force: true })) };
 }
 
 const token = (): string => randomBytes(18).toString("base64url").replace(/[-_]/g, "x");

@@ -1,6 +1,6 @@
 // Shared by the QEMU tests: temp dirs, a qemu-storage-daemon serving a scratch disk over NBD, and process bookkeeping.
 
-import { pidRunning } from "../../src/runtime/index.ts";
+import { pidRunning, runtimeDir } from "../../src/runtime/index.ts";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export function tempDir(label: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `hive-${label}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  // The runtime directory holds the sockets of a data directory made here (see src/runtime/runtime-dir.ts).
+  return { path, remove: () => [path, runtimeDir(path)].forEach((p) => rmSync(p, { recursive: true, force: true })) };
 }
 
 /** Alive means running: a zombie waiting for a reaper counts as gone (the product's own check). */

@@ -96,6 +96,7 @@ before(async () => {
     dataDisks: [{ volumeId: B, nbdSocket, exportName: B, throttle: { iops: 400, bytesPerSec: 8 * MiB } }],
     seedIso,
     runDir,
+    socketDir: join(dir.path, "sockets"),
   };
   vm = await launchVm(spec, { log: () => {} });
   pids.add(vm.pid);

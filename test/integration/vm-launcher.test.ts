@@ -33,6 +33,7 @@ const spec = (extra: Partial<VmSpec> = {}): VmSpec => {
     kvm: false,
     rootDisk: { volumeId: "vol-root", nbdSocket: disk.socket, exportName: disk.exportName },
     runDir: join(dir.path, instanceId),
+    socketDir: join(dir.path, `${instanceId}-sockets`),
     ...extra,
   };
 };
@@ -78,7 +79,7 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
     vm.onExit(() => (firstSawExit = true));
     await vm.detach();
     assert.ok(pidAlive(vm.pid));
-    const again = await reattachVm(s.instanceId, s.runDir, { log });
+    const again = await reattachVm(s.instanceId, s.runDir, s.socketDir, { log });
     assert.ok(again);
     assert.equal(again.pid, vm.pid);
     assert.deepEqual(await again.qmp.queryStatus(), { status: "running", running: true });
@@ -88,7 +89,7 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
     assert.equal(again.exitInfo?.reason, "killed");
     assert.ok(!pidAlive(vm.pid));
     assert.equal(firstSawExit, false);
-    assert.equal(await reattachVm(s.instanceId, s.runDir, { log }), undefined);
+    assert.equal(await reattachVm(s.instanceId, s.runDir, s.socketDir, { log }), undefined);
     // onExit after the fact still reports.
     assert.equal((await exitOf(again)).reason, "killed");
   });
@@ -106,7 +107,7 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
     const s = spec();
     const first = await launch(s);
     await first.detach();
-    const vm = (await reattachVm(s.instanceId, s.runDir, { log }))!;
+    const vm = (await reattachVm(s.instanceId, s.runDir, s.socketDir, { log }))!;
     const exited = exitOf(vm);
     const t0 = Date.now();
     process.kill(vm.pid, "SIGKILL");
@@ -128,10 +129,10 @@ describe("blank disk over NBD (SeaBIOS finds nothing to boot; QEMU runs)", () =>
 
   test("reattach: no pidfile, a pid that is not this instance's QEMU → undefined", async () => {
     const s = spec();
-    assert.equal(await reattachVm(s.instanceId, s.runDir, { log }), undefined);
+    assert.equal(await reattachVm(s.instanceId, s.runDir, s.socketDir, { log }), undefined);
     execFileSync("mkdir", ["-p", s.runDir]);
     writeFileSync(join(s.runDir, "qemu.pid"), `${process.pid}\n`);
-    assert.equal(await reattachVm(s.instanceId, s.runDir, { log }), undefined);
+    assert.equal(await reattachVm(s.instanceId, s.runDir, s.socketDir, { log }), undefined);
   });
 
   test("a failed step names itself, carries qemu.log's tail, and leaves no QEMU behind", async () => {

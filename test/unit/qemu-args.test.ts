@@ -14,6 +14,7 @@ const spec = (extra: Partial<VmSpec> = {}): VmSpec => ({
   kvm: false,
   rootDisk: { volumeId: ROOT, nbdSocket: "/var/lib/hive/ebs/nbd.sock", exportName: ROOT },
   runDir: "/var/lib/hive/run/i-0123456789abcdef0",
+  socketDir: "/run/hive/hive-0123abcd/vm/i-0123456789abcdef0",
   ...extra,
 });
 
@@ -37,9 +38,10 @@ test("KVM spec: kvm accelerator with -cpu host and the root disk on an iothread"
   assert.ok(valuesOf(args, "-device").includes(`${ROOT_DEVICE},iothread=iothread0`));
 });
 
-test("machine, size, run files and the things every VM has", () => {
+test("machine, size, run files, sockets outside the data directory, and the things every VM has", () => {
   const args = qemuArgs(spec());
   const run = "/var/lib/hive/run/i-0123456789abcdef0";
+  const sock = "/run/hive/hive-0123abcd/vm/i-0123456789abcdef0";
   assert.equal(valueOf(args, "-name"), "guest=i-0123456789abcdef0");
   assert.equal(valueOf(args, "-machine"), "q35");
   assert.equal(valueOf(args, "-smp"), "2");
@@ -47,10 +49,10 @@ test("machine, size, run files and the things every VM has", () => {
   assert.equal(valueOf(args, "-display"), "none");
   assert.ok(args.includes("-nodefaults") && args.includes("-no-user-config"));
   assert.equal(valueOf(args, "-pidfile"), `${run}/qemu.pid`);
-  assert.equal(valueOf(args, "-qmp"), `unix:${run}/qmp.sock,server=on,wait=off`);
+  assert.equal(valueOf(args, "-qmp"), `unix:${sock}/qmp.sock,server=on,wait=off`);
   assert.equal(
     valueOf(args, "-chardev"),
-    `socket,id=console0,path=${run}/console.sock,server=on,wait=off,logfile=${run}/console.log,logappend=on`,
+    `socket,id=console0,path=${sock}/console.sock,server=on,wait=off,logfile=${run}/console.log,logappend=on`,
   );
   assert.equal(valueOf(args, "-serial"), "chardev:console0");
   assert.equal(valueOf(args, "-netdev"), "user,id=net0");
@@ -83,7 +85,7 @@ test("seed ISO: a read-only CD-ROM on virtio-scsi; none without one", () => {
 
 test("commas in paths are doubled so QEMU reads them as part of the value", () => {
   assert.equal(qemuValue("/a,b/c"), "/a,,b/c");
-  const args = qemuArgs(spec({ runDir: "/run/x,y", rootDisk: { volumeId: ROOT, nbdSocket: "/s,1.sock", exportName: "v" } }));
+  const args = qemuArgs(spec({ runDir: "/run/x,y", socketDir: "/run/x,y", rootDisk: { volumeId: ROOT, nbdSocket: "/s,1.sock", exportName: "v" } }));
   assert.equal(valueOf(args, "-qmp"), "unix:/run/x,,y/qmp.sock,server=on,wait=off");
   assert.match(valueOf(args, "-blockdev")!, /server\.path=\/s,,1\.sock,/);
   assert.match(valueOf(args, "-chardev")!, /path=\/run\/x,,y\/console\.sock,.*logfile=\/run\/x,,y\/console\.log,/);

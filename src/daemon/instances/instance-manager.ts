@@ -7,6 +7,7 @@ import type { Bus } from "../../bus/index.ts";
 import { requestMount, requestUnmount, type BlockService } from "../../ebs/index.ts";
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
 import type { MetadataService } from "../../metadata/index.ts";
+import { runtimeDir, socketDir } from "../../runtime/index.ts";
 import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
 import { guestMac, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
@@ -57,8 +58,14 @@ export class InstanceManager {
     return path.join(this.deps.ctx.dataDir, "instances", id);
   }
 
+  /** Its sockets (QMP, console, metadata) live under the runtime directory, never in the data directory. */
+  private socketDir(id: string): string {
+    return path.join(runtimeDir(this.deps.ctx.dataDir), "vm", id);
+  }
+
+  /** The metadata service's socket for this guest, its directory made (0700) when missing. */
   private imdsSocket(id: string): string {
-    return path.join(this.runDir(id), "imds.sock");
+    return path.join(socketDir(this.deps.ctx.dataDir, "vm", id), "imds.sock");
   }
 
   /** Whether a QEMU process is attached for this instance now. */
@@ -100,7 +107,7 @@ export class InstanceManager {
     for (const rec of active) {
       let vm: RunningVm | undefined;
       try {
-        vm = await reattachVm(rec.id, this.runDir(rec.id), { log: this.deps.log });
+        vm = await reattachVm(rec.id, this.runDir(rec.id), this.socketDir(rec.id), { log: this.deps.log });
       } catch (err) {
         this.deps.log(`instance ${rec.id}: could not re-adopt QEMU: ${String(err)}`);
       }
@@ -263,6 +270,7 @@ export class InstanceManager {
           rootDisk: { volumeId: root!.id, nbdSocket: disk.socket, exportName: disk.exportName, throttle: throttleOf(root!) },
           dataDisks,
           runDir: this.runDir(id),
+          socketDir: this.socketDir(id),
           seedIso,
           mac: guestMac(store, id),
           system: systemIdentityFor(rec),
@@ -363,6 +371,7 @@ export class InstanceManager {
     this.update(id, { state: "terminated", pid: null, terminatedAt: now(), privateIp: null });
     for (const vpc of vpcs) this.deps.changes?.vpcChanged(vpc);
     fs.rmSync(this.runDir(id), { recursive: true, force: true });
+    fs.rmSync(this.socketDir(id), { recursive: true, force: true });
   }
 
   /** The guest is gone: its root and data volumes stop being served (they stay attached in the store). */

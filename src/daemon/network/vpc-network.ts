@@ -2,7 +2,6 @@
 // security groups, NAT and Elastic IPs (src/net), the metadata service on each VPC's transit address, and each VPC's
 // AmazonProvidedDNS. Changes are applied per VPC, one at a time, coalesced: a burst of rule changes is one apply.
 
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { MetadataService } from "../../metadata/index.ts";
@@ -32,6 +31,7 @@ import {
   type VpcDnsHost,
   type VpcPlan,
 } from "../../net/index.ts";
+import { runtimeDir, scopeOf } from "../../runtime/index.ts";
 import type { Store } from "../../store/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
 import { PORT_STATES, vpcPlans } from "./vpc-plans.ts";
@@ -54,7 +54,7 @@ export interface GuestPorts {
 }
 
 /** A short name for everything this appliance creates on the host, from its data directory (two may share a host). */
-export const scopeOf = (dataDir: string): string => `hive-${createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 8)}`;
+export { scopeOf };
 
 export class VpcNetwork implements NetworkChanges, GuestPorts {
   readonly scope: string;
@@ -238,9 +238,9 @@ export class VpcNetwork implements NetworkChanges, GuestPorts {
       .map((e) => ({ name: privateDnsName(e.privateIp, this.ctx.region), ip: e.privateIp }));
   }
 
-  /** Under /run, not the data directory: dnsmasq drops root and must still read its hosts file (the namespaces do not outlive a reboot either). */
+  /** The runtime directory (/run/hive/<scope> as root), not the data directory: dnsmasq drops root and must still read its hosts file (the namespaces do not outlive a reboot either). */
   private runRoot(): string {
-    return path.join("/run/hive", this.scope);
+    return runtimeDir(this.ctx.dataDir);
   }
 
   private dnsDir(vpcId: string): string {
