@@ -11,4 +11,5 @@ export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.
 export { isId, newId } from "./ids.ts";
 export { logTail, readLogFrom, readRange, tailFile } from "./log-tail.ts";
 export { syncPath } from "./sync-path.ts";
+export { hostBootId } from "./boot-id.ts";
 export { spawnError, waitForExit, type SpawnErrorOptions } from "./child.ts";
