@@ -34,6 +34,8 @@ export interface ApplianceOptions {
   leafAdvertise?: string[];
   /** Log one line per AWS API request: its id, service.action, status, error code and time. */
   logRequests?: boolean;
+  /** After a host failure (a power cut), start again the instances it took down; default true. */
+  restartInstances?: boolean;
   log: (line: string) => void;
 }
 
@@ -142,7 +144,7 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
         ...(opts.publicCidr ? { publicCidr: formatCidr(parseCidr(opts.publicCidr)) } : {}),
       },
       store,
-      { log: opts.log, parameterKey },
+      { log: opts.log, parameterKey, restartInstances: opts.restartInstances },
     );
     cleanups.push(() => daemon.stop());
     regionChanged = (tables) => daemon.regionChanged(tables);

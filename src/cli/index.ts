@@ -62,6 +62,7 @@ export function buildProgram(): Command {
     .option("--hub <addrs>", "with --join: reach the hub at these host:port addresses instead of the token's (comma-separated)", parseList)
     .option("--force", "with --join: join although this box has instances of its own")
     .option("--log-requests", "log one line per AWS API request: id, service.action, HTTP status, error code, milliseconds")
+    .option("--no-restart-instances", "after a host failure (power cut), leave the instances it took down stopped instead of starting them again")
     .action(async (flags: UpFlags & DataDirFlags) => {
       await runUp(dataDirOf(flags), flags, say);
     });

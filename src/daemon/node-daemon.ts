@@ -14,6 +14,7 @@ import { imageImports, recoverImports } from "./images/index.ts";
 import { FileDigests, ImageTransfers, serveImageFiles, type ImageTransferDeps } from "./images/index.ts";
 import { instanceDeps } from "./instances/index.ts";
 import { InstanceManager } from "./instances/index.ts";
+import { hostFactsAtStart, hostFailure, recordHostBoot } from "./instances/index.ts";
 import { MetadataService } from "../metadata/index.ts";
 import { metadataFacts, placeEarlierInstances } from "./instances/index.ts";
 import { VpcNetwork } from "./network/index.ts";
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   imageTransfer?: ImageTransferDeps["options"];
   /** The region's key for SecureString parameters (32 bytes); without it they can be neither written nor read. */
   parameterKey?: Uint8Array;
+  /** After a host failure, start again the instances it took down (default); false leaves them stopped. */
+  restartInstances?: boolean;
 }
 
 /** Starts the block service, re-adopts guests left running by an earlier hive, then serves the bus. */
@@ -103,8 +106,14 @@ export async function startDaemon(bus: Bus, ctx: DaemonContext, store: Store, op
     options: opts.imageTransfer,
   });
   const fileServer = serveImageFiles(bus, { ctx, store, digests: new FileDigests(opts.log), log: opts.log });
-  const manager = new InstanceManager({ ctx, store, blocks, bus, metadata, ports: network, images: transfers, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes });
-  await manager.recover();
+  const manager = new InstanceManager({
+    ctx, store, blocks, bus, metadata, ports: network, images: transfers, log: opts.log, stopTimeoutMs: opts.stopTimeoutMs, changes,
+    restartInstances: opts.restartInstances,
+  });
+  // A storage daemon not found running means it ended with everything else: together with the boot id, a host failure.
+  const host = hostFactsAtStart(store, blocks.daemon.reattached);
+  await manager.recover({ hostFailure: hostFailure(host) });
+  recordHostBoot(store, host);
   const volumes: VolumeDeps = { ctx, store, blocks, guests: manager, log: opts.log, copies: new Map() };
   // Snapshots whose copy died with the last run are failed; then files no row knows (half-made, orphaned) go.
   recoverSnapshots(store, opts.log);

@@ -11,5 +11,6 @@ export { RestartBackoff, RestartLoop, type RestartLoopOptions } from "./backoff.
 export { isId, newId } from "./ids.ts";
 export { logTail, readLogFrom, readRange, tailFile } from "./log-tail.ts";
 export { syncPath } from "./sync-path.ts";
+export { hostBootId } from "./boot-id.ts";
 export { spawnError, waitForExit, type SpawnErrorOptions } from "./child.ts";
 export { MAX_SOCKET_PATH, checkSocketPath, prepareRuntimeDir, runtimeBase, runtimeDir, scopeOf, socketDir } from "./runtime-dir.ts";

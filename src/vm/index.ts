@@ -13,7 +13,7 @@ export {
 export { diskNames, nbdNode, volumeSerial, HOTPLUG_PORTS, type DataDisk, type DiskThrottle, type DiskNames, type NbdSource } from "./disk-layout.ts";
 export { writeSeedIso, type SeedFiles } from "./seed-iso.ts";
 export { launchVm, type LaunchOptions } from "./launcher.ts";
-export { reattachVm, type ReattachOptions } from "./reattach.ts";
+export { qemuEnding, reattachVm, type QemuEnding, type ReattachOptions } from "./reattach.ts";
 export { readConsole, type ConsoleOutput, type ReadConsoleOptions } from "./console.ts";
 export { runPaths, vmSockets, type RunPaths, type VmSockets } from "./run-dir.ts";
 export { StepRunner, VmStepError } from "./steps.ts";

@@ -1,10 +1,10 @@
-// Re-adopts a QEMU that kept running while Hive restarted: pidfile, process identity, then QMP.
+// Re-adopts a QEMU that kept running while Hive restarted (pidfile, process identity, then QMP), or tells how it ended.
 
 import { QmpClient } from "../qmp/index.ts";
 import { pidRunning, processIdentity, readPidFile } from "../runtime/index.ts";
 import { isQemuFor } from "./qemu-process.ts";
-import { runPaths, vmSockets } from "./run-dir.ts";
-import { QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
+import { qemuOutputSinceLaunch, runPaths, vmSockets } from "./run-dir.ts";
+import { LOG_MARK, QemuVm, type RunningVm, type VmLog } from "./running-vm.ts";
 import { StepRunner } from "./steps.ts";
 
 export interface ReattachOptions {
@@ -42,4 +42,19 @@ export async function reattachVm(instanceId: string, runDir: string, socketDir: 
     await qmp?.close();
     throw steps.fail(err, paths.qemuLog);
   }
+}
+
+/**
+ * How a QEMU that was not re-adopted ended, from what it left behind. alive: it still runs (its monitor did not
+ * answer); exited: it removed its pidfile, as QEMU does whenever it exits on its own (the guest powered off, or a
+ * quit); signalled: likewise, after SIGTERM/SIGINT (a host shutting down says so in qemu.log); vanished: its pidfile
+ * names a process that is gone, so it never got to clean up: SIGKILL, a crash, or the host lost power.
+ */
+export type QemuEnding = "alive" | "exited" | "signalled" | "vanished";
+
+export function qemuEnding(instanceId: string, runDir: string): QemuEnding {
+  const paths = runPaths(runDir);
+  const pid = readPidFile(paths.pidFile);
+  if (pid !== undefined) return pidRunning(pid) && isQemuFor(pid, instanceId) ? "alive" : "vanished";
+  return /terminating on signal/.test(qemuOutputSinceLaunch(paths.qemuLog, LOG_MARK)) ? "signalled" : "exited";
 }

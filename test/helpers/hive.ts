@@ -10,7 +10,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { runtimeDir, scopeOf } from "../../src/runtime/index.ts";
+import { pidRunning, runtimeDir, scopeOf } from "../../src/runtime/index.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 // HIVE_BIN may name another build or a wrapper (the benchmarks profile the appliance through one).
@@ -43,8 +43,10 @@ export interface HiveInstance {
   kill9: () => Promise<void>;
   /** SIGTERM, as `hive` stopping: it lets go of its guests and the storage daemon, which keep running. */
   terminate: () => Promise<void>;
-  /** `hive up` again on the same data directory and ports, after kill9. */
-  restart: () => Promise<void>;
+  /** SIGKILL to hive and every process of its appliance at once (guests, nats-server, the storage daemon): a power cut. */
+  powerCut: () => Promise<void>;
+  /** `hive up` again on the same data directory and ports (with these flags too), after kill9 or powerCut. */
+  restart: (extraArgs?: string[]) => Promise<void>;
   stop: () => Promise<number | null>;
 }
 
@@ -132,11 +134,25 @@ export async function startHive(
       current.proc.kill("SIGTERM");
       await current.exited;
     },
-    restart: async () => {
+    powerCut: async () => {
+      const pids = [current.proc.pid!, ...appliancePids(dataDir)];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+      await current.exited;
+      const deadline = Date.now() + 10_000;
+      // pidRunning, not alive(): an orphan nobody reaps stays a zombie, which signal 0 still finds.
+      while (pids.some((pid) => pidRunning(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    },
+    restart: async (extraArgs: string[] = []) => {
       if (current.proc.exitCode === null && current.proc.signalCode === null) throw new Error("hive is still running");
       // A member joins once: later starts are plain `hive up`.
       const again = args.filter((a, i) => a !== "--join" && args[i - 1] !== "--join");
-      current = await spawnHive(again, home, opts.netns);
+      current = await spawnHive([...again, ...extraArgs], home, opts.netns);
       hive.proc = current.proc;
     },
     stop: async () => {
@@ -228,8 +244,8 @@ export function rawRequest(
   });
 }
 
-/** Guests and the storage daemon outlive hive by design; a test's data directory takes them along when it goes. */
-export function killLeftovers(dataDir: string): void {
+/** The live processes of a data directory's appliance besides hive: storage daemon, nats-server, guests, VPC dnsmasqs. */
+function appliancePids(dataDir: string): number[] {
   const pidFiles = [path.join(dataDir, "ebs", "qsd.pid"), path.join(dataDir, "nats", "nats-server.pid")];
   const instances = path.join(dataDir, "instances");
   if (fs.existsSync(instances)) for (const id of fs.readdirSync(instances)) pidFiles.push(path.join(instances, id, "qemu.pid"));
@@ -237,14 +253,28 @@ export function killLeftovers(dataDir: string): void {
   const scope = scopeOf(dataDir);
   const dns = path.join(runtimeDir(dataDir), "dns");
   if (fs.existsSync(dns)) for (const vpc of fs.readdirSync(dns)) pidFiles.push(path.join(dns, vpc, "dnsmasq.pid"));
+  const pids: number[] = [];
   for (const f of pidFiles) {
     try {
       const pid = Number(fs.readFileSync(f, "utf8").trim());
       // Only a process of this data directory: a stale pid file may name someone else's process by now.
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmdline.includes(dataDir) || cmdline.includes(scope)) process.kill(pid, "SIGKILL");
+      if (cmdline.includes(dataDir) || cmdline.includes(scope)) pids.push(pid);
     } catch {
       // gone already, or never started
+    }
+  }
+  return pids;
+}
+
+/** Guests and the storage daemon outlive hive by design; a test's data directory takes them along when it goes. */
+export function killLeftovers(dataDir: string): void {
+  const scope = scopeOf(dataDir);
+  for (const pid of appliancePids(dataDir)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
     }
   }
   const netns = "/run/netns";

@@ -18,7 +18,8 @@ export { creditsOf, defaultCpuCredits, describeInstanceCreditSpecifications, mod
 export { describeIamInstanceProfileAssociations } from "./instance-profiles.ts";
 export { getLaunchTemplateData } from "./launch-template-data.ts";
 export { instanceDeps, type InstanceDeps } from "./instance-deps.ts";
-export { InstanceManager, type InstanceManagerDeps } from "./instance-manager.ts";
+export { InstanceManager, type InstanceManagerDeps, type RecoverOptions } from "./instance-manager.ts";
+export { hostFactsAtStart, hostFailure, recordHostBoot, type HostFacts } from "./host-failure.ts";
 export { TERMINATED_VISIBLE_MS } from "./purge.ts";
 export { guestMac, hostnameFor, macFor, metadataFacts, privateDnsNameFor, seedFiles, systemIdentityFor } from "./guest-config.ts";
 export { instanceHandlers } from "./handlers.ts";

@@ -8,7 +8,7 @@ import { requestMount, requestUnmount, type BlockService } from "../../ebs/index
 import type { InstanceRecord, InstanceStateName, Patch, Store } from "../../store/index.ts";
 import type { MetadataService } from "../../metadata/index.ts";
 import { runtimeDir, socketDir } from "../../runtime/index.ts";
-import { launchVm, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
+import { launchVm, qemuEnding, reattachVm, StepRunner, writeSeedIso, type RunningVm, type VmExitInfo } from "../../vm/index.ts";
 import { guestMac, metadataFacts, seedFiles, systemIdentityFor } from "./guest-config.ts";
 import { releaseInstanceInterfaces } from "../network-interfaces/index.ts";
 import { releaseBackingOf, type ImageFiles } from "../images/index.ts";
@@ -17,6 +17,7 @@ import { publicKeyOf } from "../key-pairs/index.ts";
 import type { DaemonContext, NetworkChanges } from "../shared/index.ts";
 import { guestNetwork, type GuestPorts } from "../network/index.ts";
 import { startPurgeTimer } from "./purge.ts";
+import { HOST_FAILURE_CODE, NOT_RESTARTED_MESSAGE, RECOVERED_MESSAGE } from "./host-failure.ts";
 import { freePort } from "./ssh-ports.ts";
 
 export interface InstanceManagerDeps {
@@ -34,6 +35,19 @@ export interface InstanceManagerDeps {
   stopTimeoutMs?: number;
   /** Told which VPCs changed when a terminated instance's interfaces go. */
   changes?: NetworkChanges;
+  /** After a host failure, start again the instances it took down (default); false leaves them stopped. */
+  restartInstances?: boolean;
+}
+
+/** What a state change tells DescribeInstances in StateReason. */
+interface StateReason {
+  code: string;
+  message: string;
+}
+
+export interface RecoverOptions {
+  /** Set when the host failed since hive last ran (src/daemon/instances/host-failure.ts): why it is deemed to have. */
+  hostFailure?: string;
 }
 
 const now = (): string => new Date().toISOString();
@@ -101,8 +115,11 @@ export class InstanceManager {
     });
   }
 
-  /** After a restart: re-adopt live guests, settle the ones that died meanwhile, finish interrupted changes. */
-  async recover(): Promise<void> {
+  /**
+   * After a restart: re-adopt live guests, settle the ones that died meanwhile, finish interrupted changes. After a host
+   * failure, the guests it took down start again (or, with restartInstances false, are stopped saying so).
+   */
+  async recover(opts: RecoverOptions = {}): Promise<void> {
     const active = this.deps.store.instances.inStates(["pending", "running", "stopping", "shutting-down"]);
     for (const rec of active) {
       let vm: RunningVm | undefined;
@@ -125,17 +142,40 @@ export class InstanceManager {
         this.launch(rec.id);
       } else if (rec.state === "shutting-down") {
         this.enqueue(rec.id, () => this.finishTermination(rec.id));
+      } else if (rec.state === "running" || rec.state === "pending") {
+        this.settleLost(rec, opts.hostFailure);
       } else {
-        const lost = rec.state === "running" || rec.state === "pending";
-        this.enqueue(rec.id, () =>
-          this.settleStopped(rec.id, {
-            reason: lost ? "crashed" : "killed",
-            detail: lost ? "the guest's QEMU process ended while hive was down" : undefined,
-          }),
-        );
+        // Stopping: the stop it was asked for is done.
+        this.enqueue(rec.id, () => this.settleStopped(rec.id, { reason: "killed" }));
       }
     }
     this.stopPurging = startPurgeTimer(this.deps.store, this.deps.log);
+  }
+
+  /**
+   * A guest that was running when hive last ran and whose QEMU is gone: how QEMU ended tells a guest that powered off
+   * (it removed its pidfile) from one ended under it; the latter starts again when the host failed meanwhile.
+   */
+  private settleLost(rec: InstanceRecord, hostFailure: string | undefined): void {
+    const id = rec.id;
+    const ending = qemuEnding(id, this.runDir(id));
+    if (ending === "exited") {
+      this.enqueue(id, () => this.onExit(id, { reason: "guest-shutdown", detail: "the guest powered off while hive was down" }));
+      return;
+    }
+    if (hostFailure && ending !== "alive") {
+      if (this.deps.restartInstances === false) {
+        this.deps.log(`instance ${id}: taken down by a host failure (${hostFailure}); not restarted (--no-restart-instances)`);
+        this.enqueue(id, () => this.settleStopped(id, { reason: "crashed" }, rec.state, { code: HOST_FAILURE_CODE, message: NOT_RESTARTED_MESSAGE }));
+        return;
+      }
+      this.deps.log(`instance ${id}: taken down by a host failure (${hostFailure}); restarting it`);
+      // Pending before the launch: a hive that dies during it starts the launch again next time.
+      this.update(id, { state: "pending", pid: null, stateReasonCode: HOST_FAILURE_CODE, stateReasonMessage: RECOVERED_MESSAGE });
+      this.enqueue(id, () => this.doLaunch(id, { code: HOST_FAILURE_CODE, message: RECOVERED_MESSAGE }));
+      return;
+    }
+    this.enqueue(id, () => this.settleStopped(id, { reason: "crashed", detail: "the guest's QEMU process ended while hive was down" }));
   }
 
   /** Lets go of every guest without stopping it: they keep running for the next `hive up`. */
@@ -212,7 +252,7 @@ export class InstanceManager {
    * The whole launch as named, logged steps (image.fetch when another member holds the AMI's file, volume.create,
    * volume.mount, seed.write, tap.create or imds.listen, then QEMU's), so a failure names its step.
    */
-  private async doLaunch(id: string): Promise<void> {
+  private async doLaunch(id: string, reason?: StateReason): Promise<void> {
     const rec = this.deps.store.instances.get(id);
     if (!rec || rec.state !== "pending" || this.closing) return;
     const { ctx, store, bus, log } = this.deps;
@@ -280,7 +320,7 @@ export class InstanceManager {
       );
       if ("sshHostPort" in nic) store.tags.put([{ resourceId: id, resourceType: "instance", key: SSH_PORT_TAG, value: String(nic.sshHostPort) }]);
       this.adopt(id, vm);
-      this.update(id, { state: "running", pid: vm.pid, stateReasonCode: null, stateReasonMessage: null, stateTransitionReason: null });
+      this.update(id, { state: "running", pid: vm.pid, stateReasonCode: reason?.code ?? null, stateReasonMessage: reason?.message ?? null, stateTransitionReason: null });
       log(`instance ${id}: running (pid ${vm.pid}, ${Math.round(performance.now() - t0)} ms after launch began)`);
     } catch (err) {
       // Names the step (launchVm's own failures already do, with the end of qemu.log).
@@ -319,7 +359,7 @@ export class InstanceManager {
     if (rec.state === "stopping" || rec.state === "running" || rec.state === "pending") await this.settleStopped(id, info, rec.state);
   }
 
-  private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName): Promise<void> {
+  private async settleStopped(id: string, info: VmExitInfo, from?: InstanceStateName, reason?: StateReason): Promise<void> {
     await this.unmountVolumes(id);
     await this.deps.metadata.detach(id);
     const rec = this.deps.store.instances.get(id);
@@ -336,7 +376,7 @@ export class InstanceManager {
         message = `Server.InternalError: ${info.detail ?? "the instance's QEMU process ended unexpectedly"}`;
       }
     }
-    this.update(id, { state: "stopped", pid: null, stateReasonCode: code, stateReasonMessage: message });
+    this.update(id, { state: "stopped", pid: null, stateReasonCode: reason?.code ?? code, stateReasonMessage: reason?.message ?? message });
   }
 
   private async finishTermination(id: string): Promise<void> {
