@@ -8,6 +8,8 @@ export const MAX_BODY_BYTES = 1 << 20;
 
 export interface AwsRequest {
   signable: SignableRequest;
+  /** The service of the SigV4 credential scope, if the request carries one. */
+  service?: string;
   /** The protocol the request is in, read from its shape (the service it is scoped to settles S3). */
   wire: Wire;
   /** Query parameters (URL and form body), signature parameters left out. */
@@ -50,7 +52,8 @@ export async function readAwsRequest(req: Request, scopedService: (signable: Sig
     for (const [k, v] of new URLSearchParams(text)) params.push([k, v]);
   }
   const target = headers["x-amz-target"];
-  return { signable, wire: wireOf(scopedService(signable), target, params), params, target, text };
+  const service = scopedService(signable);
+  return { signable, service, wire: wireOf(service, target, params), params, target, text };
 }
 
 function wireOf(service: string | undefined, target: string | undefined, params: Array<[string, string]>): Wire {

@@ -64,8 +64,7 @@ async function handleRequest(raw: Request, deps: GatewayDeps, dispatch: Dispatch
   let action = "";
   try {
     const req = await readAwsRequest(raw, scopeService);
-    const scoped = scopeService(req.signable);
-    const service = scoped ?? "ec2";
+    const service = req.service ?? "ec2";
     const path = new URL(raw.url).pathname;
     if (!SERVICES.has(service as ServiceName)) {
       answer = { wire: req.wire };
@@ -121,14 +120,15 @@ function targetAction(target: string, codec: ServiceCodec): string {
 /** A service Hive does not serve, in the code its SDK expects for "no such operation here". */
 function unserved(service: string, wire: Wire, method: string, path: string): AwsError {
   const what = `Hive does not serve the service '${service.slice(0, 64)}'`;
+  const served = `it serves ${[...SERVICES].join(", ")}.`;
   switch (wire) {
     case "s3":
-      return new AwsError("NotImplemented", `${what} (${method} ${path.slice(0, 128)}): it serves ec2, ssm, sts and iam.`, 501);
+      return new AwsError("NotImplemented", `${what} (${method} ${path.slice(0, 128)}): ${served}`, 501);
     case "json":
     case "rest-json":
-      return new AwsError("UnknownOperationException", `${what}: it serves ec2, ssm, sts and iam.`, wire === "json" ? 400 : 404);
+      return new AwsError("UnknownOperationException", `${what}: ${served}`, wire === "json" ? 400 : 404);
     default:
-      return new AwsError("InvalidAction", `${what}: it serves ec2, ssm, sts and iam.`, wire === "rest-xml" ? 404 : 400);
+      return new AwsError("InvalidAction", `${what}: ${served}`, wire === "rest-xml" ? 404 : 400);
   }
 }
 
