@@ -6,27 +6,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ansibleSkip, runPlaybook } from "../helpers/ansible.ts";
+import { ansibleSkip, PLAY_HEADER, runPlaybook } from "../helpers/ansible.ts";
 import { awsDriver } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 
-const header = `
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: /usr/bin/python3
-  module_defaults:
-    group/aws:
-      endpoint_url: "{{ lookup('env', 'AWS_ENDPOINT_URL') }}"
-      aws_ca_bundle: "{{ lookup('env', 'AWS_CA_BUNDLE') }}"
-      region: "{{ lookup('env', 'AWS_DEFAULT_REGION') }}"
-  tasks:`;
-
 // last_snapshot_min_age: a snapshot of the volume younger than an hour is the one wanted, so a second run makes none.
-const present = (instance: string) => `${header}
+const present = (instance: string) => `${PLAY_HEADER}
     - name: a gp3 volume attached to the instance
       amazon.aws.ec2_vol:
         name: ansible-data
@@ -46,7 +33,7 @@ const present = (instance: string) => `${header}
         wait: true
 `;
 
-const absent = (snapshot: string) => `${header}
+const absent = (snapshot: string) => `${PLAY_HEADER}
     - name: the snapshot gone
       amazon.aws.ec2_snapshot:
         snapshot_id: ${snapshot}

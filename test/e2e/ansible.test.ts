@@ -6,24 +6,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ansibleSkip, runPlaybook } from "../helpers/ansible.ts";
+import { ansibleSkip, PLAY_HEADER, runPlaybook } from "../helpers/ansible.ts";
 import { awsDriver } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 
 const GUEST = path.join(ROOT, "build", "test-guest", "hive-test-guest.raw");
 
-const playbook = (ami: string, zone: string) => `
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: /usr/bin/python3
-  module_defaults:
-    group/aws:
-      endpoint_url: "{{ lookup('env', 'AWS_ENDPOINT_URL') }}"
-      aws_ca_bundle: "{{ lookup('env', 'AWS_CA_BUNDLE') }}"
-      region: "{{ lookup('env', 'AWS_DEFAULT_REGION') }}"
-  tasks:
+const playbook = (ami: string, zone: string) => `${PLAY_HEADER}
     - name: a VPC
       amazon.aws.ec2_vpc_net:
         name: ansible-net

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ansibleSkip, runPlaybook } from "../helpers/ansible.ts";
+import { ansibleSkip, PLAY_HEADER, runPlaybook } from "../helpers/ansible.ts";
 import { awsDriver } from "../helpers/e2e.ts";
 import { ROOT, runHive, startHive, type HiveInstance } from "../helpers/hive.ts";
 import { terraformDir, terraformSkip } from "../helpers/terraform.ts";
@@ -194,18 +194,7 @@ print(json.dumps({"ami": ami, "paths": [p["Name"] for p in by_path], "template":
 });
 
 describe("Ansible: community.aws.ec2_launch_template with the aws_ssm lookup, ec2_instance from it", { skip: ansibleSkip }, () => {
-  const playbook = `
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: /usr/bin/python3
-  module_defaults:
-    group/aws:
-      endpoint_url: "{{ lookup('env', 'AWS_ENDPOINT_URL') }}"
-      aws_ca_bundle: "{{ lookup('env', 'AWS_CA_BUNDLE') }}"
-      region: "{{ lookup('env', 'AWS_DEFAULT_REGION') }}"
-  tasks:
+  const playbook = `${PLAY_HEADER}
     - name: the template, its AMI from SSM
       community.aws.ec2_launch_template:
         name: ansible-web

@@ -13,6 +13,20 @@ export const ansibleSkip: string | false = !has("ansible-playbook")
     ? "needs Debian's python3-boto3"
     : false;
 
+/** The start of a playbook on localhost whose AWS modules reach the appliance of `hive env` (tasks follow). */
+export const PLAY_HEADER = `
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: /usr/bin/python3
+  module_defaults:
+    group/aws:
+      endpoint_url: "{{ lookup('env', 'AWS_ENDPOINT_URL') }}"
+      aws_ca_bundle: "{{ lookup('env', 'AWS_CA_BUNDLE') }}"
+      region: "{{ lookup('env', 'AWS_DEFAULT_REGION') }}"
+  tasks:`;
+
 export interface PlayRecap {
   ok: number;
   changed: number;
