@@ -28,6 +28,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || [[ -x /usr/sbin/nft ]] || need+=(nftables)
 # Each VPC's DNS resolver (AmazonProvidedDNS) is a dnsmasq in the VPC's namespace; dnsmasq-base ships no service.
 command -v dnsmasq >/dev/null || [[ -x /usr/sbin/dnsmasq ]] || need+=(dnsmasq-base)
+# Image archives (.tar.xz) unpack through tar and xz.
+command -v xz >/dev/null || need+=(xz-utils)
 if $want_test; then
   command -v aws >/dev/null || need+=(awscli)
   command -v ssh >/dev/null || need+=(openssh-client)
@@ -48,6 +50,8 @@ if $want_test; then
   # The stock-style cloud image (scripts/build-cloud-guest.sh, root only) comes from debootstrap and mke2fs -d.
   if [[ $(id -u) -eq 0 ]]; then
     command -v debootstrap >/dev/null || need+=(debootstrap)
+    # The offline bundle's test installs it into a bare Debian made by mmdebstrap, cut off from the network.
+    command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
     command -v mke2fs >/dev/null || [[ -x /usr/sbin/mke2fs ]] || need+=(e2fsprogs)
   fi
 fi

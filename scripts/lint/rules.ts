@@ -48,7 +48,7 @@ const DAEMON_ROOMS = [
 export const RULES: Rules = {
   rooms: {
     main: ["cli"],
-    cli: ["appliance", "api", "cluster", "config", "runtime"],
+    cli: ["appliance", "api", "bundle", "cluster", "config", "runtime"],
     appliance: ["api", "bus", "cluster", "daemon", "ebs", "images", "embedded-nats", "net", "store", "vm", "config", "errors", "runtime"],
     api: ["actions", "bus", "errors", "runtime"],
     daemon: [...BELOW_DAEMON, ...DAEMON_ROOMS],
@@ -95,6 +95,8 @@ export const RULES: Rules = {
     qmp: ["errors"],
     store: ["errors", "runtime"],
     "embedded-nats": ["runtime"],
+    // The offline bundle: Debian packages and the binary, written on a connected box, installed on an offline one.
+    bundle: [],
     config: ["runtime"],
     errors: [],
     runtime: [],

@@ -1,4 +1,4 @@
-// The `hive` command line: up, init, env, status, image, version.
+// The `hive` command line: up, init, env, status, image, ssh, cluster, service, bundle, install, version.
 import { Command, Option } from "commander";
 import { DataDirExists } from "../config/index.ts";
 import { runUp, type UpFlags } from "./up.ts";
@@ -11,6 +11,7 @@ import { importImageCli, publishImageCli, unpublishImageCli, type ImageImportFla
 import { dataDirOf, parsePort, parsePublicCidr, parseRatio, type DataDirFlags } from "./options.ts";
 import { versionLine } from "./version.ts";
 import { installService, planInstall, uninstallService, unitText, type ServiceFlags } from "./service.ts";
+import { bundleCli, installCli, type BundleFlags, type InstallFlags } from "./bundle.ts";
 import { clusterStatus, formatCluster, inviteCli, leaveCli, removeCli } from "./cluster.ts";
 
 const parseList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
@@ -195,6 +196,21 @@ export function buildProgram(): Command {
     .option("--name <name>", "the unit's name", "hive")
     .option("--root <dir>", "remove it from this directory tree instead of /")
     .action((flags: Pick<ServiceFlags, "name" | "root">) => uninstallService(flags, say));
+
+  program
+    .command("bundle")
+    .description("write an offline bundle: this hive binary and the Debian packages a bare box of this release needs (with their dependencies), a manifest and checksums")
+    .argument("<dir>", "a new or empty directory, or an earlier bundle to refresh")
+    .option("--binary <path>", "the hive binary to bundle (default: this one)")
+    .action((dir: string, flags: BundleFlags) => bundleCli(dir, flags, say));
+
+  program
+    .command("install")
+    .description("on a box without network: check an offline bundle against its manifest, install its packages with apt from the bundle alone, and copy hive into place")
+    .requiredOption("--from <dir>", "the bundle (made by hive bundle)")
+    .option("--bin-dir <dir>", "where the hive binary goes", "/usr/local/bin")
+    .option("--check", "only check the bundle (no root needed); install nothing")
+    .action((flags: InstallFlags) => installCli(flags, say));
 
   program
     .command("version")

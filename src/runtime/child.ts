@@ -19,7 +19,7 @@ export function spawnError(err: NodeJS.ErrnoException, binary: string, opts: Spa
   const name = opts.name ?? binary;
   const at = name === binary ? "" : ` at ${binary}`;
   if (err.code === "ENOENT") {
-    return new Error(`${name} not found${at}; install it with \`apt-get install ${opts.pkg}\`${opts.hint ? ` (${opts.hint})` : ""}`);
+    return new Error(`${name} not found${at}; install it with \`apt-get install ${opts.pkg}\`${opts.hint ? ` (${opts.hint})` : ""}, or on a box without network with \`hive install --from <bundle>\``);
   }
   if (err.code === "EACCES") return new Error(`${name}${at} is not executable`);
   return new Error(`could not run ${name}${at}: ${err.message}`);
