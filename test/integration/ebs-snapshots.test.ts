@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -11,6 +11,7 @@ import { awsErrorFromDomain } from "../../src/api/aws-error.ts";
 import { connectBus, type Bus } from "../../src/bus/index.ts";
 import { GiB, snapshotRelPath, startBlockService, volumeInfo, type BlockService, type VolumeFile } from "../../src/ebs/index.ts";
 import { HiveError } from "../../src/errors/index.ts";
+import { runtimeDir } from "../../src/runtime/index.ts";
 import { openStore, type Store, type VolumeRecord } from "../../src/store/index.ts";
 import { pidAlive, startTestNats, tempDir, type TestNats } from "./nats-harness.ts";
 import { expectPattern, nbd, qemuIo } from "./qemu-io.ts";
@@ -75,7 +76,11 @@ describe("ebs snapshots, growth and accounting", () => {
   after(async () => {
     for (const s of services) await s.shutdown().catch(() => undefined);
     for (const pid of pids) if (pidAlive(pid)) process.kill(pid, "SIGKILL");
-    if (tmpfs) await run("umount", ["-l", tmpfs]).catch(() => undefined);
+    if (tmpfs) {
+      await run("umount", ["-l", tmpfs]).catch(() => undefined);
+      // The small filesystem is a data directory of its own, with its own runtime directory.
+      rmSync(runtimeDir(tmpfs), { recursive: true, force: true });
+    }
     await bus?.close();
     store?.close();
     await t?.close();
