@@ -175,7 +175,9 @@ export class NatsSupervisor {
     const started = performance.now();
     let child: ChildProcess;
     try {
-      child = spawn(binary, ["-c", this.confPath], { stdio: ["ignore", logFd, logFd] });
+      // Its own process group: a Ctrl-C (or a group-wide SIGTERM) reaches hive, which stops the server last, instead
+      // of ending the server under a hive that is still shutting down (and would start it again).
+      child = spawn(binary, ["-c", this.confPath], { stdio: ["ignore", logFd, logFd], detached: true });
     } catch (err) {
       // Some runtimes throw here instead of emitting "error".
       throw spawnError(err as NodeJS.ErrnoException, binary, NATS_PACKAGE);

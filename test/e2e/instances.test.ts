@@ -126,7 +126,7 @@ describe("the instance lifecycle", () => {
   test("reboot-instances resets the guest: it boots a second time", async () => {
     const before = readyCount(web[1]);
     ok(["ec2", "reboot-instances", "--instance-ids", web[1]]);
-    await until("the guest to boot again", () => readyCount(web[1]) > before);
+    await until(`${web[1]} to boot again`, () => readyCount(web[1]) > before);
     assert.equal(states([web[1]])[web[1]], "running");
   });
 

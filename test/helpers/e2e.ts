@@ -22,7 +22,11 @@ export function awsDriver(hiveOf: () => HiveInstance) {
       if (check()) return;
       await new Promise((r) => setTimeout(r, 400));
     }
-    assert.fail(`timed out waiting for ${what}\n${hiveOf().output().slice(-3000)}`);
+    // The appliance's lines about the resources `what` names come first: a report that keeps only the start of a
+    // failure still shows what happened to them.
+    const ids = what.match(/\b[a-z]+-[0-9a-f]{8,17}\b/g) ?? [];
+    const about = ids.length ? hiveOf().output().split("\n").filter((l) => ids.some((id) => l.includes(id))).slice(-30) : [];
+    assert.fail(`timed out waiting for ${what}\n${about.length ? `${about.join("\n")}\n---\n` : ""}${hiveOf().output().slice(-3000)}`);
   };
   /** The guest's serial console, as GetConsoleOutput --latest returns it. */
   const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;

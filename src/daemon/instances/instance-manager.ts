@@ -101,9 +101,16 @@ export class InstanceManager {
     });
   }
 
-  /** Presses reset on a running guest. */
+  /** Presses reset on a running guest; RebootInstances has answered already, so a failure is logged. */
   async reboot(id: string): Promise<void> {
-    await this.vms.get(id)?.reboot();
+    const vm = this.vms.get(id);
+    if (!vm) return this.deps.log(`instance ${id} reboot: no QEMU is tracked for it`);
+    this.deps.log(`instance ${id} reboot: system_reset`);
+    try {
+      await vm.reboot();
+    } catch (err) {
+      this.deps.log(`instance ${id} reboot failed: ${(err as Error).message}`);
+    }
   }
 
   /** Shuts down a `shutting-down` instance in the background and deletes what DeleteOnTermination says. */
