@@ -1,6 +1,7 @@
 // End to end: the compiled dist/hive, a real nats-server, the real aws CLI and @aws-sdk/client-ec2.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import https from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DescribeInstanceTypesCommand, DescribeRegionsCommand, paginateDescribeInstanceTypes } from "@aws-sdk/client-ec2";
@@ -131,6 +132,28 @@ describe("the SDK gets AWS's answers", () => {
 
   test("MaxResults outside 5..100 is InvalidParameterValue", async () => {
     await assert.rejects(ec2Client(hive).send(new DescribeInstanceTypesCommand({ MaxResults: 2 })), (e: any) => e.name === "InvalidParameterValue");
+  });
+
+  test("a keep-alive connection left idle for 15 s still carries the next call", async () => {
+    // SDKs pool connections; a server that drops them while idle (Bun's default is 10 s) races the client's next send.
+    const agent = new https.Agent({ ca: hive.ca, keepAlive: true, maxSockets: 1 });
+    const call = () =>
+      new Promise<{ status: number; port: number; reused: boolean }>((resolve, reject) => {
+        const req = https.get(`${hive.endpoint}/?Action=DescribeRegions&Version=2016-11-15`, { agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, port: req.socket!.localPort!, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+      });
+    try {
+      const first = await call();
+      assert.equal(first.status, 401, "unsigned: MissingAuthenticationToken, on a connection kept open");
+      await new Promise((r) => setTimeout(r, 15_000));
+      const second = await call();
+      assert.deepEqual([second.reused, second.port], [true, first.port], "the same connection, still open");
+    } finally {
+      agent.destroy();
+    }
   });
 
   test("GetCallerIdentity through @aws-sdk/client-sts", async () => {

@@ -69,7 +69,7 @@ describe("a guest with a key, user data and IMDSv2 required", () => {
     ]);
     [a, b] = res.Instances.map((i: any) => i.InstanceId);
     await waitUntilInstanceRunning({ client: ec2Client(hive), maxWaitTime: 120 }, { InstanceIds: [a, b] });
-    await until("SSH in both guests", () => consoleText(a).includes("HIVE-GUEST-SSH-READY") && consoleText(b).includes("HIVE-GUEST-SSH-READY"));
+    await until(`SSH in both guests, ${a} and ${b}`, () => consoleText(a).includes("HIVE-GUEST-SSH-READY") && consoleText(b).includes("HIVE-GUEST-SSH-READY"));
     await until("the user-data script", () => consoleText(a).includes("HIVE-USERDATA: user-data-ran-"));
     const r = inGuest(a, "id -un; hostname; cat /var/log/user-data.log");
     assert.equal(r.status, 0, r.err);

@@ -26,10 +26,20 @@ export function awsDriver(hiveOf: () => HiveInstance) {
     // failure still shows what happened to them.
     const ids = what.match(/\b[a-z]+-[0-9a-f]{8,17}\b/g) ?? [];
     const about = ids.length ? hiveOf().output().split("\n").filter((l) => ids.some((id) => l.includes(id))).slice(-30) : [];
-    assert.fail(`timed out waiting for ${what}\n${about.length ? `${about.join("\n")}\n---\n` : ""}${hiveOf().output().slice(-3000)}`);
+    // And where each named guest's console stopped.
+    const consoles = ids.filter((id) => id.startsWith("i-")).map((id) => `${id} console:\n${consoleTail(id)}`);
+    const first = [...about, ...consoles];
+    assert.fail(`timed out waiting for ${what}\n${first.length ? `${first.join("\n")}\n---\n` : ""}${hiveOf().output().slice(-3000)}`);
   };
   /** The guest's serial console, as GetConsoleOutput --latest returns it. */
   const consoleOf = (id: string): string => (ok(["ec2", "get-console-output", "--instance-id", id, "--latest"]).Output ?? "") as string;
+  const consoleTail = (id: string): string => {
+    try {
+      return consoleOf(id).slice(-1500);
+    } catch (err) {
+      return `(no console: ${(err as Error).message.split("\n")[0]})`;
+    }
+  };
   /** create-key-pair, its private key saved 0600 at `file` as `ssh -i` wants it (with a final newline). */
   const createKeyFile = (name: string, file: string, keyType: "rsa" | "ed25519" = "rsa"): { KeyMaterial: string } => {
     const created = ok(["ec2", "create-key-pair", "--key-name", name, "--key-type", keyType]);
