@@ -8,7 +8,7 @@ import { memberParameterKey, recordHub, serveHub, startRegionSync } from "../clu
 import { prepareHub } from "./region.ts";
 import { startDaemon } from "../daemon/index.ts";
 import { startNats } from "../embedded-nats/index.ts";
-import { prepareRuntimeDir, runtimeName } from "../runtime/index.ts";
+import { prepareRuntimeDir, releaseRuntimeDir, runtimeName } from "../runtime/index.ts";
 import { openStore } from "../store/index.ts";
 import { formatCidr, parseCidr } from "../net/index.ts";
 
@@ -74,6 +74,8 @@ export async function startAppliance(opts: ApplianceOptions): Promise<Appliance>
     fs.mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     // Sockets live there, not in the data directory (any path length, any filesystem); guests' sockets are kept.
     prepareRuntimeDir(opts.dataDir);
+    // Last of all at a clean stop: what no guest or storage daemon still uses goes from /run.
+    cleanups.push(() => releaseRuntimeDir(opts.dataDir));
     if (!keepsFileModes(opts.dataDir)) opts.log(fileModesWarning(opts.dataDir));
     const store = await openStore(paths.db);
     cleanups.push(() => store.close());

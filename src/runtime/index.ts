@@ -13,4 +13,4 @@ export { logTail, readLogFrom, readRange, tailFile } from "./log-tail.ts";
 export { syncPath } from "./sync-path.ts";
 export { hostBootId } from "./boot-id.ts";
 export { spawnError, waitForExit, type SpawnErrorOptions } from "./child.ts";
-export { MAX_SOCKET_PATH, checkSocketPath, prepareRuntimeDir, runtimeBase, runtimeDir, scopeOf, socketDir } from "./runtime-dir.ts";
+export { MAX_SOCKET_PATH, checkSocketPath, prepareRuntimeDir, releaseRuntimeDir, runtimeBase, runtimeDir, scopeOf, socketDir } from "./runtime-dir.ts";

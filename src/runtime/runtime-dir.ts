@@ -60,6 +60,28 @@ export function socketDir(dataDir: string, ...parts: string[]): string {
   return dir;
 }
 
+/**
+ * At a clean stop: removes the runtime directory's empty folders, and the directory itself if nothing is left. What
+ * still holds a socket or file (a guest or storage daemon left running for the next start) stays.
+ */
+export function releaseRuntimeDir(dataDir: string): void {
+  const prune = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) prune(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // not empty: in use
+    }
+  };
+  prune(runtimeDir(dataDir));
+}
+
 /** Throws when `socketPath` cannot be bound (longer than sun_path holds). */
 export function checkSocketPath(socketPath: string): void {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {

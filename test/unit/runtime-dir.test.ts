@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { keepsFileModes } from "../../src/config/index.ts";
-import { MAX_SOCKET_PATH, prepareRuntimeDir, runtimeBase, runtimeDir, scopeOf, socketDir } from "../../src/runtime/index.ts";
+import { MAX_SOCKET_PATH, prepareRuntimeDir, releaseRuntimeDir, runtimeBase, runtimeDir, scopeOf, socketDir } from "../../src/runtime/index.ts";
 
 test("root keeps its runtime directories under /run/hive", () => {
   assert.equal(runtimeBase({ XDG_RUNTIME_DIR: "/run/user/0" }, 0), "/run/hive");
@@ -41,6 +41,27 @@ test("prepareRuntimeDir makes it private (0711 as root: VPC resolvers pass throu
     fs.writeFileSync(path.join(vm, "kept"), "");
     prepareRuntimeDir(dataDir);
     assert.ok(fs.existsSync(path.join(vm, "kept")));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("releaseRuntimeDir removes empty folders and keeps what a guest still uses; with nothing left, the directory goes", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hive-rundir-"));
+  const dir = runtimeDir(dataDir);
+  try {
+    socketDir(dataDir, "ebs");
+    socketDir(dataDir, "vm", "i-0000000000000000a");
+    const live = socketDir(dataDir, "vm", "i-0000000000000000b");
+    fs.writeFileSync(path.join(live, "qmp.sock"), "");
+    releaseRuntimeDir(dataDir);
+    assert.deepEqual(fs.readdirSync(dir), ["vm"]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "vm")), ["i-0000000000000000b"]);
+    fs.rmSync(path.join(live, "qmp.sock"));
+    releaseRuntimeDir(dataDir);
+    assert.equal(fs.existsSync(dir), false);
+    releaseRuntimeDir(dataDir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
