@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { localOnlyOptions, runApt } from "./apt.ts";
 import { currentDistribution, describeDistribution, distributionMismatch } from "./distribution.ts";
-import { BINARY, BundleError, bundleProblems, manifestDigest, readManifest, type BundleManifest } from "./manifest.ts";
+import { BINARY, BundleError, bundleProblems, manifestDigest, placeBinary, readManifest, type BundleManifest } from "./manifest.ts";
 
 export interface InstallBundleOptions {
   /** Where the hive binary goes; default /usr/local/bin. */
@@ -60,16 +60,6 @@ export function installBundle(from: string, opts: InstallBundleOptions = {}): In
   const binary = path.join(opts.binDir ?? "/usr/local/bin", BINARY);
   placeBinary(path.join(dir, BINARY), binary);
   return { manifest, binary, versions: installedVersions(manifest.packages) };
-}
-
-/** Copies the binary next to its target and renames it over, so a running hive keeps its old file. */
-function placeBinary(from: string, to: string): void {
-  if (path.resolve(from) === path.resolve(to)) return;
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  const tmp = `${to}.new-${process.pid}`;
-  fs.copyFileSync(from, tmp);
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, to);
 }
 
 function installedVersions(packages: readonly string[]): Record<string, string> {

@@ -33,6 +33,16 @@ export interface BundleManifest {
 
 export class BundleError extends Error {}
 
+/** Copies the hive binary into place beside its target, executable, and renames it over: a running hive keeps its file. */
+export function placeBinary(from: string, to: string): void {
+  if (path.resolve(from) === path.resolve(to)) return;
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  const tmp = `${to}.tmp`;
+  fs.copyFileSync(from, tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, to);
+}
+
 export function sha256File(file: string): string {
   const hash = createHash("sha256");
   const fd = fs.openSync(file, "r");

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { debControl, controlField, downloadClosure, planClosure, writeFlatRepository } from "./apt.ts";
 import { currentDistribution, type Distribution } from "./distribution.ts";
-import { BINARY, BundleError, DEBS_DIR, fileEntry, MANIFEST, SHA256SUMS, writeManifest, type BundleFile, type BundleManifest } from "./manifest.ts";
+import { BINARY, BundleError, DEBS_DIR, fileEntry, MANIFEST, placeBinary, SHA256SUMS, writeManifest, type BundleFile, type BundleManifest } from "./manifest.ts";
 import { RUNTIME_PACKAGES } from "./packages.ts";
 
 export interface WriteBundleOptions {
@@ -24,7 +24,7 @@ export interface WrittenBundle {
 }
 
 /** Files a bundle directory may already hold: an earlier bundle is refreshed in place, anything else is refused. */
-const OURS = new Set([BINARY, DEBS_DIR, MANIFEST, SHA256SUMS, `${MANIFEST}.tmp`, `${SHA256SUMS}.tmp`, "Packages", "Release", "README.txt"]);
+const OURS = new Set([BINARY, `${BINARY}.tmp`, DEBS_DIR, MANIFEST, SHA256SUMS, `${MANIFEST}.tmp`, `${SHA256SUMS}.tmp`, "Packages", "Release", "README.txt"]);
 
 export function writeBundle(dir: string, opts: WriteBundleOptions): WrittenBundle {
   const log = opts.log ?? (() => {});
@@ -60,7 +60,7 @@ export function writeBundle(dir: string, opts: WriteBundleOptions): WrittenBundl
     return { rel, control, size: entry.size, sha256: entry.sha256 };
   });
   writeFlatRepository(dir, indexed);
-  copyBinary(opts.binary, path.join(dir, BINARY));
+  placeBinary(opts.binary, path.join(dir, BINARY));
   fs.writeFileSync(path.join(dir, "README.txt"), readme(distribution));
   files.push(...[BINARY, "Packages", "Release", "README.txt"].map((rel) => fileEntry(dir, rel)));
   const manifest: BundleManifest = {
@@ -111,13 +111,6 @@ function sizeOf(file: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function copyBinary(from: string, to: string): void {
-  if (path.resolve(from) === path.resolve(to)) return;
-  fs.copyFileSync(from, `${to}.tmp`);
-  fs.chmodSync(`${to}.tmp`, 0o755);
-  fs.renameSync(`${to}.tmp`, to);
 }
 
 const readme = (d: Distribution): string =>
